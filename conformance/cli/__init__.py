@@ -1,0 +1,50 @@
+"""The `conformance` command: parses arguments, builds the pieces, runs them, exits.
+
+Each command group lives in its own module and only wires library code together; no rule,
+format or protocol is implemented here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from conformance import __version__
+
+app = typer.Typer(
+    name="conformance",
+    help="Certify clinical software against national health interoperability standards, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"conformance {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """Certify clinical software against national health interoperability standards, offline."""
+
+
+def _register() -> None:
+    from conformance.cli import commands
+
+    commands.register(app)
+
+
+def main() -> None:
+    """Console entry point: exit 2 for usage errors, and a reportable message for our own bugs."""
+    _register()
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

@@ -1,0 +1,440 @@
+"""FHIR JSON → positioned tree.
+
+Parsing uses the standard library's C scanner (fast, exact), with hooks that keep numbers as
+written (decimal precision), refuse NaN/Infinity, and keep key order so duplicates can be
+seen. Line/column are resolved lazily: only when a node ends up in an issue does a token
+scanner walk the text once to map every property and array item to its position. Nothing is
+lost for speed: every property and array item can still be located exactly.
+
+Representation rules that need no definitions (null, empty objects/arrays/strings, `_x`
+pairing, duplicate keys, encoding) are reported here; those that do (array vs single, JSON
+types of primitives, unknown properties) belong to the validator.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from typing import Any
+
+from conformance.fhir.document import ParseResult
+from conformance.fhir.tree import Node
+from conformance.issues import Issue, make_issue
+
+MAX_DEPTH = 256
+
+
+class JsonNumber(str):
+    """A JSON number kept as its lexical form (so 1.50 stays 1.50)."""
+
+    __slots__ = ()
+
+
+class _Pairs(list):  # type: ignore[type-arg]
+    """An object's (key, value) pairs, in order, flagging duplicate keys."""
+
+    __slots__ = ("duplicates",)
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Pairs:
+    obj = _Pairs(pairs)
+    obj.duplicates = None
+    if len(pairs) > 1:
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                obj.duplicates = (obj.duplicates or []) + [k]
+            seen.add(k)
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs_hook,
+    parse_float=JsonNumber,
+    parse_int=JsonNumber,
+    parse_constant=_refuse_constant,
+)
+
+
+# -- encodings -----------------------------------------------------------------------------------
+
+def decode_json_bytes(data: bytes, line_offset: int = 0) -> tuple[str | None, list[Issue]]:
+    """Bytes → text, with the encoding rules of RFC 8259 reported as located issues."""
+    issues: list[Issue] = []
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return None, [make_issue("encoding.not-utf8", encoding="UTF-32", line=1 + line_offset, column=1)]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) >= 2 and (data[0] == 0 or data[1] == 0)):
+        return None, [make_issue("encoding.not-utf8", encoding="UTF-16", line=1 + line_offset, column=1)]
+    if data.startswith(b"\xef\xbb\xbf"):
+        issues.append(make_issue("encoding.bom", line=1 + line_offset, column=1))
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), issues
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        line_start = before.rfind(b"\n") + 1
+        col = len(data[line_start: exc.start].decode("utf-8", errors="replace")) + 1
+        issues.append(
+            make_issue(
+                "encoding.invalid-utf8",
+                reason=f"byte 0x{data[exc.start]:02x} at offset {exc.start}",
+                line=line + line_offset,
+                column=col,
+            )
+        )
+        return None, issues
+
+
+# -- lazy positions ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r'[ \t\r\n]*(?:(")|([{}\[\],:])|(-?[0-9][0-9eE.+\-]*|true|false|null))'
+)
+_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+
+
+class JsonPositions:
+    """Maps JSON paths (tuples of keys and indexes) to (line, column), built on first use."""
+
+    def __init__(self, text: str, line_offset: int = 0) -> None:
+        self._text = text
+        self._line_offset = line_offset
+        self._map: dict[tuple[Any, ...], int] | None = None
+        self._dups: dict[tuple[Any, ...], int] = {}
+        self._line_starts: list[int] | None = None
+
+    def _build(self) -> dict[tuple[Any, ...], int]:
+        text = self._text
+        positions: dict[tuple[Any, ...], int] = {(): _skip_ws(text)}
+        dups = self._dups
+        # stack entries: [path, is_object, next_index, pending_key]
+        stack: list[list[Any]] = []
+        pos = 0
+        n = len(text)
+        while pos < n:
+            m = _TOKEN.match(text, pos)
+            if m is None:
+                break
+            start = m.start(m.lastindex or 0)
+            pos = m.end()
+            if m.group(1):  # a string
+                sm = _STRING_BODY.match(text, pos)
+                end = sm.end() if sm else n
+                raw = text[start:end]
+                pos = end
+                top = stack[-1] if stack else None
+                if top is not None and top[1] and top[3] is None:
+                    key = json.loads(raw)
+                    path = top[0] + (key,)
+                    if path in positions:
+                        dups.setdefault(path, start)
+                    else:
+                        positions[path] = start
+                    top[3] = path
+                    continue
+                self._value_start(stack, positions, start)
+                continue
+            punct = m.group(2)
+            if punct:
+                if punct in "{[":
+                    path = self._value_start(stack, positions, start)
+                    stack.append([path, punct == "{", 0, None])
+                elif punct in "}]":
+                    if stack:
+                        stack.pop()
+                elif punct == "," and stack and stack[-1][1]:
+                    stack[-1][3] = None
+                continue
+            self._value_start(stack, positions, start)
+        self._map = positions
+        return positions
+
+    @staticmethod
+    def _value_start(stack: list[list[Any]], positions: dict[tuple[Any, ...], int], start: int) -> tuple[Any, ...]:
+        if not stack:
+            return ()
+        top = stack[-1]
+        if top[1]:
+            path: tuple[Any, ...] = top[3] or top[0]
+            return path
+        path = top[0] + (top[2],)
+        top[2] += 1
+        positions.setdefault(path, start)
+        return path
+
+    def offset_to_line_col(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            starts = [0]
+            find = self._text.find
+            i = find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts = starts
+        idx = bisect.bisect_right(self._line_starts, offset) - 1
+        return idx + 1 + self._line_offset, offset - self._line_starts[idx] + 1
+
+    def lookup(self, path: tuple[Any, ...], duplicate: bool = False) -> tuple[int, int] | None:
+        positions = self._map if self._map is not None else self._build()
+        off = self._dups.get(path) if duplicate else positions.get(path)
+        return None if off is None else self.offset_to_line_col(off)
+
+    def resolve(self, node: Node) -> tuple[int, int]:
+        """Position of a node: its property key, or its array item; `_x` when `x` is absent."""
+        path = json_path(node)
+        found = self.lookup(path)
+        if found is None:
+            # the node, or a primitive above it, is written as `_name` (its id and extensions)
+            for i in range(len(path) - 1, -1, -1):
+                if isinstance(path[i], str):
+                    found = self.lookup(path[:i] + ("_" + path[i],) + path[i + 1:])
+                    if found is not None:
+                        break
+        if found is None and node.parent is not None:
+            return node.parent.position
+        return found or (1 + self._line_offset, 1)
+
+
+def json_path(node: Node) -> tuple[Any, ...]:
+    """The JSON path of a node: keys and array indexes from the document root."""
+    parts: list[Any] = []
+    n: Node | None = node
+    while n is not None and n.parent is not None:
+        if n.in_json_array:
+            parts.append(n.index)
+        parts.append(n.name)
+        n = n.parent
+    parts.reverse()
+    return tuple(parts)
+
+
+# -- the reader ----------------------------------------------------------------------------------
+
+def read_json(data: bytes | str, *, line_offset: int = 0) -> ParseResult:
+    """Parse one FHIR JSON resource. Never raises for bad input: problems become issues."""
+    if isinstance(data, bytes):
+        text, issues = decode_json_bytes(data, line_offset)
+        if text is None:
+            return ParseResult(None, issues, "json")
+    else:
+        text, issues = data, []
+    if not text.strip():
+        issues.append(make_issue("file.empty", line=1 + line_offset, column=1))
+        return ParseResult(None, issues, "json")
+    try:
+        parsed, end = _DECODER.raw_decode(text, _skip_ws(text))
+    except json.JSONDecodeError as exc:
+        issues.append(make_issue("json.syntax", reason=exc.msg, line=exc.lineno + line_offset, column=exc.colno))
+        return ParseResult(None, issues, "json")
+    except ValueError as exc:  # NaN / Infinity via parse_constant
+        line, col = JsonPositions(text, line_offset).offset_to_line_col(_find_constant(text))
+        issues.append(make_issue("json.syntax", reason=str(exc), line=line, column=col))
+        return ParseResult(None, issues, "json")
+    except RecursionError:
+        issues.append(make_issue("json.too-deep", limit=MAX_DEPTH, line=1 + line_offset, column=1))
+        return ParseResult(None, issues, "json")
+    rest = _skip_ws(text, end)
+    positions = JsonPositions(text, line_offset)
+    if rest < len(text):
+        line, col = positions.offset_to_line_col(rest)
+        issues.append(make_issue("json.trailing-content", line=line, column=col))
+        return ParseResult(None, issues, "json")
+    if not isinstance(parsed, _Pairs):
+        issues.append(make_issue("structure.not-a-resource", reason="a FHIR resource is a JSON object with 'resourceType'",
+                                 line=1 + line_offset, column=1))
+        return ParseResult(None, issues, "json")
+    builder = _Builder(positions, issues)
+    root = Node("", pos=None)
+    root.set_resolver(positions.resolve)
+    try:
+        builder.fill(root, parsed, 1)
+    except _TooDeep:
+        issues.append(make_issue("json.too-deep", limit=MAX_DEPTH, line=1 + line_offset, column=1))
+        return ParseResult(None, issues, "json")
+    if root.resource_type is None:
+        issues.append(make_issue("structure.not-a-resource", root, location="",
+                                 reason="no 'resourceType' property: this is not a FHIR resource"))
+        return ParseResult(None, issues, "json")
+    root.name = root.resource_type
+    return ParseResult(root, issues, "json")
+
+
+_CONSTANT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|(-?Infinity|NaN)', re.S)
+
+
+def _find_constant(text: str) -> int:
+    """Offset of the first NaN/Infinity outside a string (the decoder does not say where)."""
+    for m in _CONSTANT.finditer(text):
+        if m.group(1):
+            return m.start(1)
+    return 0
+
+
+def _skip_ws(text: str, pos: int = 0) -> int:
+    n = len(text)
+    while pos < n and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _Builder:
+    """Turns decoded pairs into Nodes, reporting JSON representation problems."""
+
+    def __init__(self, positions: JsonPositions, issues: list[Issue]) -> None:
+        self.positions = positions
+        self.issues = issues
+
+    def fill(self, node: Node, pairs: _Pairs, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        if not pairs:
+            self.issues.append(make_issue("json.empty-object", node))
+            return
+        extras: dict[str, Any] | None = None
+        props: list[tuple[str, Any]] = []
+        for key, value in pairs:
+            if key[:1] == "_" and len(key) > 1:
+                if extras is None:
+                    extras = {}
+                extras[key[1:]] = value
+            elif key == "resourceType":
+                if type(value) is str:
+                    node.resource_type = value
+                else:
+                    self.issues.append(make_issue("json.wrong-type", node, name="resourceType", expected="string",
+                                                  actual=_describe(value), location=_join(node.location, key)))
+            else:
+                props.append((key, value))
+        if pairs.duplicates:
+            for key in pairs.duplicates:
+                path = json_path(node) + (key,)
+                pos = self.positions.lookup(path, duplicate=True) or node.position
+                self.issues.append(make_issue("json.duplicate-key", node, name=key,
+                                              location=_join(node.location, key), line=pos[0], column=pos[1]))
+        if extras is None:
+            for key, value in props:
+                self._property(node, key, value, None, depth)
+            return
+        names = {key for key, _ in props}
+        for key, value in pairs:
+            if key[:1] == "_" and len(key) > 1:
+                if key[1:] not in names:
+                    self._orphan_extras(node, key[1:], value, depth)
+            elif key != "resourceType":
+                self._property(node, key, value, extras.get(key), depth)
+
+    def _property(self, parent: Node, name: str, value: Any, extra: Any, depth: int) -> None:
+        if type(value) is list:
+            if not value:
+                self.issues.append(make_issue("json.empty-array", parent, location=_join(parent.location, name),
+                                              **self._pos_kw(parent, name)))
+                return
+            extra_items: list[Any] | None = None
+            if extra is not None:
+                if type(extra) is list and len(extra) == len(value):
+                    extra_items = extra
+                else:
+                    self._pairing(parent, name, f"'_{name}' must be an array of the same length as '{name}'")
+            for i, item in enumerate(value):
+                ext = extra_items[i] if extra_items is not None else None
+                if item is None and ext is None:
+                    child = Node(name, parent=parent, index=i, repeating=True, in_json_array=True)
+                    self.issues.append(make_issue("json.null", child))
+                    continue
+                if type(item) is list:
+                    child = Node(name, parent=parent, index=i, repeating=True, in_json_array=True)
+                    self.issues.append(make_issue("json.wrong-type", child, name=name, expected="object or primitive value",
+                                                  actual="array"))
+                    continue
+                self._value(parent, name, item, ext, depth, index=i, in_array=True)
+            return
+        if type(extra) is list:
+            self._pairing(parent, name, f"'_{name}' is an array but '{name}' is not")
+            extra = None
+        if value is None and extra is None:
+            self.issues.append(make_issue("json.null", parent, location=_join(parent.location, name),
+                                          **self._pos_kw(parent, name)))
+            return
+        self._value(parent, name, value, extra, depth, index=0, in_array=False)
+
+    def _value(self, parent: Node, name: str, value: Any, extra: Any, depth: int, *, index: int,
+               in_array: bool) -> None:
+        node = Node(name, None, None, parent, index, in_array, in_array)
+        parent.children.append(node)
+        vtype = type(value)
+        if vtype is _Pairs:
+            if extra is not None:
+                self._pairing(parent, name, f"'_{name}' is only allowed for primitive values")
+            self.fill(node, value, depth + 1)
+            return
+        if vtype is str:
+            node.json_kind = "string"
+            node.value = value
+            if not value:
+                self.issues.append(make_issue("value.empty", node, name=name))
+        elif vtype is JsonNumber:
+            node.json_kind = "number"
+            node.value = str.__str__(value)
+        elif vtype is bool:
+            node.json_kind = "boolean"
+            node.value = "true" if value else "false"
+        if extra is not None:
+            self._primitive_extras(node, extra, depth)
+
+    def _primitive_extras(self, node: Node, extra: Any, depth: int) -> None:
+        if not isinstance(extra, _Pairs):
+            self._pairing(node.parent or node, node.name,
+                          f"'_{node.name}' must hold an object (the id and extensions of '{node.name}')")
+            return
+        self.fill(node, extra, depth + 1)
+
+    def _orphan_extras(self, parent: Node, name: str, extra: Any, depth: int) -> None:
+        """`_x` with no `x`: a primitive that has only an id and/or extensions."""
+        if type(extra) is list:
+            for i, item in enumerate(extra):
+                if item is None:
+                    continue
+                node = Node(name, parent=parent, index=i, repeating=True, in_json_array=True)
+                parent.children.append(node)
+                self._primitive_extras(node, item, depth)
+            return
+        node = Node(name, parent=parent)
+        parent.children.append(node)
+        self._primitive_extras(node, extra, depth)
+
+    def _pairing(self, parent: Node, name: str, reason: str) -> None:
+        self.issues.append(make_issue("json.primitive-pairing", parent, reason=reason,
+                                      location=_join(parent.location, "_" + name),
+                                      **self._pos_kw(parent, "_" + name)))
+
+    def _pos_kw(self, parent: Node, key: str) -> dict[str, int]:
+        pos = self.positions.lookup(json_path(parent) + (key,)) or parent.position
+        return {"line": pos[0], "column": pos[1]}
+
+
+def _join(location: str, name: str) -> str:
+    return f"{location}.{name}" if location else name
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, _Pairs):
+        return "an object"
+    if type(value) is list:
+        return "an array"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, JsonNumber):
+        return "a number"
+    if value is None:
+        return "null"
+    return "a string"

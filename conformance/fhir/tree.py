@@ -1,0 +1,169 @@
+"""The positioned element tree that every reader produces and every checker walks.
+
+JSON and XML readers both build `Node`s, so validation and FHIRPath never know which format
+they read. A node is one occurrence of one element: a resource, a complex element, or a
+primitive (whose `value` is its lexical form as written, and whose `id`/`extension` are
+ordinary children). Positions are exact but may be resolved lazily: parsing stays at C speed
+and line/column are computed only for nodes that end up in an issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+JsonKind = Literal["string", "number", "boolean"]
+
+PositionResolver = Callable[["Node"], tuple[int, int]]
+
+
+class Node:
+    """One element occurrence in a FHIR instance.
+
+    - `name`: the element name as the specification spells it (`birthDate`, `valueQuantity`);
+      for a resource root it is the resource type, for a resource held in `contained`,
+      `entry.resource` or `parameter.resource` it is that property's name.
+    - `value`: the primitive's lexical form (`"1.50"` stays `"1.50"`), or None.
+    - `json_kind`: the JSON type the value was written as; None when read from XML.
+    - `resource_type`: set on nodes that are resources (roots and nested resources).
+    - `index`: position among same-named siblings (0-based).
+    - `repeating`: whether the location shows `[index]`. JSON sets it from array syntax; the
+      validator sets it from the definition's max cardinality so XML and JSON agree.
+    - the narrative `div` is a primitive whose value is its XHTML text, in both formats.
+    """
+
+    __slots__ = (
+        "name",
+        "value",
+        "json_kind",
+        "children",
+        "parent",
+        "index",
+        "repeating",
+        "in_json_array",
+        "resource_type",
+        "_pos",
+        "_resolver",
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        value: str | None = None,
+        json_kind: JsonKind | None = None,
+        parent: Node | None = None,
+        index: int = 0,
+        repeating: bool = False,
+        in_json_array: bool | None = None,
+        resource_type: str | None = None,
+        pos: tuple[int, int] | None = None,
+    ) -> None:
+        self.name = name
+        self.value = value
+        self.json_kind = json_kind
+        self.children: list[Node] = []
+        self.parent = parent
+        self.index = index
+        self.repeating = repeating
+        self.in_json_array = in_json_array
+        self.resource_type = resource_type
+        self._pos = pos
+        self._resolver: PositionResolver | None = None
+
+    # -- navigation -------------------------------------------------------------------------
+    def child(self, name: str) -> Node | None:
+        """The first child with this name, or None."""
+        for c in self.children:
+            if c.name == name:
+                return c
+        return None
+
+    def children_named(self, name: str) -> list[Node]:
+        return [c for c in self.children if c.name == name]
+
+    def iter_tree(self) -> Iterator[Node]:
+        """This node and every descendant, depth first, in document order."""
+        stack = [self]
+        while stack:
+            n = stack.pop()
+            yield n
+            stack.extend(reversed(n.children))
+
+    @property
+    def is_resource(self) -> bool:
+        return self.resource_type is not None
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None
+
+    def root(self) -> Node:
+        n = self
+        while n.parent is not None:
+            n = n.parent
+        return n
+
+    def enclosing_resource(self) -> Node:
+        """The nearest resource node at or above this one."""
+        n: Node | None = self
+        while n is not None:
+            if n.resource_type is not None:
+                return n
+            n = n.parent
+        return self.root()
+
+    # -- location ---------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        """FHIRPath-style location, e.g. `Bundle.entry[2].resource.name[0].given[1]`.
+
+        The root shows its resource type. Nested resources (contained, entry.resource) show
+        the property name, as the HL7 validator does, so a location is always a path.
+        """
+        parts: list[str] = []
+        n: Node | None = self
+        while n is not None:
+            if n.parent is None:
+                parts.append(n.resource_type or n.name)
+            else:
+                parts.append(f"{n.name}[{n.index}]" if n.repeating else n.name)
+            n = n.parent
+        return ".".join(reversed(parts))
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(line, column), 1-based; (0, 0) when the reader could not know."""
+        if self._pos is None:
+            resolver = self._find_resolver()
+            self._pos = resolver(self) if resolver is not None else (0, 0)
+        return self._pos
+
+    @property
+    def line(self) -> int:
+        return self.position[0]
+
+    @property
+    def column(self) -> int:
+        return self.position[1]
+
+    def set_resolver(self, resolver: PositionResolver) -> None:
+        """Install the lazy position resolver (readers call this on the root)."""
+        self._resolver = resolver
+
+    def _find_resolver(self) -> PositionResolver | None:
+        n: Node | None = self
+        while n is not None:
+            if n._resolver is not None:
+                return n._resolver
+            n = n.parent
+        return None
+
+    def add(self, child: Node) -> Node:
+        child.parent = self
+        self.children.append(child)
+        return child
+
+    def __repr__(self) -> str:
+        v = f"={self.value!r}" if self.value is not None else ""
+        return f"<Node {self.location}{v} ({len(self.children)} children)>"

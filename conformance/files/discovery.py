@@ -1,0 +1,105 @@
+"""Turn the paths a user typed (files, folders, glob patterns) into the files to read.
+
+The result is deterministic (sorted, duplicates removed) so runs and reports are reproducible.
+Nothing here raises for a user's mistake: a path that does not exist, a pattern that matches
+nothing, a folder with no FHIR files or a folder that cannot be listed comes back as
+(path, reason), which the CLI turns into exit code 2.
+
+Rules:
+- a file named explicitly, or matched by a pattern, is taken whatever its extension (the user
+  chose it; the reader reports it if it is not FHIR);
+- a folder (named, or matched by a pattern) contributes the files with a FHIR extension
+  (`.json`, `.xml`, `.ndjson`, `.jsonl`, any case), recursively unless told otherwise,
+  skipping hidden entries (names starting with `.`) and never following a symlinked folder
+  twice (loops are cut);
+- patterns use `glob` syntax with `**` for any depth; hidden entries are not matched.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+FHIR_EXTENSIONS = frozenset({".json", ".xml", ".ndjson", ".jsonl"})
+_GLOB_CHARS = frozenset("*?[")
+
+
+def discover(paths: Sequence[str], *, recursive: bool = True) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files to read, sorted and unique, and (path, reason) for each argument that yields none."""
+    found: dict[str, Path] = {}
+    problems: list[tuple[str, str]] = []
+    for arg in paths:
+        if _is_pattern(arg) and not os.path.lexists(arg):
+            count = 0
+            for match in sorted(glob.glob(arg, recursive=True)):
+                if os.path.isdir(match):
+                    count += _walk(Path(match), recursive, found, problems)
+                elif os.path.isfile(match):
+                    _add(Path(match), found)
+                    count += 1
+            if count == 0:
+                problems.append((arg, "no file matches this pattern"))
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            problem_count = len(problems)
+            if _walk(path, recursive, found, problems) == 0 and len(problems) == problem_count:
+                problems.append((arg, "no FHIR files (.json, .xml, .ndjson, .jsonl) in this folder"))
+        elif path.exists() or path.is_symlink():
+            _add(path, found)  # a broken link or unreadable file is the reader's to report
+        else:
+            problems.append((arg, "no such file or directory"))
+    files = sorted(found.values(), key=lambda p: str(p))
+    return files, problems
+
+
+def _is_pattern(arg: str) -> bool:
+    return any(c in _GLOB_CHARS for c in arg)
+
+
+def _key(path: Path) -> str:
+    """Identity of a file for de-duplication: `./a.json` and `a.json` are one file."""
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _add(path: Path, found: dict[str, Path]) -> None:
+    found.setdefault(_key(path), path)
+
+
+def _walk(top: Path, recursive: bool, found: dict[str, Path], problems: list[tuple[str, str]]) -> int:
+    """Add the FHIR files under `top` and count them; folders that cannot be listed become problems."""
+    count = 0
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+            ident = (info.st_dev, info.st_ino)
+            if ident in seen_dirs:
+                continue
+            seen_dirs.add(ident)
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            problems.append((str(folder), f"cannot list this folder: {exc.strerror or exc}"))
+            continue
+        subdirs = []
+        for entry in listed:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                if recursive:
+                    subdirs.append(folder / entry.name)
+            elif is_file and os.path.splitext(entry.name)[1].lower() in FHIR_EXTENSIONS:
+                _add(folder / entry.name, found)
+                count += 1
+        stack.extend(sorted(subdirs, reverse=True))
+    return count

@@ -1,0 +1,89 @@
+"""Validates files: discovery results in, one `FileResult` per input file out.
+
+A file may hold one resource (JSON, XML) or many (NDJSON); its issues are reported together,
+each located by line. A reader or validator failure on one file becomes an `internal.error`
+issue for that file and the run goes on.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.fhir.read import read_file
+from conformance.issues import Issue, make_issue
+from conformance.validation.validator import Validator
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    resource_type: str | None
+    issues: list[Issue] = field(default_factory=list)
+    resources: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return not any(i.severity.is_error for i in self.issues)
+
+    def count(self, *severities: str) -> int:
+        return sum(1 for i in self.issues if i.severity.value in severities)
+
+
+def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = (), display: str | None = None) -> FileResult:
+    """Read and validate every resource in one file."""
+    result = FileResult(display or str(path), None)
+    types: set[str] = set()
+    try:
+        for parsed in read_file(path):
+            result.issues.extend(parsed.issues)
+            if parsed.root is None:
+                continue
+            result.resources += 1
+            if parsed.root.resource_type:
+                types.add(parsed.root.resource_type)
+            result.issues.extend(validator.validate(parsed.root, profiles))
+    except Exception as exc:  # a bug of ours must not lose the other files
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        result.issues.append(make_issue("internal.error",
+                                        reason=f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"))
+    if len(types) == 1:
+        result.resource_type = next(iter(types))
+    result.issues.sort(key=lambda i: i.sort_key)
+    return result
+
+
+# -- parallel execution: each worker builds its validator once ------------------------------------
+
+_worker_validator: Validator | None = None
+
+
+def _init_worker(factory: Callable[[], Validator]) -> None:
+    global _worker_validator
+    _worker_validator = factory()
+
+
+def _validate_in_worker(args: tuple[Path, tuple[str, ...], str]) -> FileResult:
+    assert _worker_validator is not None
+    path, profiles, display = args
+    return validate_file(path, _worker_validator, profiles, display)
+
+
+def validate_files(
+    files: Iterable[tuple[Path, str]],
+    factory: Callable[[], Validator],
+    profiles: Sequence[str] = (),
+    workers: int = 1,
+) -> Iterator[FileResult]:
+    """Results in input order, whatever the number of workers."""
+    items = [(p, tuple(profiles), display) for p, display in files]
+    if workers <= 1 or len(items) <= 1:
+        validator = factory()
+        for path, profs, display in items:
+            yield validate_file(path, validator, profs, display)
+        return
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(factory,)) as pool:
+        yield from pool.map(_validate_in_worker, items, chunksize=max(1, len(items) // (workers * 8)))

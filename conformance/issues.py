@@ -1,0 +1,213 @@
+"""Findings and the catalogue of stable issue codes.
+
+Every finding anywhere in the tool is an `Issue`. Codes are a contract (CI baselines, SARIF
+rules and users' scripts match on them), so each lives in one catalogue with its default
+severity, a message template and a sentence of documentation; wording may improve, codes
+never change. `docs/issue-codes.md` is generated from this catalogue and a test keeps it true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.fhir.tree import Node
+
+
+class Severity(StrEnum):
+    FATAL = "fatal"
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def is_error(self) -> bool:
+        return self in (Severity.FATAL, Severity.ERROR)
+
+
+_RANK = {Severity.FATAL: 0, Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFORMATION: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class IssueKind:
+    code: str
+    severity: Severity
+    template: str
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    severity: Severity
+    code: str
+    message: str
+    location: str = ""
+    line: int = 0
+    column: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.message,
+            "location": self.location,
+            "line": self.line,
+            "column": self.column,
+        }
+
+    @property
+    def sort_key(self) -> tuple[int, int, int, str]:
+        return (self.line, self.column, self.severity.rank, self.code)
+
+
+CATALOGUE: dict[str, IssueKind] = {}
+
+
+def _kind(code: str, severity: Severity, template: str, doc: str) -> None:
+    CATALOGUE[code] = IssueKind(code, severity, template, doc)
+
+
+F, E, W, INFO = Severity.FATAL, Severity.ERROR, Severity.WARNING, Severity.INFORMATION
+
+# -- files and encodings ---------------------------------------------------------------------
+_kind("file.unreadable", F, "cannot read the file: {reason}", "The file could not be opened or read (permissions, a directory where a file was expected, an I/O error).")
+_kind("file.empty", F, "the file is empty", "A file with no content (or only white space) holds no resource.")
+_kind("file.unknown-format", F, "not a FHIR JSON, XML or NDJSON document: {reason}", "The content does not start like JSON (`{`), XML (`<`) or NDJSON.")
+_kind("file.too-large", F, "the file is {size} bytes, over the limit of {limit} bytes", "A single document larger than the configured maximum is refused rather than exhausting memory.")
+_kind("encoding.bom", E, "the file starts with a byte-order mark; FHIR JSON must be UTF-8 without one (RFC 8259 §8.1)", "A UTF-8 byte-order mark at the start of a JSON document. The content is still validated.")
+_kind("encoding.not-utf8", F, "the file is {encoding}, not UTF-8; FHIR JSON must be UTF-8", "JSON documents must be encoded in UTF-8 (RFC 8259 §8.1); UTF-16 and UTF-32 are refused.")
+_kind("encoding.invalid-utf8", F, "invalid UTF-8 byte sequence: {reason}", "Bytes that are not valid UTF-8, located at the first bad byte.")
+
+# -- JSON representation ----------------------------------------------------------------------
+_kind("json.syntax", F, "malformed JSON: {reason}", "The document is not well-formed JSON.")
+_kind("json.duplicate-key", F, "property '{name}' appears more than once in the same object", "JSON objects in FHIR must not repeat a property name; which value is meant is undefined.")
+_kind("json.trailing-content", F, "unexpected content after the end of the JSON document", "Anything but white space after the top-level value.")
+_kind("json.too-deep", F, "the document is nested more than {limit} levels deep", "Documents nested deeper than the limit are refused (they are never valid FHIR and can exhaust the stack).")
+_kind("json.null", E, "null is not allowed here", "JSON `null` is only allowed inside arrays of primitives to keep `x` and `_x` aligned.")
+_kind("json.empty-object", E, "empty object: an element must have a value or children", "`{}` is not allowed for any FHIR element.")
+_kind("json.empty-array", E, "empty array: omit the property instead", "`[]` is not allowed; absent elements are omitted.")
+_kind("json.primitive-pairing", E, "{reason}", "`_x` (the id and extensions of primitive `x`) must match `x`: same array shape and length, objects only.")
+_kind("json.array-expected", E, "'{name}' can repeat, so it must be a JSON array", "Elements whose maximum cardinality is greater than one are always arrays in JSON, even with one item.")
+_kind("json.array-unexpected", E, "'{name}' cannot repeat, so it must not be a JSON array", "Elements with maximum cardinality one are never arrays in JSON.")
+_kind("json.wrong-type", E, "'{name}' must be a JSON {expected}, not {actual}", "Primitive values have fixed JSON types: booleans are `true`/`false`, integers and decimals are numbers, everything else a string; complex elements are objects.")
+
+# -- XML representation -----------------------------------------------------------------------
+_kind("xml.syntax", F, "malformed XML: {reason}", "The document is not well-formed XML.")
+_kind("xml.dtd-forbidden", F, "XML with a DOCTYPE is refused: {reason}", "DTDs, entity declarations and external references are never processed (XXE and entity-expansion attacks).")
+_kind("xml.namespace", E, "element '{name}' is in namespace '{namespace}', expected the FHIR namespace http://hl7.org/fhir", "FHIR XML elements must be in the `http://hl7.org/fhir` namespace (the narrative `div` in XHTML).")
+_kind("xml.unexpected-attribute", E, "unexpected attribute '{name}'", "Only `value` (on primitives), `id` (on elements) and `url` (on extensions) are attributes in FHIR XML.")
+_kind("xml.text-content", E, "unexpected text content in element '{name}'; FHIR XML puts values in the 'value' attribute", "Text directly inside a FHIR element (other than the XHTML narrative) is not allowed.")
+_kind("xml.too-deep", F, "the document is nested more than {limit} levels deep", "XML documents nested deeper than the limit are refused (they are never valid FHIR and can exhaust memory).")
+
+# -- NDJSON ------------------------------------------------------------------------------------
+_kind("ndjson.empty-line", W, "empty line in NDJSON", "NDJSON holds one resource per line; an empty line is skipped but reported.")
+_kind("ndjson.line-too-large", F, "the line is {size} bytes, over the limit of {limit} bytes; it was skipped", "A single NDJSON line larger than the configured maximum is skipped unread rather than exhausting memory.")
+
+# -- structure -----------------------------------------------------------------------------------
+_kind("structure.not-a-resource", F, "{reason}", "The document is not a FHIR resource (no `resourceType`, or not an object).")
+_kind("structure.unknown-resource-type", E, "unknown resource type '{name}'", "`resourceType` names no resource type in the loaded FHIR packages.")
+_kind("structure.abstract-resource-type", E, "'{name}' is abstract and cannot be instantiated", "Abstract types such as `Resource` or `DomainResource` cannot be used as a resource type.")
+_kind("structure.unknown-element", E, "unknown element '{name}'", "A property that the element's definition does not have.")
+_kind("structure.resource-expected", E, "'{name}' must hold a resource", "`contained`, `Bundle.entry.resource` and `Parameters.parameter.resource` must hold a resource with `resourceType`.")
+_kind("structure.resourcetype-misplaced", E, "'resourceType' is only allowed on resources", "A `resourceType` property inside an element that is not a resource.")
+_kind("structure.primitive-expected", E, "'{name}' is a primitive ({type}) and cannot have child elements", "A primitive written as an object (JSON) or with child elements other than id/extension (XML).")
+_kind("structure.complex-expected", E, "'{name}' is a {type} and must have child elements, not a value", "A complex type written as a primitive value.")
+_kind("cardinality.min", E, "'{path}' requires at least {min} occurrence(s), found {count}", "Fewer occurrences than the definition's `min`.")
+_kind("cardinality.max", E, "'{path}' allows at most {max} occurrence(s), found {count}", "More occurrences than the definition's `max`.")
+_kind("choice.multiple", E, "only one of {names} is allowed", "A choice element (`value[x]`) appears with more than one type.")
+_kind("choice.type-not-allowed", E, "'{name}' is not an allowed type for '{path}'; allowed: {allowed}", "A choice element with a type suffix the definition does not allow.")
+
+# -- values ----------------------------------------------------------------------------------------
+_kind("value.empty", E, "'{name}' has an empty value; omit the element instead", "Primitive values may not be empty strings.")
+_kind("value.format", E, "'{value}' is not a valid {type}", "A primitive value that does not match its type's lexical rules (the regular expressions carried by the R4 definitions).")
+_kind("value.invalid-date", E, "'{value}' is not a valid calendar date", "A date, dateTime or instant that matches the syntax but names a day that does not exist.")
+_kind("value.out-of-range", E, "{value} is out of range for {type}", "An integer, positiveInt or unsignedInt outside its range.")
+_kind("value.whitespace", W, "'{name}' has leading or trailing white space", "String values should not start or end with white space.")
+_kind("value.too-long", E, "the value is {length} characters, over the {limit} allowed for {type}", "Strings are limited to 1 MB; `id` to 64 characters.")
+_kind("value.no-value", E, "'{name}' has neither a value nor extensions", "A primitive element must have a value, an id or extensions (`ele-1`).")
+
+# -- ids -------------------------------------------------------------------------------------------
+_kind("id.missing-contained", E, "a contained resource must have an id", "Contained resources are referenced by `#id`, so they need one.")
+
+# -- extensions -----------------------------------------------------------------------------------
+_kind("extension.no-url", E, "extension has no url", "Every extension must carry the `url` that identifies it.")
+_kind("extension.value-and-children", E, "extension must have either a value or nested extensions, not both (ext-1)", "An extension holds a single `value[x]` or nested extensions, never both.")
+_kind("extension.empty", E, "extension has neither a value nor nested extensions", "An extension must carry something.")
+_kind("extension.url-not-absolute", E, "extension url '{url}' is not an absolute URI", "Top-level extension URLs are absolute canonical URLs; only nested extensions use bare names.")
+
+# -- bindings ---------------------------------------------------------------------------------------
+_kind("binding.required", E, "{code} is not in the required value set {valueset}", "A coded value outside a `required` binding's value set.")
+_kind("binding.not-expandable", INFO, "the value set {valueset} cannot be expanded offline, so {code} was not checked", "The binding's value set is not available or uses features that cannot be expanded locally; nothing was concluded.")
+
+# -- profiles -----------------------------------------------------------------------------------------
+_kind("profile.unknown", E, "profile '{url}' is not in the loaded packages ({searched})", "A profile named by `meta.profile` or `--profile` that cannot be found; load its package with `--ig`.")
+_kind("profile.wrong-type", E, "profile '{url}' constrains {expected}, not {actual}", "A profile applied to a resource of another type.")
+
+# -- invariants -----------------------------------------------------------------------------------------
+_kind("invariant.failed", E, "{key}: {human}", "A FHIRPath constraint (invariant) of the definition evaluated to false. Its severity is the constraint's own.")
+_kind("invariant.not-evaluated", W, "{key} could not be evaluated: {reason}", "A constraint whose FHIRPath expression could not be evaluated; reported, never silently passed.")
+
+# -- bundles -----------------------------------------------------------------------------------------------
+_kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one entry (bdl-7)", "Entries of a Bundle must not share a fullUrl (unless versions differ).")
+
+# -- tool ----------------------------------------------------------------------------------------------------
+_kind("internal.error", F, "internal error while validating: {reason}. This is a bug in conformance; please report it", "The tool failed; the message says where. Other files are still validated.")
+
+
+def make_issue(
+    code: str,
+    node: Node | None = None,
+    /,
+    *,
+    severity: Severity | None = None,
+    location: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
+    **params: Any,
+) -> Issue:
+    """Build an Issue from its catalogue entry, located at `node` unless told otherwise."""
+    kind = CATALOGUE[code]
+    try:
+        message = kind.template.format(**params)
+    except (KeyError, IndexError):  # a missing parameter must never hide the finding
+        message = kind.template + " " + repr(params)
+    if node is not None:
+        loc = location if location is not None else node.location
+        ln, col = node.position if line is None else (line, column or 0)
+    else:
+        loc, ln, col = location or "", line or 0, column or 0
+    return Issue(severity or kind.severity, code, message, loc, ln, col)
+
+
+def register(code: str, severity: Severity, template: str, doc: str) -> None:
+    """Add a code from a module that owns it (national rules, later checks)."""
+    if code in CATALOGUE:
+        raise ValueError(f"issue code {code} registered twice")
+    _kind(code, severity, template, doc)
+
+
+def catalogue_markdown() -> str:
+    """The issue-code reference (docs/issue-codes.md), generated so it cannot drift from the code."""
+    lines = [
+        "# Issue codes",
+        "",
+        "Every finding carries one of these stable codes. Messages may be reworded; codes never change.",
+        "Generated from `conformance/issues.py` by `python -m conformance.issues > docs/issue-codes.md`.",
+        "",
+        "| code | default severity | meaning |",
+        "|---|---|---|",
+    ]
+    for code in sorted(CATALOGUE):
+        kind = CATALOGUE[code]
+        lines.append(f"| `{code}` | {kind.severity.value} | {kind.doc} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown(), end="")

@@ -1,0 +1,114 @@
+"""Lexical rules of FHIR primitive types.
+
+The regular expressions come from the loaded R4 definitions themselves (the `regex` extension
+on each primitive's `value` element), so the tool checks what the specification says, not a
+hand-copied approximation. What a regex cannot say is added here: real calendar dates,
+32-bit integer ranges, string length limits, and the JSON type each primitive must use.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.fhir.tree import Node
+from conformance.issues import Issue, make_issue
+
+REGEX_EXT = "http://hl7.org/fhir/StructureDefinition/regex"
+
+# JSON representation of each primitive (FHIR R4 json.html#primitive)
+_JSON_KIND = {
+    "boolean": "boolean",
+    "integer": "number",
+    "positiveInt": "number",
+    "unsignedInt": "number",
+    "decimal": "number",
+}
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+STRING_MAX_CHARS = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PrimitiveRule:
+    """Everything needed to check one primitive type's values."""
+
+    type_name: str
+    json_kind: str
+    pattern: re.Pattern[str] | None
+    extra: Callable[[Node, str], Issue | None] | None
+    max_length: int | None
+    integer: tuple[int, int] | None  # the range of an integer type; a lexically valid integer outside it is out of range
+
+    def check(self, node: Node, issues: list[Issue]) -> None:
+        value = node.value
+        if value is None:
+            return
+        if node.json_kind is not None and node.json_kind != self.json_kind:
+            issues.append(make_issue("json.wrong-type", node, name=node.name, expected=self.json_kind,
+                                     actual=node.json_kind))
+            return
+        if value == "":
+            return  # reported by the reader as value.empty
+        if self.max_length is not None and len(value) > self.max_length:
+            issues.append(make_issue("value.too-long", node, length=len(value), limit=self.max_length,
+                                     type=self.type_name))
+            return
+        if self.integer and _INTEGER.fullmatch(value) is not None:
+            if not self.integer[0] <= int(value) <= self.integer[1]:
+                issues.append(make_issue("value.out-of-range", node, value=value, type=self.type_name))
+            return
+        if self.pattern is not None and self.pattern.fullmatch(value) is None:
+            issues.append(make_issue("value.format", node, value=_shorten(value), type=self.type_name))
+            return
+        if self.extra is not None:
+            found = self.extra(node, value)
+            if found is not None:
+                issues.append(found)
+
+
+def _shorten(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _check_date(node: Node, value: str) -> Issue | None:
+    """The regex allows 2023-02-30; the specification says dates SHALL be valid dates."""
+    if len(value) >= 10:
+        try:
+            year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
+        except ValueError:
+            return None
+        if day > calendar.monthrange(year, month)[1]:
+            return make_issue("value.invalid-date", node, value=value)
+    return None
+
+
+_EXTRA: dict[str, Callable[[Node, str], Issue | None]] = {
+    "date": _check_date,
+    "dateTime": _check_date,
+    "instant": _check_date,
+}
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_INTEGER_RANGES = {
+    "integer": (INT32_MIN, INT32_MAX),
+    "positiveInt": (1, INT32_MAX),
+    "unsignedInt": (0, INT32_MAX),
+}
+_MAX_LENGTH = {"string": STRING_MAX_CHARS, "markdown": STRING_MAX_CHARS, "id": 64}
+
+
+def build_rule(type_name: str, primitive_sd: dict[str, Any] | None) -> PrimitiveRule:
+    """The rule for one primitive type, from its StructureDefinition (regex) and the table above."""
+    pattern: re.Pattern[str] | None = None
+    if primitive_sd is not None:
+        for element in primitive_sd.get("snapshot", {}).get("element", ()):
+            if element.get("path") == f"{type_name}.value":
+                for t in element.get("type", ()):
+                    for ext in t.get("extension", ()):
+                        if ext.get("url") == REGEX_EXT and "valueString" in ext:
+                            pattern = re.compile(f"(?:{ext['valueString']})")
+    return PrimitiveRule(type_name, _JSON_KIND.get(type_name, "string"), pattern, _EXTRA.get(type_name),
+                         _MAX_LENGTH.get(type_name), _INTEGER_RANGES.get(type_name))

@@ -1,0 +1,353 @@
+"""The FHIR JSON reader (conformance/fhir/json_reader.py): representation rules and exact positions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.fhir.json_reader import MAX_DEPTH, read_json
+from conformance.fhir.tree import Node
+from conformance.issues import Severity
+
+
+def issues(data: bytes | str, **kw: int) -> list[tuple[str, str, int, int]]:
+    return [(i.code, i.location, i.line, i.column) for i in read_json(data, **kw).issues]
+
+
+def tree(data: bytes | str) -> Node:
+    result = read_json(data)
+    assert result.root is not None, result.issues
+    return result.root
+
+
+def node_at(root: Node, location: str) -> Node:
+    for n in root.iter_tree():
+        if n.location == location:
+            return n
+    raise AssertionError(f"no node at {location}")
+
+
+# -- encodings -----------------------------------------------------------------------------------
+
+def test_bom_is_an_error_but_the_resource_is_read() -> None:
+    result = read_json(b'\xef\xbb\xbf{"resourceType": "Patient",\n "active": true}')
+    assert [(i.code, i.severity, i.line, i.column) for i in result.issues] == [("encoding.bom", Severity.ERROR, 1, 1)]
+    assert result.root is not None and node_at(result.root, "Patient.active").position == (2, 2)
+
+
+def test_invalid_utf8_is_fatal_at_the_bad_byte() -> None:
+    result = read_json(b'{"resourceType": "Patient",\n "name": [{"family": "M\xfcller"}]}')
+    assert result.root is None
+    assert [(i.code, i.message, i.line, i.column) for i in result.issues] == [
+        ("encoding.invalid-utf8", "invalid UTF-8 byte sequence: byte 0xfc at offset 51", 2, 24)]
+
+
+def test_invalid_utf8_column_counts_characters() -> None:
+    # line 2 is  "name":[{"family":"é<0xfc>  -> the bad byte is the 21st character (22nd byte)
+    assert issues(b'{"resourceType":"Patient",\n"name":[{"family":"\xc3\xa9\xfc"}]}') == [
+        ("encoding.invalid-utf8", "", 2, 21)]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        pytest.param('{"resourceType": "Patient"}'.encode("utf-16"), "UTF-16", id="utf-16-bom"),
+        pytest.param('{"resourceType": "Patient"}'.encode("utf-16-le"), "UTF-16", id="utf-16-le"),
+        pytest.param('{"resourceType": "Patient"}'.encode("utf-16-be"), "UTF-16", id="utf-16-be"),
+        pytest.param('{"resourceType": "Patient"}'.encode("utf-32"), "UTF-32", id="utf-32"),
+    ],
+)
+def test_utf16_and_utf32_json_are_refused(data: bytes, encoding: str) -> None:
+    result = read_json(data)
+    assert result.root is None
+    assert [(i.code, i.severity, i.message, i.line, i.column) for i in result.issues] == [
+        ("encoding.not-utf8", Severity.FATAL, f"the file is {encoding}, not UTF-8; FHIR JSON must be UTF-8", 1, 1)]
+
+
+# -- syntax --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("data", "line", "column", "reason"),
+    [
+        pytest.param(b'{"resourceType": "Patient", "active": true,}', 1, 44, "Expecting property name", id="trailing-comma"),
+        pytest.param(b'{"resourceType": "Patient",\n  "active": tru}', 2, 13, "Expecting value", id="bad-literal"),
+        pytest.param(b"{'resourceType': 'Patient'}", 1, 2, "Expecting property name", id="single-quotes"),
+        pytest.param(b'{"resourceType": "Patient",\n "name": [{"family": "x"}', 2, 26, "Expecting ','", id="truncated"),
+        pytest.param(b'{"resourceType": "Patient" "active": true}', 1, 28, "Expecting ','", id="missing-comma"),
+        pytest.param(b'{"resourceType": "Pat\nient"}', 1, 22, "Invalid control character", id="raw-newline-in-string"),
+    ],
+)
+def test_malformed_json_is_one_located_fatal_issue(data: bytes, line: int, column: int, reason: str) -> None:
+    result = read_json(data)
+    assert result.root is None
+    [issue] = result.issues
+    assert (issue.code, issue.severity, issue.line, issue.column) == ("json.syntax", Severity.FATAL, line, column)
+    assert issue.message.startswith("malformed JSON: " + reason)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_refused(constant: str) -> None:
+    result = read_json('{"resourceType": "Observation",\n "valueQuantity": {"value": ' + constant + "}}")
+    assert result.root is None
+    assert [(i.code, i.message) for i in result.issues] == [("json.syntax", f"malformed JSON: {constant} is not valid JSON")]
+
+
+def test_nan_is_located_at_the_token() -> None:
+    assert issues('{"resourceType": "Observation",\n "valueQuantity": {"value": NaN}}') == [("json.syntax", "", 2, 29)]
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "column"),
+    [
+        pytest.param(b'{"resourceType": "Patient"}\n  x', 2, 3, id="garbage-next-line"),
+        pytest.param(b'{"resourceType": "Patient"} {"resourceType": "Patient"}', 1, 29, id="second-object"),
+        pytest.param(b'{"resourceType": "Patient"}}', 1, 28, id="extra-brace"),
+    ],
+)
+def test_trailing_content_is_fatal_where_it_starts(data: bytes, line: int, column: int) -> None:
+    result = read_json(data)
+    assert result.root is None
+    assert issues(data) == [("json.trailing-content", "", line, column)]
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\t ", b"\r\n"])
+def test_empty_document(data: bytes) -> None:
+    assert issues(data) == [("file.empty", "", 1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'[{"resourceType": "Patient"}]', "a FHIR resource is a JSON object with 'resourceType'"),
+        (b'"Patient"', "a FHIR resource is a JSON object with 'resourceType'"),
+        (b'{"id": "x"}', "no 'resourceType' property: this is not a FHIR resource"),
+    ],
+)
+def test_not_a_resource(data: bytes, reason: str) -> None:
+    result = read_json(data)
+    assert result.root is None
+    assert [(i.code, i.message, i.line, i.column) for i in result.issues] == [("structure.not-a-resource", reason, 1, 1)]
+
+
+def test_1000_levels_of_nested_objects_are_refused() -> None:
+    data = '{"resourceType": "Patient", "extension": ' + '{"extension": ' * 999 + "{}" + "}" * 999 + "}"
+    result = read_json(data)
+    assert result.root is None
+    assert [(i.code, i.severity, i.message, i.line, i.column) for i in result.issues] == [
+        ("json.too-deep", Severity.FATAL, f"the document is nested more than {MAX_DEPTH} levels deep", 1, 1)]
+
+
+def test_1000_levels_of_nested_arrays_are_refused() -> None:
+    assert issues("[" * 1000 + "]" * 1000) == [("json.too-deep", "", 1, 1)]
+
+
+def test_depth_at_the_limit_is_accepted() -> None:
+    data = '{"resourceType": "Patient"' + ', "a": {"b": 1' * (MAX_DEPTH - 1) + "}" * (MAX_DEPTH - 1) + "}"
+    result = read_json(data)
+    assert result.root is not None and result.issues == []
+    assert max(len(n.location.split(".")) for n in result.root.iter_tree()) == MAX_DEPTH + 1  # the leaf primitive
+
+
+# -- representation ------------------------------------------------------------------------------
+
+def test_duplicate_keys_are_fatal_at_the_second_occurrence() -> None:
+    data = b'{"resourceType": "Patient",\n "active": true,\n "name": [{"family": "a", "family": "b"}],\n "active": false}'
+    result = read_json(data)
+    assert [(i.code, i.severity, i.message, i.location, i.line, i.column) for i in result.issues] == [
+        ("json.duplicate-key", Severity.FATAL, "property 'active' appears more than once in the same object",
+         "Patient.active", 4, 2),
+        ("json.duplicate-key", Severity.FATAL, "property 'family' appears more than once in the same object",
+         "Patient.name[0].family", 3, 27),
+    ]
+
+
+def test_decimals_are_kept_as_written() -> None:
+    data = ('{"resourceType": "Observation", "valueQuantity": {"value": 1.50}, "component": ['
+            '{"valueInteger": 1e3}, {"valueDecimal": -0.0}, {"valueDecimal": 1E-7}, {"valueDecimal": 0.10},'
+            '{"valueDecimal": 100000000000000000000000000000.000000000000000000001}]}')
+    root = tree(data)
+    values = [(n.name, n.value, n.json_kind) for n in root.iter_tree() if n.value is not None]
+    assert values == [
+        ("value", "1.50", "number"), ("valueInteger", "1e3", "number"), ("valueDecimal", "-0.0", "number"),
+        ("valueDecimal", "1E-7", "number"), ("valueDecimal", "0.10", "number"),
+        ("valueDecimal", "100000000000000000000000000000.000000000000000000001", "number"),
+    ]
+
+
+def test_primitive_kinds_and_lexical_values() -> None:
+    root = tree('{"resourceType": "Patient", "active": false, "multipleBirthInteger": 2, "gender": "male"}')
+    assert [(n.name, n.value, n.json_kind) for n in root.children] == [
+        ("active", "false", "boolean"), ("multipleBirthInteger", "2", "number"), ("gender", "male", "string")]
+
+
+PAIRING_CASES = [
+    pytest.param(
+        {"given": ["a", None, "c"], "_given": [None, {"id": "x"}, None]},
+        [("given", 0, "a", []), ("given", 1, None, ["id"]), ("given", 2, "c", [])], [],
+        id="null-value-with-extension"),
+    pytest.param(
+        {"_given": [None, {"id": "x"}]},
+        [("given", 1, None, ["id"])], [],
+        id="underscore-only-keeps-index"),
+    pytest.param(
+        {"given": ["a", None], "_given": [None, None]},
+        [("given", 0, "a", [])], [("json.null", "Patient.name[0].given[1]")],
+        id="null-both-sides"),
+    pytest.param(
+        {"given": ["a", None]},
+        [("given", 0, "a", [])], [("json.null", "Patient.name[0].given[1]")],
+        id="null-without-underscore"),
+    pytest.param(
+        {"given": ["a", "b"], "_given": [None]},
+        [("given", 0, "a", []), ("given", 1, "b", [])],
+        [("json.primitive-pairing", "Patient.name[0]._given")],
+        id="length-mismatch"),
+    pytest.param(
+        {"given": ["a"], "_given": {"id": "x"}},
+        [("given", 0, "a", [])],
+        [("json.primitive-pairing", "Patient.name[0]._given")],
+        id="array-vs-object"),
+    pytest.param(
+        {"family": "a", "_family": [{"id": "x"}]},
+        [("family", 0, "a", [])],
+        [("json.primitive-pairing", "Patient.name[0]._family")],
+        id="object-vs-array"),
+    pytest.param(
+        {"family": "a", "_family": "x"},
+        [("family", 0, "a", [])],
+        [("json.primitive-pairing", "Patient.name[0]._family")],
+        id="underscore-not-an-object"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected_nodes", "expected_issues"), PAIRING_CASES)
+def test_underscore_pairing(name: dict, expected_nodes: list, expected_issues: list) -> None:
+    result = read_json(json.dumps({"resourceType": "Patient", "name": [name]}))
+    assert result.root is not None
+    got = [(n.name, n.index, n.value, [c.name for c in n.children]) for n in result.root.children[0].children]
+    assert got == expected_nodes
+    assert [(i.code, i.location) for i in result.issues] == expected_issues
+
+
+def test_empty_object_array_and_string() -> None:
+    data = '{"resourceType": "Patient",\n "meta": {},\n "name": [],\n "gender": ""}'
+    assert issues(data) == [
+        ("json.empty-object", "Patient.meta", 2, 2),
+        ("json.empty-array", "Patient.name", 3, 2),
+        ("value.empty", "Patient.gender", 4, 2),
+    ]
+
+
+# -- positions -----------------------------------------------------------------------------------
+
+DOC = {
+    "resourceType": "Patient",
+    "id": "x",
+    "name": [
+        {"family": 'a"b{[', "given": ["A", "B"],
+         "_given": [None, {"extension": [{"url": "u", "valueString": "v"}]}]},
+        {"text": "é é"},
+    ],
+    "birthDate": "2000",
+    "_birthDate": {"id": "bd"},
+    "_gender": {"id": "g"},
+    "multipleBirthInteger": 3,
+}
+
+# location -> the text each node must be found at: a key (with its quote) or an array item's first character
+ANCHORS = [
+    ("Patient.id", '"id"', 0),
+    ("Patient.name[0]", "{", 1),
+    ("Patient.name[0].family", '"family"', 0),
+    ("Patient.name[0].given[0]", '"A"', 0),
+    ("Patient.name[0].given[1]", '"B"', 0),
+    ("Patient.name[0].given[1].extension[0]", "{", 4),
+    ("Patient.name[0].given[1].extension[0].url", '"url"', 0),
+    ("Patient.name[0].given[1].extension[0].valueString", '"valueString"', 0),
+    ("Patient.name[1]", "{", 5),
+    ("Patient.name[1].text", '"text"', 0),
+    ("Patient.birthDate", '"birthDate"', 0),
+    ("Patient.birthDate.id", '"id"', 1),
+    ("Patient.gender", '"_gender"', 0),
+    ("Patient.gender.id", '"id"', 2),
+    ("Patient.multipleBirthInteger", '"multipleBirthInteger"', 0),
+]
+
+
+def _line_col(text: str, anchor: str, skip: int) -> tuple[int, int]:
+    pos = -1
+    for _ in range(skip + 1):
+        pos = text.index(anchor, pos + 1)
+    return text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(json.dumps(DOC, indent=2, ensure_ascii=False), id="pretty"),
+        pytest.param(json.dumps(DOC, separators=(",", ":"), ensure_ascii=False), id="minified"),
+        pytest.param(json.dumps(DOC, indent="\t", ensure_ascii=False).replace("\n", "\r\n"), id="tabs-crlf"),
+    ],
+)
+def test_positions_of_properties_and_array_items(text: str) -> None:
+    root = tree(text)
+    got = {n.location: n.position for n in root.iter_tree()}
+    expected = {loc: _line_col(text, anchor, skip) for loc, anchor, skip in ANCHORS}
+    expected["Patient"] = (1, 1)
+    assert got == expected
+
+
+def test_some_positions_written_out() -> None:
+    text = json.dumps(DOC, indent=2, ensure_ascii=False)
+    root = tree(text)
+    assert node_at(root, "Patient.name[0].given[1]").position == (9, 9)
+    assert node_at(root, "Patient.name[1].text").position == (24, 7)
+    minified = tree(json.dumps(DOC, separators=(",", ":"), ensure_ascii=False))
+    assert node_at(minified, "Patient.name[0].given[1]").position == (1, 76)
+    assert node_at(minified, "Patient.multipleBirthInteger").position == (1, 225)
+
+
+def test_line_offset_shifts_every_line_but_not_columns() -> None:
+    result = read_json(b'{"resourceType":"Patient",\r\n"active":true, "gender": ""}', line_offset=4)
+    assert result.root is not None
+    assert [(n.location, n.position) for n in result.root.iter_tree()] == [
+        ("Patient", (5, 1)), ("Patient.active", (6, 1)), ("Patient.gender", (6, 16))]
+    assert [(i.code, i.line, i.column) for i in result.issues] == [("value.empty", 6, 16)]
+    assert issues(b'{"resourceType":\n  x}', line_offset=9) == [("json.syntax", "", 11, 3)]
+
+
+def test_root_is_located_at_its_opening_brace() -> None:
+    assert tree(b'\n\n  {"resourceType": "Patient"}').position == (3, 3)
+
+
+def test_str_input_is_accepted() -> None:
+    assert tree('{"resourceType": "Patient", "gender": "female"}').children[0].value == "female"
+
+
+# -- the official FHIRPath suite's JSON inputs ---------------------------------------------------
+
+SUITE_ISSUES = {
+    "appointment-examplereq.json": [],
+    "explanationofbenefit-example.json": [],
+    "patient-container-example.json": [],
+    # deliberately odd input: `given: [null, "James"]` with a one-item `_given`
+    "patient-name-extensions.json": [
+        ("json.primitive-pairing", "Patient.name[0]._given", 13, 7),
+        ("json.null", "Patient.name[0].given[0]", 10, 9),
+    ],
+}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", sorted(SUITE_ISSUES))
+def test_fhirpath_suite_json_inputs_read_without_fatal_issues(shared_dir: Path, name: str) -> None:
+    result = read_json((shared_dir / "fhirpath-suite-r4" / name).read_bytes())
+    assert result.root is not None
+    assert [(i.code, i.location, i.line, i.column) for i in result.issues] == SUITE_ISSUES[name]
+
+
+@pytest.mark.shared
+def test_fhirpath_suite_json_inputs_are_all_listed(shared_dir: Path) -> None:
+    assert sorted(p.name for p in (shared_dir / "fhirpath-suite-r4").glob("*.json")) == sorted(SUITE_ISSUES)
