@@ -149,6 +149,33 @@ _kind("binding.not-expandable", INFO, "the value set {valueset} cannot be expand
 _kind("profile.unknown", E, "profile '{url}' is not in the loaded packages ({searched})", "A profile named by `meta.profile` or `--profile` that cannot be found; load its package with `--ig`.")
 _kind("profile.wrong-type", E, "profile '{url}' constrains {expected}, not {actual}", "A profile applied to a resource of another type.")
 
+_kind("profile.fixed-value", E, "'{name}' must be exactly {expected}", "An element whose profile fixes its value (`fixed[x]`) holds something else.")
+_kind("profile.pattern", E, "'{name}' must match the pattern {expected}", "An element whose profile gives a pattern (`pattern[x]`) lacks part of it.")
+_kind("profile.max-length", E, "'{name}' is {length} characters long; the profile allows {limit}", "A string longer than the profile's `maxLength`.")
+_kind("profile.min-value", E, "{value} is below the minimum {limit} the profile allows for '{name}'", "A value below the profile's `minValue[x]`.")
+_kind("profile.max-value", E, "{value} is above the maximum {limit} the profile allows for '{name}'", "A value above the profile's `maxValue[x]`.")
+_kind("profile.must-support-missing", INFO, "'{path}' is must-support in {profile} but absent", "A must-support element is absent (reported only with `--must-support`).")
+_kind("profile.not-applied", W, "profile '{url}' could not be applied: {reason}", "A profile was found but could not be compiled (no snapshot could be generated); nothing was concluded about it.")
+
+# -- slicing -----------------------------------------------------------------------------------------
+_kind("slicing.unmatched-closed", E, "this '{name}' matches none of the slices of {path}, and the slicing is closed", "With `rules: closed`, every item of a sliced element must belong to one of its slices.")
+_kind("slicing.unmatched-not-at-end", E, "this '{name}' matches none of the slices of {path}; with openAtEnd, such items must come after all sliced ones", "With `rules: openAtEnd`, items outside the slices must be last.")
+_kind("slicing.ambiguous", E, "this '{name}' matches more than one slice of {path}: {slices}", "An item of a sliced element must belong to at most one slice.")
+_kind("slicing.out-of-order", E, "slice '{slice}' of {path} appears after slice '{previous}'; the slicing is ordered", "With `ordered: true`, items must appear in the order of the slices.")
+_kind("slicing.discriminator-unusable", W, "cannot evaluate discriminator {type}:{path} of {slicing}: {reason}", "A slicing discriminator the tool could not evaluate; the items were matched by full validation against each slice instead.")
+
+# -- references ----------------------------------------------------------------------------------------
+_kind("reference.contained-not-found", E, "'{reference}' refers to no contained resource", "A `#id` reference must match the id of a resource in `contained`.")
+_kind("reference.unresolved", E, "'{reference}' does not resolve to an entry of this {bundle} Bundle", "Inside a document or message Bundle, and for `urn:uuid:` references in any Bundle, every reference must resolve to an entry's fullUrl.")
+_kind("reference.unresolved-relative", W, "'{reference}' does not resolve to an entry of this Bundle", "A relative reference inside a Bundle that matches no entry; it may point to a server outside the Bundle.")
+_kind("reference.target-type", E, "a reference to {actual} is not allowed here; {path} allows {allowed}", "The referenced resource type is not among the element's target profiles' types.")
+
+# -- extensions (definitions) ---------------------------------------------------------------------------
+_kind("extension.unknown", W, "unknown extension '{url}': it is not defined in the loaded packages, so it was not checked", "An extension whose definition is not loaded. Load its package with `--ig`, or silence with `--allow-any-extension`.")
+_kind("extension.unknown-modifier", E, "unknown modifier extension '{url}': its meaning cannot be known, so the resource cannot be safely processed", "A modifierExtension whose definition is not loaded; modifiers change meaning, so this is an error.")
+_kind("extension.context", E, "extension '{url}' is not allowed on {host}; its definition allows {allowed}", "An extension used on an element its definition's `context` does not list.")
+_kind("extension.not-an-extension", E, "'{url}' is a {type} definition, not an extension", "An extension url that names a StructureDefinition of another type.")
+
 # -- invariants -----------------------------------------------------------------------------------------
 _kind("invariant.failed", E, "{key}: {human}", "A FHIRPath constraint (invariant) of the definition evaluated to false. Its severity is the constraint's own.")
 _kind("invariant.not-evaluated", W, "{key} could not be evaluated: {reason}", "A constraint whose FHIRPath expression could not be evaluated; reported, never silently passed.")

@@ -322,8 +322,7 @@ class _Builder:
                 self.issues.append(make_issue("json.duplicate-key", node, name=key,
                                               location=_join(node.location, key), line=pos[0], column=pos[1]))
         if extras is None:
-            for key, value in props:
-                self._property(node, key, value, None, depth)
+            self._fast_properties(node, props, depth)
             return
         names = {key for key, _ in props}
         for key, value in pairs:
@@ -332,6 +331,46 @@ class _Builder:
                     self._orphan_extras(node, key[1:], value, depth)
             elif key != "resourceType":
                 self._property(node, key, value, extras.get(key), depth)
+
+    def _fast_properties(self, node: Node, props: list[tuple[str, Any]], depth: int) -> None:
+        """The common case (no `_x` properties), inlined: this loop is most of the reader's time."""
+        children = node.children
+        for key, value in props:
+            vtype = type(value)
+            if vtype is str and value:
+                children.append(Node(key, value, "string", node, 0, False, False))
+            elif vtype is _Pairs and value:
+                child = Node(key, None, None, node, 0, False, False)
+                children.append(child)
+                self.fill(child, value, depth + 1)
+            elif vtype is list and value:
+                for i, item in enumerate(value):
+                    itype = type(item)
+                    if itype is _Pairs and item:
+                        child = Node(key, None, None, node, i, True, True)
+                        children.append(child)
+                        self.fill(child, item, depth + 1)
+                    elif itype is str and item:
+                        children.append(Node(key, item, "string", node, i, True, True))
+                    else:
+                        self._value_or_problem(node, key, item, i, depth)
+            elif vtype is JsonNumber:
+                children.append(Node(key, str.__str__(value), "number", node, 0, False, False))
+            elif vtype is bool:
+                children.append(Node(key, "true" if value else "false", "boolean", node, 0, False, False))
+            else:
+                self._property(node, key, value, None, depth)
+
+    def _value_or_problem(self, parent: Node, name: str, item: Any, i: int, depth: int) -> None:
+        if item is None:
+            child = Node(name, parent=parent, index=i, repeating=True, in_json_array=True)
+            self.issues.append(make_issue("json.null", child))
+        elif type(item) is list:
+            child = Node(name, parent=parent, index=i, repeating=True, in_json_array=True)
+            self.issues.append(make_issue("json.wrong-type", child, name=name, expected="object or primitive value",
+                                          actual="array"))
+        else:
+            self._value(parent, name, item, None, depth, index=i, in_array=True)
 
     def _property(self, parent: Node, name: str, value: Any, extra: Any, depth: int) -> None:
         if type(value) is list:
@@ -408,7 +447,7 @@ class _Builder:
                 parent.children.append(node)
                 self._primitive_extras(node, item, depth)
             return
-        node = Node(name, parent=parent)
+        node = Node(name, parent=parent, in_json_array=False)
         parent.children.append(node)
         self._primitive_extras(node, extra, depth)
 

@@ -1,9 +1,10 @@
-"""StructureDefinition snapshot → validation plan, compiled once per type.
+"""StructureDefinition snapshot → validation plan, compiled once per definition.
 
 A plan is the snapshot reshaped for walking instances fast: for every element that can have
 children, a `ChildIndex` maps each JSON/XML property name (`valueQuantity`, not `value[x]`)
 straight to its rule and concrete type, and lists the rules with a minimum. Walking a node is
-then one dict lookup per child.
+then one dict lookup per child. Base types and profiles compile the same way; a profile's rules
+simply carry more (slices, fixed and pattern values, type profiles, constraints).
 """
 
 from __future__ import annotations
@@ -23,6 +24,30 @@ _SYSTEM_TO_FHIR = {"String": "string", "Boolean": "boolean", "Integer": "integer
                    "Date": "date", "DateTime": "dateTime", "Time": "time"}
 
 
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """An invariant of an element: a FHIRPath expression that must be true."""
+
+    key: str
+    severity: str
+    human: str
+    expression: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Discriminator:
+    type: str  # value | pattern | type | profile | exists
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Slicing:
+    discriminators: tuple[Discriminator, ...]
+    rules: str  # closed | open | openAtEnd
+    ordered: bool
+
+
 @dataclass(eq=False, slots=True)
 class ElementRule:
     """One element of a definition: what may appear under one name (or one `[x]` choice)."""
@@ -33,13 +58,31 @@ class ElementRule:
     max: int | None  # None means unbounded
     types: tuple[str, ...]
     choice: bool
-    binding: tuple[str, str] | None = None  # (strength, value set canonical)
+    element_id: str = ""
+    binding: tuple[str, str] | None = None  # (strength, value set canonical without version)
     content_reference: str | None = None
-    children: ChildIndex | None = None  # inline children (BackboneElement and the like)
+    children: ChildIndex | None = None  # inline children (BackboneElement, or a profile's constraints)
     over_max: int = 0  # the count that first breaks max (max + 1); 0 when unbounded
+    # profile constraints
+    fixed: tuple[str, Any] | None = None  # (fixedX name, value)
+    pattern: tuple[str, Any] | None = None
+    max_length: int | None = None
+    min_value: tuple[str, Any] | None = None
+    max_value: tuple[str, Any] | None = None
+    type_profiles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type code → profiles
+    target_profiles: tuple[str, ...] = ()
+    must_support: bool = False
+    constraints: tuple[Constraint, ...] = ()
+    slice_name: str | None = None
+    slicing: Slicing | None = None
+    slices: list[ElementRule] = field(default_factory=list)
+
+    has_profile_rules: bool = False  # fixed, pattern, limits or target profiles to check
 
     def __post_init__(self) -> None:
         self.over_max = 0 if self.max is None else self.max + 1
+        self.has_profile_rules = bool(self.fixed or self.pattern or self.max_length is not None or self.min_value
+                                      or self.max_value or self.target_profiles)
 
     @property
     def repeats(self) -> bool:
@@ -57,6 +100,7 @@ class ChildIndex:
     by_name: dict[str, tuple[ElementRule, str]] = field(default_factory=dict)
     choices: list[ElementRule] = field(default_factory=list)
     required: list[ElementRule] = field(default_factory=list)  # rules with min > 0
+    must_support: list[ElementRule] = field(default_factory=list)
 
     def add(self, rule: ElementRule) -> None:
         self.rules.append(rule)
@@ -68,11 +112,23 @@ class ChildIndex:
             self.by_name[rule.name] = (rule, rule.types[0] if rule.types else "")
         if rule.min > 0:
             self.required.append(rule)
+        if rule.must_support:
+            self.must_support.append(rule)
 
     def choice_for(self, name: str) -> ElementRule | None:
         """The choice element a name like `valueFoo` was meant for, if any."""
         for rule in self.choices:
             if name.startswith(rule.name) and len(name) > len(rule.name) and name[len(rule.name)].isupper():
+                return rule
+        return None
+
+    def rule_named(self, name: str) -> ElementRule | None:
+        """The rule for a definition name (`value` for `value[x]`) or a property name."""
+        hit = self.by_name.get(name)
+        if hit is not None:
+            return hit[0]
+        for rule in self.rules:
+            if rule.name == name:
                 return rule
         return None
 
@@ -85,8 +141,11 @@ class TypePlan:
     type_name: str
     kind: str
     abstract: bool
+    derivation: str
     root: ChildIndex
     by_path: dict[str, ElementRule]
+    root_constraints: tuple[Constraint, ...] = ()
+    is_profile: bool = False
 
 
 def _type_code(t: dict[str, Any]) -> str:
@@ -108,52 +167,120 @@ def _parse_max(value: str | None) -> int | None:
         return None
 
 
+def _prefixed(element: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
+    for key, value in element.items():
+        if key.startswith(prefix) and len(key) > len(prefix) and key[len(prefix)].isupper():
+            return key, value
+    return None
+
+
+def _constraints(element: dict[str, Any]) -> tuple[Constraint, ...]:
+    found = []
+    for c in element.get("constraint", ()):
+        if c.get("expression"):
+            found.append(Constraint(c.get("key", "?"), c.get("severity", "error"), c.get("human", ""),
+                                    c["expression"], c.get("source", "")))
+    return tuple(found)
+
+
+def _slicing(element: dict[str, Any]) -> Slicing | None:
+    s = element.get("slicing")
+    if not s:
+        return None
+    discriminators = tuple(Discriminator(d.get("type", "value"), d.get("path", "$this"))
+                           for d in s.get("discriminator", ()))
+    return Slicing(discriminators, s.get("rules", "open"), bool(s.get("ordered", False)))
+
+
+def _split_id(element_id: str) -> tuple[str, str]:
+    """`Patient.identifier:nhs.system` → (`Patient.identifier:nhs`, `system`).
+
+    Slice names never contain dots (eld-16), so the last dot always separates parent and child.
+    """
+    parent, _, last = element_id.rpartition(".")
+    return parent, last
+
+
+def make_rule(element: dict[str, Any], kind: str) -> ElementRule:
+    path: str = element["path"]
+    name = path.rpartition(".")[2]
+    choice = name.endswith("[x]")
+    if choice:
+        name = name[:-3]
+    type_entries = element.get("type", ())
+    types = tuple(_type_code(t) for t in type_entries)
+    # Resource.id is typed System.String/string in R4 snapshots, but its rules are those of `id`
+    if kind == "resource" and path.count(".") == 1 and name == "id":
+        types = ("id",)
+    type_profiles: dict[str, tuple[str, ...]] = {}
+    targets: list[str] = []
+    for t, code in zip(type_entries, types, strict=False):
+        if t.get("profile"):
+            type_profiles[code] = tuple(t["profile"])
+        targets.extend(t.get("targetProfile", ()))
+    binding = element.get("binding")
+    max_length = element.get("maxLength")
+    return ElementRule(
+        name=name,
+        path=path,
+        min=int(element.get("min", 0)),
+        max=_parse_max(element.get("max")),
+        types=types,
+        choice=choice,
+        element_id=element.get("id", path),
+        binding=(binding["strength"], binding["valueSet"].partition("|")[0])
+        if binding and "valueSet" in binding else None,
+        content_reference=element.get("contentReference"),
+        fixed=_prefixed(element, "fixed"),
+        pattern=_prefixed(element, "pattern"),
+        max_length=int(max_length) if isinstance(max_length, int) else None,
+        min_value=_prefixed(element, "minValue"),
+        max_value=_prefixed(element, "maxValue"),
+        type_profiles=type_profiles,
+        target_profiles=tuple(targets),
+        must_support=bool(element.get("mustSupport", False)),
+        constraints=_constraints(element),
+        slice_name=element.get("sliceName"),
+        slicing=_slicing(element),
+    )
+
+
 def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
-    """Compile a snapshot. Slices (ids with `:`) are left to profile validation."""
+    """Compile a snapshot, slices included, keyed by element id."""
     elements = sd.get("snapshot", {}).get("element", [])
     type_name = sd.get("type", "")
     kind = sd.get("kind", "")
-    root_path = elements[0]["path"] if elements else type_name
-    indexes: dict[str, ChildIndex] = {root_path: ChildIndex()}
+    root_id = elements[0].get("id", elements[0]["path"]) if elements else type_name
+    indexes: dict[str, ChildIndex] = {root_id: ChildIndex()}
+    rules_by_id: dict[str, ElementRule] = {}
     by_path: dict[str, ElementRule] = {}
     for element in elements[1:]:
-        if ":" in element.get("id", ""):
+        element_id = element.get("id") or element["path"]
+        parent_id, last = _split_id(element_id)
+        rule = make_rule(element, kind)
+        rules_by_id[element_id] = rule
+        indexes[element_id] = ChildIndex()
+        if ":" in last:
+            # a slice (or re-slice `a:b/c`) of the element `parent.name`
+            base_name, _, slice_part = last.partition(":")
+            sliced_id = f"{parent_id}.{base_name}" if parent_id else base_name
+            if "/" in slice_part:
+                sliced_id = f"{sliced_id}:{slice_part.rpartition('/')[0]}"
+            sliced = rules_by_id.get(sliced_id)
+            if sliced is not None:
+                sliced.slices.append(rule)
             continue
-        path: str = element["path"]
-        parent_path, _, name = path.rpartition(".")
-        parent = indexes.get(parent_path)
+        parent = indexes.get(parent_id)
         if parent is None:
-            # a child of a choice or of something we skipped: attach to the nearest known parent
-            continue
-        choice = name.endswith("[x]")
-        if choice:
-            name = name[:-3]
-        types = tuple(_type_code(t) for t in element.get("type", ()))
-        # Resource.id is typed System.String/string in R4 snapshots, but its rules are those of `id`
-        if kind == "resource" and path.count(".") == 1 and name == "id":
-            types = ("id",)
-        binding = element.get("binding")
-        rule = ElementRule(
-            name=name,
-            path=path,
-            min=int(element.get("min", 0)),
-            max=_parse_max(element.get("max")),
-            types=types,
-            choice=choice,
-            binding=(binding["strength"], binding["valueSet"].partition("|")[0])
-            if binding and "valueSet" in binding else None,
-            content_reference=element.get("contentReference"),
-        )
+            continue  # a child of an element we could not place
         parent.add(rule)
-        by_path[path] = rule
-        indexes[path] = ChildIndex()
-    # inline children: an element with children in the snapshot keeps them
-    for path, rule in by_path.items():
-        children = indexes[path]
+        by_path.setdefault(rule.path, rule)
+    for element_id, rule in rules_by_id.items():
+        children = indexes[element_id]
         if children.rules:
             rule.children = children
     # contentReference (`#Questionnaire.item`): the element repeats the referenced one's content
-    for rule in by_path.values():
+    for rule in rules_by_id.values():
         ref = rule.content_reference
         if ref:
             target = by_path.get(ref.partition("#")[2])
@@ -165,6 +292,9 @@ def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
         type_name=type_name,
         kind=kind,
         abstract=bool(sd.get("abstract", False)),
-        root=indexes[root_path],
+        derivation=sd.get("derivation", "specialization"),
+        root=indexes[root_id],
         by_path=by_path,
+        root_constraints=_constraints(elements[0]) if elements else (),
+        is_profile=sd.get("derivation") == "constraint",
     )

@@ -1,19 +1,23 @@
 """Walks a positioned tree against compiled plans and reports every finding as an Issue.
 
-Base R4 validation: resource types, unknown elements, cardinality, choice types, primitive
-lexical rules, JSON array/single shape, extension shape, `ele-1`, contained resources, resources
-inside Bundles and Parameters (recursively), required bindings that can be expanded locally,
-and that claimed profiles exist. Profile-specific rules build on this in later layers.
+One walk covers the base specification and any profiles: a resource is walked against each
+profile it claims (`meta.profile`) or is given (`--profile`) — a profile's snapshot carries every
+base rule too — or against its base definition when it has none. Along the way: unknown elements,
+cardinality (slices included), choice types, primitive lexical rules, JSON shape, `ele-1`,
+extensions (by their own definitions), fixed/pattern values and limits, slicing, bindings,
+references (contained and Bundle, in linear time), invariants, and national rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from conformance.definitions.registry import Definitions
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
 from conformance.terminology.expansion import Expander
+from conformance.validation import slicing
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
     ChildIndex,
@@ -22,99 +26,139 @@ from conformance.validation.plan import (
     compile_structure_definition,
 )
 from conformance.validation.primitives import PrimitiveRule, build_rule
+from conformance.validation.references import ResolutionScope, parse_reference
+from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept"})
 _ELE1_HUMAN = "All FHIR elements must have a @value or children"
+_GENERIC_CONTEXTS = frozenset({"Element", "Base"})
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationOptions:
+    allow_any_extension: bool = False
+    must_support: bool = False
+
+
+@dataclass(slots=True)
+class _Host:
+    """Where an extension sits: the element's definition path and type (for context checks)."""
+
+    path: str
+    type_code: str
+    is_resource: bool
 
 
 class Validator:
-    """Validates resources against the base definitions of the loaded packages.
+    """Validates resources against the definitions of the loaded packages.
 
     Build one per run: plans, primitive rules and expansions are compiled on first use and
     then shared by every resource the validator sees.
     """
 
-    def __init__(self, definitions: Definitions) -> None:
+    def __init__(self, definitions: Definitions, options: ValidationOptions | None = None) -> None:
         self.definitions = definitions
+        self.options = options or ValidationOptions()
         self.expander = Expander(definitions)
         self._plans: dict[str, TypePlan | None] = {}
         self._primitive_rules: dict[str, PrimitiveRule] = {}
         self._searched = ", ".join(definitions.packages.ids())
+        self._scope: ResolutionScope | None = None
+        self._element_types: dict[tuple[int, str], tuple[_Host, list[TypePlan]]] = {}
+        self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
+        self._slice_ctx = slicing.SliceContext(
+            resolve_reference=self._resolve_reference_node,
+            plan_root=self._plan_root,
+            in_value_set=self._in_value_set,
+            conforms=self._conforms,
+        )
 
     # -- public ---------------------------------------------------------------------------------
     def validate(self, root: Node, profiles: Sequence[str] = ()) -> list[Issue]:
         """Every issue found in this resource (reader issues are the caller's)."""
         issues: list[Issue] = []
-        if self._check_resource(root, issues):
-            self._check_profiles_exist(root, profiles, issues)
-        return issues
+        self._scope = None
+        self._check_resource(root, issues, explicit_profiles=profiles)
+        return _dedupe(issues)
 
-    def plan_for_type(self, type_name: str) -> TypePlan | None:
-        if type_name not in self._plans:
-            sd = self.definitions.structure_definition(type_name)
-            self._plans[type_name] = compile_structure_definition(sd) if sd and "snapshot" in sd else None
-        return self._plans[type_name]
+    def plan_for(self, url_or_type: str) -> TypePlan | None:
+        """The compiled definition for a type name or a profile URL (None when unknown)."""
+        if url_or_type not in self._plans:
+            sd = self.definitions.structure_definition(url_or_type)
+            plan = None
+            if sd is not None and sd.get("snapshot", {}).get("element"):
+                plan = compile_structure_definition(sd)
+            self._plans[url_or_type] = plan
+        return self._plans[url_or_type]
+
+    plan_for_type = plan_for
 
     # -- resources ---------------------------------------------------------------------------------
-    def _check_resource(self, node: Node, issues: list[Issue]) -> bool:
+    def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
+                        rule_profiles: Sequence[str] = ()) -> None:
         rt = node.resource_type or ""
-        plan = self.plan_for_type(rt) if rt in self.definitions.resource_types else None
-        if plan is None:
+        base = self.plan_for(rt) if rt in self.definitions.resource_types else None
+        if base is None or base.kind != "resource":
             issues.append(make_issue("structure.unknown-resource-type", node, name=rt))
-            return False
-        if plan.abstract:
-            issues.append(make_issue("structure.abstract-resource-type", node, name=rt))
-            return False
-        self._walk(node, plan.root, issues)
-        if rt == "Bundle":
-            self._bundle_rules(node, issues)
-        return True
-
-    @staticmethod
-    def _bundle_rules(bundle: Node, issues: list[Issue]) -> None:
-        """bdl-7 in linear time: fullUrl (with meta.versionId) unique, except in history Bundles."""
-        bundle_type = bundle.child("type")
-        if bundle_type is not None and bundle_type.value == "history":
             return
-        seen: set[tuple[str, str]] = set()
-        for entry in bundle.children_named("entry"):
-            full_url = entry.child("fullUrl")
-            if full_url is None or not full_url.value:
+        if base.abstract:
+            issues.append(make_issue("structure.abstract-resource-type", node, name=rt))
+            return
+        plans = self._profile_plans(node, explicit_profiles, rule_profiles, issues) or [base]
+        outer = self._scope
+        scope = ResolutionScope.for_resource(node, outer)
+        if rt == "Bundle":
+            scope = ResolutionScope.for_bundle(node, scope)
+        self._scope = scope
+        try:
+            host = _Host(rt, rt, True)
+            for plan in plans:
+                self._walk(node, plan.root, issues, host)
+                self._invariants(node, plan.root_constraints, issues)
+                if self.options.must_support and plan.is_profile:
+                    self._must_support(node, plan, issues)
+            if rt == "Bundle":
+                self._bundle_rules(node, issues)
+        finally:
+            self._scope = outer
+
+    def _profile_plans(self, node: Node, explicit: Sequence[str], from_rule: Sequence[str],
+                       issues: list[Issue]) -> list[TypePlan]:
+        plans: list[TypePlan] = []
+        seen: set[str] = set()
+        meta = node.child("meta")
+        claimed = [(p.value, p) for p in meta.children_named("profile") if p.value] if meta is not None else []
+        wanted = claimed + [(u, None) for u in explicit] + [(u, None) for u in from_rule]
+        for url, where in wanted:
+            if url in seen:
                 continue
-            version = ""
-            resource = entry.child("resource")
-            meta = resource.child("meta") if resource is not None else None
-            version_node = meta.child("versionId") if meta is not None else None
-            if version_node is not None and version_node.value:
-                version = version_node.value
-            key = (full_url.value, version)
-            if key in seen:
-                issues.append(make_issue("bundle.duplicate-fullurl", full_url, url=full_url.value))
-            seen.add(key)
+            seen.add(url)
+            plan = self._profile_plan(url, node, where, issues)
+            if plan is not None:
+                plans.append(plan)
+        return plans
 
-    def _check_profiles_exist(self, root: Node, profiles: Sequence[str], issues: list[Issue]) -> None:
-        meta = root.child("meta")
-        claimed = meta.children_named("profile") if meta is not None else []
-        for node in claimed:
-            if node.value:
-                self._check_profile(node.value, root, node, issues)
-        for url in profiles:
-            self._check_profile(url, root, None, issues)
-
-    def _check_profile(self, url: str, root: Node, node: Node | None, issues: list[Issue]) -> None:
+    def _profile_plan(self, url: str, root: Node, where: Node | None, issues: list[Issue]) -> TypePlan | None:
+        at = where if where is not None else root
         sd = self.definitions.structure_definition(url) if "/" in url else None
-        where = node if node is not None else root
         if sd is None:
-            issues.append(make_issue("profile.unknown", where, url=url, searched=self._searched))
-        elif sd.get("type") not in (root.resource_type, "Resource", "DomainResource"):
-            issues.append(make_issue("profile.wrong-type", where, url=url, expected=sd.get("type"),
+            issues.append(make_issue("profile.unknown", at, url=url, searched=self._searched))
+            return None
+        if sd.get("type") != root.resource_type and sd.get("type") not in ("Resource", "DomainResource"):
+            issues.append(make_issue("profile.wrong-type", at, url=url, expected=sd.get("type"),
                                      actual=root.resource_type))
+            return None
+        plan = self.plan_for(url)
+        if plan is None:
+            issues.append(make_issue("profile.not-applied", at, url=url, reason="it has no snapshot"))
+        return plan
 
     # -- elements ----------------------------------------------------------------------------------
-    def _walk(self, node: Node, index: ChildIndex, issues: list[Issue]) -> None:
+    def _walk(self, node: Node, index: ChildIndex, issues: list[Issue], host: _Host) -> None:
         """Check the children of `node` against `index`, then each child against its rule."""
         counts: dict[int, int] = {}
         choice_names: dict[int, str] = {}
+        sliced: dict[int, tuple[ElementRule, list[tuple[Node, str]]]] | None = None
         by_name = index.by_name
         for child in node.children:
             hit = by_name.get(child.name)
@@ -134,11 +178,22 @@ class Validator:
                 issues.append(make_issue("cardinality.max", node, path=rule.path, max=rule.max,
                                          count=sum(1 for c in node.children if by_name.get(c.name, (None,))[0] is rule)))
             self._shape(child, rule, issues)
-            self._element(child, rule, type_code, issues)
+            if rule.slices:
+                if sliced is None:
+                    sliced = {}
+                sliced.setdefault(key, (rule, []))[1].append((child, type_code))
+                continue
+            self._element(child, rule, type_code, issues, host)
         for rule in index.required:
             count = counts.get(id(rule), 0)
             if count < rule.min and rule.path != "Extension.url":  # no url: extension.no-url says what to do
                 issues.append(make_issue("cardinality.min", node, path=rule.path, min=rule.min, count=count))
+        if sliced is not None:
+            for rule, items in sliced.values():
+                self._slices(node, rule, items, issues, host)
+        for rule in index.required:
+            if rule.slices and id(rule) not in counts:
+                self._slices(node, rule, [], issues, host)
 
     def _unknown(self, child: Node, index: ChildIndex, issues: list[Issue]) -> None:
         if child.index != 0:
@@ -165,40 +220,76 @@ class Validator:
             child.repeating = True
             issues.append(make_issue("json.array-expected", child, name=child.name))
 
-    def _element(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
+    def _element(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue], host: _Host) -> None:
         if node.resource_type is not None and type_code != "Resource":
             issues.append(make_issue("structure.resourcetype-misplaced", node))
             return
         if type_code in PRIMITIVE_TYPES:
             self._primitive(node, rule, type_code, issues)
-            return
-        if type_code == "Resource":
+        elif type_code == "Resource":
             if node.resource_type is None:
                 issues.append(make_issue("structure.resource-expected", node, name=node.name))
                 return
             if rule.name == "contained" and node.child("id") is None:
                 issues.append(make_issue("id.missing-contained", node))
-            self._check_resource(node, issues)
+            self._check_resource(node, issues, rule_profiles=rule.type_profiles.get("Resource", ()))
             return
+        else:
+            if not self._complex(node, rule, type_code, issues, host):
+                return
+        if rule.has_profile_rules:
+            self._profile_rules(node, rule, type_code, issues)
+        if rule.constraints:
+            self._invariants(node, rule.constraints, issues)
+
+    def _complex(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue], host: _Host) -> bool:
         if node.value is not None:
             issues.append(make_issue("structure.complex-expected", node, name=node.name, type=type_code))
-            return
+            return False
         children = node.children
         if not children or (children[0].name == "id" and len(children) == 1):
             if children or node.in_json_array is None:
                 issues.append(make_issue("invariant.failed", node, key="ele-1", human=_ELE1_HUMAN))
-            return
-        index = rule.children
-        if index is None:
-            plan = self.plan_for_type(type_code)
-            if plan is None:
-                return
-            index = plan.root
+            return False
+        own_host, type_plans = self._element_type(rule, type_code)
+        if type_code == "Extension" and not rule.type_profiles:
+            ext_plan = self._extension_plan(node, issues, host)
+            if ext_plan is not None:
+                type_plans = [ext_plan]
+        if rule.children is not None:
+            self._walk(node, rule.children, issues, own_host)
+            for plan in type_plans:
+                if plan.is_profile:
+                    self._walk(node, plan.root, issues, own_host)
+                self._invariants(node, plan.root_constraints, issues)
+        elif type_plans:
+            for plan in type_plans:
+                self._walk(node, plan.root, issues, own_host)
+                self._invariants(node, plan.root_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
-        self._walk(node, index, issues)
         if rule.binding is not None and type_code in _CODED_TYPES:
             self._binding(node, rule, type_code, issues)
+        if type_code == "Reference":
+            self._reference(node, rule, issues)
+        return True
+
+    def _element_type(self, rule: ElementRule, type_code: str) -> tuple[_Host, list[TypePlan]]:
+        """The host descriptor and the definitions a complex element is walked against, per rule and type.
+
+        Type profiles come first; else the type itself, unless the rule carries its own children.
+        Extensions without a type profile are looked up by url per node (see `_extension_plan`).
+        """
+        key = (id(rule), type_code)
+        found = self._element_types.get(key)
+        if found is None:
+            plans = [p for p in (self.plan_for(u) for u in rule.type_profiles.get(type_code, ())) if p is not None]
+            if not plans and rule.children is None:
+                plan = self.plan_for(type_code)
+                if plan is not None:
+                    plans.append(plan)
+            found = self._element_types[key] = (_Host(rule.path, type_code, False), plans)
+        return found
 
     def _primitive(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
         extras = False
@@ -216,11 +307,170 @@ class Validator:
                                                                   self.definitions.structure_definition(type_code))
         prim.check(node, issues)
         if node.children:
-            plan = self.plan_for_type("Element")
-            if plan is not None:
-                self._walk(node, plan.root, issues)
+            index = rule.children
+            if index is None:
+                plan = self.plan_for("Element")
+                index = plan.root if plan is not None else None
+            if index is not None:
+                self._walk(node, index, issues, _Host(rule.path, type_code, False))
         if rule.binding is not None and type_code == "code" and node.value:
             self._binding(node, rule, type_code, issues)
+
+    # -- profile rules ---------------------------------------------------------------------------
+    def _profile_rules(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
+        if rule.fixed is not None and not equals_fixed(node, rule.fixed[1]):
+            issues.append(make_issue("profile.fixed-value", node, name=node.name, expected=describe(rule.fixed[1])))
+        if rule.pattern is not None and not matches_pattern(node, rule.pattern[1]):
+            issues.append(make_issue("profile.pattern", node, name=node.name, expected=describe(rule.pattern[1])))
+        value = node.value
+        if value is None:
+            value_node = node.child("value") if type_code == "Quantity" else None
+            value = value_node.value if value_node is not None else None
+        if rule.max_length is not None and node.value is not None and len(node.value) > rule.max_length:
+            issues.append(make_issue("profile.max-length", node, name=node.name, length=len(node.value),
+                                     limit=rule.max_length))
+        for limit, code, sign in ((rule.min_value, "profile.min-value", -1), (rule.max_value, "profile.max-value", 1)):
+            if limit is None:
+                continue
+            bound = limit[1].get("value") if isinstance(limit[1], dict) else limit[1]
+            if compare_ordered(value, bound, type_code) == sign:
+                issues.append(make_issue(code, node, name=node.name, value=value, limit=bound))
+
+    def _must_support(self, root: Node, plan: TypePlan, issues: list[Issue]) -> None:
+        present = {c.name for c in root.children}
+        for rule in plan.root.must_support:
+            names = [rule.name + t[0].upper() + t[1:] for t in rule.types] if rule.choice else [rule.name]
+            if not present.intersection(names):
+                issues.append(make_issue("profile.must-support-missing", root, path=rule.path, profile=plan.url))
+
+    # -- slicing ----------------------------------------------------------------------------------
+    def _slices(self, node: Node, rule: ElementRule, items: list[tuple[Node, str]], issues: list[Issue],
+                host: _Host) -> None:
+        spec = rule.slicing
+        discriminators = spec.discriminators if spec is not None else ()
+        rules_kind = spec.rules if spec is not None else "open"
+        counts = [0] * len(rule.slices)
+        last_position = -1
+        seen_unmatched = False
+        for item, type_code in items:
+            matched = self._matching_slices(item, type_code, rule, discriminators, issues)
+            if len(matched) > 1:
+                issues.append(make_issue("slicing.ambiguous", item, name=item.name, path=rule.path,
+                                         slices=", ".join(rule.slices[i].slice_name or "?" for i in matched)))
+            if not matched:
+                seen_unmatched = True
+                if rules_kind == "closed":
+                    issues.append(make_issue("slicing.unmatched-closed", item, name=item.name, path=rule.path))
+                self._element(item, rule, type_code, issues, host)
+                continue
+            position = matched[0]
+            counts[position] += 1
+            if rules_kind == "openAtEnd" and seen_unmatched:
+                issues.append(make_issue("slicing.unmatched-not-at-end", item, name=item.name, path=rule.path))
+            if spec is not None and spec.ordered and position < last_position:
+                issues.append(make_issue("slicing.out-of-order", item, slice=rule.slices[position].slice_name,
+                                         path=rule.path, previous=rule.slices[last_position].slice_name))
+            last_position = max(last_position, position)
+            chosen = rule.slices[position]
+            slice_type = type_code if type_code in chosen.types or not chosen.types else chosen.types[0]
+            self._element(item, chosen, slice_type, issues, host)
+        for position, s in enumerate(rule.slices):
+            label = f"{rule.path}:{s.slice_name}"
+            if counts[position] < s.min:
+                issues.append(make_issue("cardinality.min", node, path=label, min=s.min, count=counts[position]))
+            elif s.max is not None and counts[position] > s.max:
+                issues.append(make_issue("cardinality.max", node, path=label, max=s.max, count=counts[position]))
+
+    def _matching_slices(self, item: Node, type_code: str, rule: ElementRule, discriminators: tuple,
+                         issues: list[Issue]) -> list[int]:
+        found: list[int] = []
+        for position, s in enumerate(rule.slices):
+            try:
+                ok = slicing.matches(item, type_code, s, discriminators, self._slice_ctx) if discriminators \
+                    else self._conforms_to_rule(item, type_code, s)
+            except slicing.Unusable as exc:
+                if item.index == 0:
+                    issues.append(make_issue("slicing.discriminator-unusable", item, type=discriminators[0].type,
+                                             path=discriminators[0].path, slicing=rule.path, reason=str(exc)))
+                ok = self._conforms_to_rule(item, type_code, s)
+            if ok:
+                found.append(position)
+        return found
+
+    def _conforms_to_rule(self, item: Node, type_code: str, rule: ElementRule) -> bool:
+        trial: list[Issue] = []
+        self._element(item, rule, type_code if type_code in rule.types or not rule.types else rule.types[0], trial,
+                      _Host(rule.path, type_code, False))
+        return not any(i.severity.is_error for i in trial)
+
+    def _conforms(self, node: Node, type_code: str, profile: str) -> bool:
+        plan = self.plan_for(profile)
+        if plan is None:
+            return False
+        trial: list[Issue] = []
+        if node.resource_type is not None:
+            self._check_resource(node, trial, explicit_profiles=[profile])
+        else:
+            self._walk(node, plan.root, trial, _Host(plan.type_name, type_code, False))
+        return not any(i.severity.is_error for i in trial)
+
+    def _plan_root(self, url_or_type: str) -> ChildIndex | None:
+        plan = self.plan_for(url_or_type)
+        return plan.root if plan is not None else None
+
+    def _in_value_set(self, url: str, node: Node, type_code: str) -> bool | None:
+        expansion = self.expander.expand(url)
+        if expansion is None:
+            return None
+        for system, code in _codings(node, type_code or "code"):
+            if code is not None and expansion.contains(system if type_code not in ("code", "") else None, code):
+                return True
+        return False
+
+    # -- extensions --------------------------------------------------------------------------------
+    def _extension_plan(self, node: Node, issues: list[Issue], host: _Host) -> TypePlan | None:
+        """The extension's own definition, found by its url (checks context; unknown ones reported)."""
+        url_node = node.child("url")
+        url = url_node.value if url_node is not None else None
+        if not url or ":" not in url:
+            return None  # no url (reported) or a nested extension's local name (checked by its parent)
+        sd = self.definitions.structure_definition(url)
+        if sd is None:
+            if node.name == "modifierExtension":
+                issues.append(make_issue("extension.unknown-modifier", node, url=url))
+            elif not self.options.allow_any_extension:
+                issues.append(make_issue("extension.unknown", node, url=url))
+            return None
+        if sd.get("type") != "Extension":
+            issues.append(make_issue("extension.not-an-extension", node, url=url, type=sd.get("type")))
+            return None
+        self._extension_context(node, url, sd, host, issues)
+        return self.plan_for(url)
+
+    def _extension_context(self, node: Node, url: str, sd: dict, host: _Host, issues: list[Issue]) -> None:
+        contexts = sd.get("context") or []
+        if not contexts:
+            return
+        allowed: list[str] = []
+        for ctx in contexts:
+            expression = ctx.get("expression", "")
+            kind = ctx.get("type", "element")
+            allowed.append(expression)
+            if kind == "fhirpath":
+                return  # evaluated by FHIRPath contexts are not second-guessed
+            if kind == "extension":
+                if host.type_code == "Extension":
+                    return
+                continue
+            if expression in _GENERIC_CONTEXTS or expression in (host.path, host.type_code):
+                return
+            if host.is_resource and expression in ("Resource", "DomainResource"):
+                return
+            if expression == "BackboneElement" and host.type_code == "BackboneElement":
+                return
+            if host.path.endswith("." + expression) or expression.endswith("." + host.path):
+                return
+        issues.append(make_issue("extension.context", node, url=url, host=host.path, allowed=", ".join(allowed)))
 
     @staticmethod
     def _extension_shape(node: Node, issues: list[Issue]) -> None:
@@ -245,6 +495,78 @@ class Validator:
         elif not has_value and not has_nested:
             issues.append(make_issue("extension.empty", node))
 
+    # -- references -------------------------------------------------------------------------------
+    def _resolve_reference_node(self, node: Node) -> Node | None:
+        ref = node.child("reference")
+        if ref is None or not ref.value or self._scope is None:
+            return None
+        return self._scope.resolve(ref.value)
+
+    def _reference(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
+        ref = node.child("reference")
+        if ref is None or not ref.value:
+            return
+        text = ref.value
+        parsed = parse_reference(text)
+        target = self._scope.resolve(text) if self._scope is not None else None
+        if parsed.kind == "contained":
+            if target is None and parsed.id:
+                issues.append(make_issue("reference.contained-not-found", ref, reference=text))
+        elif target is None and self._scope is not None:
+            bundle = self._scope.in_bundle
+            if bundle is not None:
+                strict = bundle.bundle_type in ("document", "message") or parsed.kind == "urn"
+                if strict:
+                    issues.append(make_issue("reference.unresolved", ref, reference=text,
+                                             bundle=bundle.bundle_type or "?"))
+                elif parsed.kind == "relative":
+                    issues.append(make_issue("reference.unresolved-relative", ref, reference=text))
+        if rule.target_profiles:
+            actual = target.resource_type if target is not None else parsed.resource_type
+            if actual is None:
+                type_node = node.child("type")
+                actual = type_node.value if type_node is not None else None
+            if actual is not None and actual in self.definitions.resource_types:
+                allowed = self._target_types(rule.target_profiles)
+                if allowed and actual not in allowed and "Resource" not in allowed:
+                    issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
+                                             allowed=", ".join(sorted(allowed))))
+
+    def _target_types(self, profiles: tuple[str, ...]) -> set[str]:
+        cached = self._target_type_cache.get(profiles)
+        if cached is not None:
+            return cached
+        types: set[str] = self._target_type_cache.setdefault(profiles, set())
+        for url in profiles:
+            sd = self.definitions.structure_definition(url)
+            if sd is not None and sd.get("type"):
+                types.add(sd["type"])
+            else:
+                types.add(url.rpartition("/")[2])
+        return types
+
+    @staticmethod
+    def _bundle_rules(bundle: Node, issues: list[Issue]) -> None:
+        """bdl-7 in linear time: fullUrl (with meta.versionId) unique, except in history Bundles."""
+        bundle_type = bundle.child("type")
+        if bundle_type is not None and bundle_type.value == "history":
+            return
+        seen: set[tuple[str, str]] = set()
+        for entry in bundle.children_named("entry"):
+            full_url = entry.child("fullUrl")
+            if full_url is None or not full_url.value:
+                continue
+            version = ""
+            resource = entry.child("resource")
+            meta = resource.child("meta") if resource is not None else None
+            version_node = meta.child("versionId") if meta is not None else None
+            if version_node is not None and version_node.value:
+                version = version_node.value
+            key = (full_url.value, version)
+            if key in seen:
+                issues.append(make_issue("bundle.duplicate-fullurl", full_url, url=full_url.value))
+            seen.add(key)
+
     # -- bindings ------------------------------------------------------------------------------------
     def _binding(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
         strength, url = rule.binding  # type: ignore[misc]
@@ -262,6 +584,23 @@ class Validator:
                 return
         issues.append(make_issue("binding.required", node, code=_code_label(codings), valueset=url))
 
+    # -- invariants ------------------------------------------------------------------------------------
+    def _invariants(self, node: Node, constraints: tuple, issues: list[Issue]) -> None:
+        """FHIRPath invariants; a later layer plugs the engine in (see `invariants.py`)."""
+        return
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    """Several profiles repeat base findings; report each finding once, in order."""
+    seen: set[tuple[str, str, str, int, int]] = set()
+    out: list[Issue] = []
+    for i in issues:
+        key = (i.code, i.location, i.message, i.line, i.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(i)
+    return out
+
 
 def _codings(node: Node, type_code: str) -> list[tuple[str | None, str | None]]:
     if type_code == "code":
@@ -278,7 +617,4 @@ def _coding(node: Node) -> tuple[str | None, str | None]:
 
 
 def _code_label(codings: list[tuple[str | None, str | None]]) -> str:
-    labels: list[str] = []
-    for system, code in codings:
-        labels.append(f"'{code}'" if system is None else f"{system}#{code}")
-    return ", ".join(labels)
+    return ", ".join(f"'{code}'" if system is None else f"{system}#{code}" for system, code in codings)

@@ -1,0 +1,220 @@
+"""Which slice an item of a sliced element belongs to.
+
+Discriminators (FHIR R4 profiling.html#discriminator) are evaluated natively for the paths
+profiles use — `$this`, dotted element names, `extension('url')`, `ofType(T)`, `resolve()` — and
+compared with what the slice's definition says at the same path: a fixed/pattern value or a
+required binding (`value`, `pattern`), its types (`type`), its profiles (`profile`), its
+cardinality (`exists`). When a discriminator cannot be evaluated, the caller falls back to full
+validation of the item against each slice, so an unusual profile is never silently mis-sliced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from conformance.fhir.tree import Node
+from conformance.validation.plan import ChildIndex, Discriminator, ElementRule
+from conformance.validation.values import equals_fixed, matches_pattern
+
+_FUNCTION = re.compile(r"^(extension|ofType|resolve)\((?:'([^']*)'|\"([^\"]*)\"|([A-Za-z]*))\)$")
+
+
+class Unusable(Exception):
+    """A discriminator that cannot be evaluated natively (the message says why)."""
+
+
+def split_path(path: str) -> list[str]:
+    """Split a discriminator path on dots outside quotes and parentheses."""
+    parts: list[str] = []
+    depth, quote, start = 0, "", 0
+    for i, ch in enumerate(path):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "." and depth == 0:
+            parts.append(path[start:i])
+            start = i + 1
+    parts.append(path[start:])
+    return [p for p in parts if p and p != "$this"]
+
+
+@dataclass(slots=True)
+class SliceContext:
+    """What slice matching needs from the validator, without depending on it."""
+
+    resolve_reference: Callable[[Node], Node | None]
+    plan_root: Callable[[str], ChildIndex | None]  # profile/type URL or name → its compiled root
+    in_value_set: Callable[[str, Node, str], bool | None]  # (vs url, node, type code) → member? None = unknown
+    conforms: Callable[[Node, str, str], bool]  # (node, type code, profile url) → valid against it?
+
+
+def _type_of(node: Node) -> str | None:
+    """The FHIR type a choice-named node carries in its name (valueQuantity → Quantity)."""
+    if node.resource_type is not None:
+        return node.resource_type
+    name = node.name
+    for i in range(1, len(name)):
+        if name[i].isupper():
+            return name[i:]
+    return None
+
+
+def values_at(item: Node, segments: list[str], ctx: SliceContext) -> list[Node]:
+    nodes = [item]
+    for seg in segments:
+        m = _FUNCTION.match(seg)
+        out: list[Node] = []
+        if m is None:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", seg):
+                raise Unusable(f"unsupported path step '{seg}'")
+            for n in nodes:
+                for c in n.children:
+                    if c.name == seg or (c.name.startswith(seg) and len(c.name) > len(seg) and c.name[len(seg)].isupper()):
+                        out.append(c)
+        elif m.group(1) == "extension":
+            url = m.group(2) or m.group(3) or ""
+            for n in nodes:
+                for c in n.children:
+                    if c.name == "extension":
+                        u = c.child("url")
+                        if u is not None and u.value == url:
+                            out.append(c)
+        elif m.group(1) == "ofType":
+            wanted = m.group(4) or m.group(2) or m.group(3) or ""
+            out = [n for n in nodes if _type_of(n) == wanted]
+        else:  # resolve()
+            for n in nodes:
+                target = ctx.resolve_reference(n)
+                if target is not None:
+                    out.append(target)
+        nodes = out
+    return nodes
+
+
+def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> tuple[ElementRule | None, str | None]:
+    """The slice's definition at a discriminator path: (rule, type code restriction)."""
+    rule: ElementRule | None = slice_rule
+    type_restriction: str | None = None
+    for seg in segments:
+        if rule is None:
+            return None, None
+        m = _FUNCTION.match(seg)
+        if m is not None and m.group(1) == "ofType":
+            type_restriction = m.group(4) or m.group(2) or m.group(3)
+            continue
+        if m is not None and m.group(1) == "resolve":
+            raise Unusable("resolve() in a discriminator is matched by the target's type/profile")
+        if m is not None and m.group(1) == "extension":
+            url = m.group(2) or m.group(3) or ""
+            index = _children_of(rule, ctx)
+            ext = index.rule_named("extension") if index else None
+            found = None
+            for s in (ext.slices if ext else ()):
+                if url in s.type_profiles.get("Extension", ()):
+                    found = s
+            rule = found
+            if rule is None:
+                raise Unusable(f"no slice for extension('{url}') in the slice definition")
+            continue
+        index = _children_of(rule, ctx)
+        rule = index.rule_named(seg) if index is not None else None
+    return rule, type_restriction
+
+
+def _children_of(rule: ElementRule, ctx: SliceContext) -> ChildIndex | None:
+    if rule.children is not None:
+        return rule.children
+    for type_code in rule.types:
+        for profile in rule.type_profiles.get(type_code, ()):
+            root = ctx.plan_root(profile)
+            if root is not None:
+                return root
+        root = ctx.plan_root(type_code)
+        if root is not None:
+            return root
+    return None
+
+
+def matches(item: Node, type_code: str, slice_rule: ElementRule, discriminators: tuple[Discriminator, ...],
+            ctx: SliceContext) -> bool:
+    """Does the item belong to the slice? Raises `Unusable` when this cannot be decided natively."""
+    for d in discriminators:
+        segments = split_path(d.path)
+        if d.type == "profile":
+            profiles = _profiles_at(slice_rule, segments, ctx)
+            nodes = values_at(item, segments, ctx)
+            if not profiles:
+                raise Unusable("the slice names no profile at the discriminator path")
+            if not any(ctx.conforms(n, _type_of(n) or type_code, p) for n in nodes for p in profiles):
+                return False
+            continue
+        nodes = values_at(item, segments, ctx)
+        rule, restriction = rule_at(slice_rule, segments, ctx)
+        if d.type == "exists":
+            if rule is None:
+                raise Unusable("the slice does not constrain the discriminator path")
+            must_exist = rule.min > 0
+            must_not = rule.max == 0
+            if (must_exist and not nodes) or (must_not and nodes):
+                return False
+            if not must_exist and not must_not:
+                raise Unusable("the slice neither requires nor forbids the discriminator path")
+            continue
+        if d.type == "type":
+            allowed = {restriction} if restriction else set(rule.types if rule is not None else ())
+            if not allowed:
+                raise Unusable("the slice gives no type at the discriminator path")
+            actual = {(_type_of(n) if not segments else _type_of(n)) or type_code for n in nodes} if segments \
+                else {type_code}
+            if not nodes and segments:
+                return False
+            if not actual & allowed:
+                return False
+            continue
+        # value / pattern
+        if rule is None and segments == ["url"] and "Extension" in slice_rule.type_profiles:
+            urls = slice_rule.type_profiles["Extension"]
+            if not any(n.value in urls for n in nodes):
+                return False
+            continue
+        if rule is None:
+            raise Unusable("the slice does not constrain the discriminator path")
+        if rule.fixed is not None:
+            if not any(equals_fixed(n, rule.fixed[1]) for n in nodes):
+                return False
+        elif rule.pattern is not None:
+            if not any(matches_pattern(n, rule.pattern[1]) for n in nodes):
+                return False
+        elif rule.binding is not None and rule.binding[0] == "required":
+            verdicts = [ctx.in_value_set(rule.binding[1], n, rule.types[0] if rule.types else "") for n in nodes]
+            if any(v is None for v in verdicts):
+                raise Unusable(f"the value set {rule.binding[1]} cannot be expanded offline")
+            if not any(verdicts):
+                return False
+        elif segments == ["url"] and "Extension" in slice_rule.type_profiles:
+            urls = slice_rule.type_profiles["Extension"]
+            if not any(n.value in urls for n in nodes):
+                return False
+        else:
+            raise Unusable("the slice gives no fixed value, pattern or required binding at the discriminator path")
+    return True
+
+
+def _profiles_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> tuple[str, ...]:
+    if not segments:
+        return tuple(p for ps in slice_rule.type_profiles.values() for p in ps) or slice_rule.target_profiles
+    if segments[-1] == "resolve()":
+        rule, _ = rule_at(slice_rule, segments[:-1], ctx)
+        return rule.target_profiles if rule is not None else ()
+    rule, _ = rule_at(slice_rule, segments, ctx)
+    if rule is None:
+        return ()
+    return tuple(p for ps in rule.type_profiles.values() for p in ps)

@@ -1,0 +1,102 @@
+"""Comparing instance nodes with values from definitions (`fixed[x]`, `pattern[x]`, min/max values).
+
+Definitions hold values as JSON; instances are positioned trees. FHIR R4 (elementdefinition.html):
+- fixed[x]: the instance must be *exactly* the value — same elements, same values, nothing more
+  (for complex values, ids and extensions of the instance aside from those in the value also break it).
+- pattern[x]: the instance must *contain* the value — every element of the pattern present with the
+  same value; arrays in a pattern must each match some item of the instance's array.
+Primitive values compare by their lexical form, numbers as decimals (1.0 = 1.00 for a decimal).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from conformance.fhir.tree import Node
+
+
+def _lexical(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def primitive_equal(node_value: str | None, expected: Any) -> bool:
+    if node_value is None:
+        return False
+    if isinstance(expected, bool) or not isinstance(expected, int | float | Decimal):
+        return node_value == _lexical(expected)
+    try:
+        return Decimal(node_value) == Decimal(str(expected))
+    except InvalidOperation:
+        return False
+
+
+def _children_by_name(node: Node) -> dict[str, list[Node]]:
+    grouped: dict[str, list[Node]] = {}
+    for c in node.children:
+        grouped.setdefault(c.name, []).append(c)
+    return grouped
+
+
+def matches_pattern(node: Node, expected: Any) -> bool:
+    """Does the instance node contain everything the pattern value says?"""
+    if not isinstance(expected, dict):
+        return primitive_equal(node.value, expected)
+    grouped = _children_by_name(node)
+    for key, value in expected.items():
+        if key.startswith("_"):
+            continue  # id/extensions on a pattern's primitives are not part of the match here
+        items = grouped.get(key)
+        if not items:
+            return False
+        wanted = value if isinstance(value, list) else [value]
+        for w in wanted:
+            if not any(matches_pattern(item, w) for item in items):
+                return False
+    return True
+
+
+def equals_fixed(node: Node, expected: Any) -> bool:
+    """Is the instance node exactly the fixed value (no more, no less)?"""
+    if not isinstance(expected, dict):
+        return primitive_equal(node.value, expected) and all(c.name in ("id", "extension") for c in node.children)
+    grouped = _children_by_name(node)
+    keys = {k for k in expected if not k.startswith("_")}
+    if set(grouped) - keys - {"id"}:
+        return False
+    for key in keys:
+        value = expected[key]
+        items = grouped.get(key, [])
+        wanted = value if isinstance(value, list) else [value]
+        if len(items) != len(wanted):
+            return False
+        if not all(equals_fixed(item, w) for item, w in zip(items, wanted, strict=True)):
+            return False
+    return True
+
+
+def describe(value: Any, limit: int = 120) -> str:
+    """A short JSON-ish rendering of a definition value for messages."""
+    import json
+
+    text = json.dumps(value, default=str, separators=(",", ":"), ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def compare_ordered(node_value: str | None, limit: Any, type_code: str) -> int | None:
+    """-1/0/1 comparing an instance value with a minValue/maxValue, None when not comparable."""
+    if node_value is None:
+        return None
+    if type_code in ("integer", "positiveInt", "unsignedInt", "decimal", "Quantity"):
+        try:
+            a, b = Decimal(node_value), Decimal(str(limit))
+        except InvalidOperation:
+            return None
+        return (a > b) - (a < b)
+    # dates, dateTimes, instants, times: ISO strings of the same precision compare lexically
+    text = _lexical(limit)
+    if len(text) != len(node_value):
+        return None
+    return (node_value > text) - (node_value < text)
