@@ -174,10 +174,14 @@ def _prefixed(element: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
     return None
 
 
+# invariants the walker checks natively: on every element (ele-1, ext-1) or in linear time (bdl-7)
+NATIVE_INVARIANTS = frozenset({"ele-1", "ext-1", "bdl-7"})
+
+
 def _constraints(element: dict[str, Any]) -> tuple[Constraint, ...]:
     found = []
     for c in element.get("constraint", ()):
-        if c.get("expression"):
+        if c.get("expression") and c.get("key") not in NATIVE_INVARIANTS:
             found.append(Constraint(c.get("key", "?"), c.get("severity", "error"), c.get("human", ""),
                                     c["expression"], c.get("source", "")))
     return tuple(found)

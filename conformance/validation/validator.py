@@ -18,6 +18,7 @@ from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
 from conformance.terminology.expansion import Expander
 from conformance.validation import slicing
+from conformance.validation.invariants import InvariantChecker
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
     ChildIndex,
@@ -66,6 +67,7 @@ class Validator:
         self._scope: ResolutionScope | None = None
         self._element_types: dict[tuple[int, str], tuple[_Host, list[TypePlan]]] = {}
         self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
+        self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
         self._slice_ctx = slicing.SliceContext(
             resolve_reference=self._resolve_reference_node,
             plan_root=self._plan_root,
@@ -112,9 +114,13 @@ class Validator:
         self._scope = scope
         try:
             host = _Host(rt, rt, True)
+            contained = node.parent is not None and node.name == "contained"
             for plan in plans:
                 self._walk(node, plan.root, issues, host)
-                self._invariants(node, plan.root_constraints, issues)
+                constraints = plan.root_constraints
+                if contained:  # a contained resource's narrative is its container's (dom-6 does not apply)
+                    constraints = tuple(c for c in constraints if c.key != "dom-6")
+                self._invariants(node, constraints, issues)
                 if self.options.must_support and plan.is_profile:
                     self._must_support(node, plan, issues)
             if rt == "Bundle":
@@ -586,8 +592,21 @@ class Validator:
 
     # -- invariants ------------------------------------------------------------------------------------
     def _invariants(self, node: Node, constraints: tuple, issues: list[Issue]) -> None:
-        """FHIRPath invariants; a later layer plugs the engine in (see `invariants.py`)."""
-        return
+        if constraints:
+            self._invariant_checker.check(node, constraints, issues)
+
+    def _member_of(self, item: object, valueset: str) -> bool | None:
+        """FHIRPath memberOf(): the same local expansion the bindings use."""
+        if not isinstance(item, Node):
+            return None
+        type_code = "CodeableConcept" if item.child("coding") is not None else (
+            "Coding" if item.child("code") is not None else "code")
+        return self._in_value_set(valueset.partition("|")[0], item, type_code)
+
+    def _conforms_hook(self, item: Node, profile: str) -> bool | None:
+        if self.definitions.structure_definition(profile) is None:
+            return None
+        return self._conforms(item, item.resource_type or "", profile)
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

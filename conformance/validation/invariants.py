@@ -1,0 +1,93 @@
+"""FHIRPath invariants (constraints) of the definitions, evaluated on instances.
+
+Each constraint expression is compiled once (the engine caches by text) and evaluated with the
+element as focus. FHIR R4 says an invariant must evaluate to true; following the HL7 validator
+and the FHIRPath rules for empty propagation, an empty result does not fail it (an invariant
+about an absent element has nothing to say). A result other than a single boolean, or an
+expression the engine cannot evaluate, is reported as `invariant.not-evaluated` — never a crash,
+never a silent pass.
+
+`ele-1`, `ext-1` and `bdl-7` are checked natively by the walker (they apply to every element or
+need linear-time treatment); plans leave them out (`plan.NATIVE_INVARIANTS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conformance.definitions.registry import Definitions
+from conformance.fhir.tree import Node
+from conformance.fhirpath import (
+    EvaluationContext,
+    FhirPathError,
+    FhirPathSyntaxError,
+    StructureDefinitionModel,
+    compile,
+)
+from conformance.issues import Issue, Severity, make_issue
+from conformance.validation.plan import Constraint
+
+_SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
+
+
+class _Terminology:
+    def __init__(self, member_of: Callable[[Any, str], bool | None]) -> None:
+        self._member_of = member_of
+
+    def member_of(self, item: Any, valueset: str) -> bool | None:
+        return self._member_of(item, valueset)
+
+
+class _Conformance:
+    def __init__(self, conforms: Callable[[Node, str], bool | None]) -> None:
+        self._conforms = conforms
+
+    def conforms_to(self, item: Node, profile: str) -> bool | None:
+        return self._conforms(item, profile)
+
+
+class InvariantChecker:
+    """Evaluates constraints; one per validator, so the model and compiled expressions are shared."""
+
+    def __init__(self, definitions: Definitions, member_of: Callable[[Any, str], bool | None],
+                 conforms: Callable[[Node, str], bool | None]) -> None:
+        self.model = StructureDefinitionModel(definitions.structure_definition, definitions.resource_types)
+        self._terminology = _Terminology(member_of)
+        self._conformance = _Conformance(conforms)
+        self._context: EvaluationContext | None = None
+        self._root: Node | None = None
+
+    def _context_for(self, node: Node) -> EvaluationContext:
+        root = node.root()
+        if self._context is None or self._root is not root:
+            # one context per resource tree: node type lookups are cached across its constraints
+            self._context = EvaluationContext(model=self.model, terminology=self._terminology,
+                                              conformance=self._conformance, enforce_as_singleton=False)
+            self._root = root
+        return self._context
+
+    def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
+        context: EvaluationContext | None = None
+        for c in constraints:
+            if context is None:
+                context = self._context_for(node)
+            try:
+                result = compile(c.expression).evaluate(node, context=context)
+            except FhirPathSyntaxError as exc:
+                issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
+                                         reason=f"syntax error at column {getattr(exc, 'column', '?')}: {exc}"))
+                continue
+            except FhirPathError as exc:
+                issues.append(make_issue("invariant.not-evaluated", node, key=c.key, reason=str(exc)))
+                continue
+            if not result:
+                continue
+            if len(result) == 1 and result[0] is True:
+                continue
+            if len(result) == 1 and result[0] is False:
+                severity = _SEVERITY.get(c.severity, Severity.ERROR)
+                issues.append(make_issue("invariant.failed", node, severity=severity, key=c.key, human=c.human))
+                continue
+            issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
+                                     reason=f"the expression gave {len(result)} item(s), not one boolean"))
