@@ -176,6 +176,26 @@ _kind("extension.unknown-modifier", E, "unknown modifier extension '{url}': its 
 _kind("extension.context", E, "extension '{url}' is not allowed on {host}; its definition allows {allowed}", "An extension used on an element its definition's `context` does not list.")
 _kind("extension.not-an-extension", E, "'{url}' is a {type} definition, not an extension", "An extension url that names a StructureDefinition of another type.")
 
+# -- definitions (snapshot generation) ---------------------------------------------------------------
+_kind("definition.unresolved", INFO, "{what} {url} is not in the loaded packages (needed by {profile}); {effect}", "A StructureDefinition names another definition (its base, a type profile, an extension definition or a target profile) that none of the loaded packages holds. The snapshot is built without it; load the package that defines it (`--ig`) to use it. Each missing definition is reported once.")
+_kind("definition.unplaced-element", W, "differential element '{element}' of {profile} matches nothing in its base: {reason}", "A differential element whose path or slice cannot be placed in the snapshot (a misspelt name, a child of an element that has none). It is left out of the snapshot.")
+_kind("definition.circular", W, "{url} is defined in terms of itself ({chain}); {effect}", "A StructureDefinition whose base (or a type profile it uses) leads back to itself. No snapshot can be built through the cycle; the definitions involved are used without it.")
+_kind("definition.invalid-differential", W, "differential element '{element}' of {profile}: {reason}", "A differential element that breaks a profiling rule (a cardinality wider than the base's, a type the base does not allow, a slice without slicing). It is applied as written.")
+
+# -- terminology ---------------------------------------------------------------------------------------
+_kind("binding.extensible", W, "{code} is not in the extensible value set {valueset}; use one of its codes where one fits", "A coded value outside an `extensible` binding's value set: allowed only when no code of the set fits.")
+_kind("terminology.unknown-code", E, "'{code}' is not a code of {system}", "A code that does not exist in its code system: a local CodeSystem with complete content that does not list it, or an identifier that breaks the system's syntax (SNOMED CT, dm+d, LOINC check digits).")
+_kind("terminology.display-mismatch", W, "{message}", "A Coding's display differs from every display and designation of its code in the code system (compared ignoring case and repeated white space).")
+_kind("terminology.server-unavailable", W, "the terminology server {server} could not be reached ({reason}); codes it would have checked were not validated", "The `--tx` server did not answer; it is not asked again during the run and nothing is concluded from its silence (recorded answers in `--tx-cache` are still used).")
+
+# -- UK national rules (conformance/validation/national.py documents each check) -------------------------
+_kind("uk.nhs-number.format", E, "the NHS number must be exactly 10 digits, with no spaces or other characters ({reason})", "An identifier with system https://fhir.nhs.uk/Id/nhs-number whose value is not 10 digits.")
+_kind("uk.nhs-number.check-digit", E, "the NHS number fails the Modulus 11 check: {reason}", "An NHS number whose tenth digit is not the Modulus 11 check digit of the first nine (or whose first nine digits give 10, which no NHS number can).")
+_kind("uk.ods-code.format", E, "'{value}' is not an ODS code: {reason}", "An identifier with an ODS organisation or site code system whose value is not 1 to 9 upper-case letters and digits.")
+_kind("snomed.identifier.format", E, "{system_name} code '{value}' is not a concept identifier: {reason}", "A SNOMED CT or dm+d code that is not an SCTID: 6 to 18 digits, no leading zero (long-format ids at least 11).")
+_kind("snomed.identifier.check-digit", E, "{system_name} code '{value}' has a wrong check digit: {reason}", "A SNOMED CT or dm+d identifier whose last digit is not its Verhoeff check digit.")
+_kind("snomed.identifier.partition", E, "{system_name} code '{value}' is not a concept identifier: {reason}", "A SNOMED CT or dm+d identifier whose partition identifier (the 2nd and 3rd digits from the right) is not 00 or 10, so it names a description, a relationship or nothing, not a concept.")
+
 # -- invariants -----------------------------------------------------------------------------------------
 _kind("invariant.failed", E, "{key}: {human}", "A FHIRPath constraint (invariant) of the definition evaluated to false. Its severity is the constraint's own.")
 _kind("invariant.not-evaluated", W, "{key} could not be evaluated: {reason}", "A constraint whose FHIRPath expression could not be evaluated; reported, never silently passed.")

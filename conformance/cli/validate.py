@@ -10,11 +10,12 @@ import typer
 from rich.console import Console
 
 from conformance.cli.errors import EXIT_FAILED, EXIT_OK, fail
+from conformance.definitions.registry import Definitions
 from conformance.files.discovery import discover
 from conformance.files.validate import validate_files
-from conformance.packages import PackageCache, PackageError, load_packages
+from conformance.packages import PackageCache, PackageError
 from conformance.reports import operation_outcome, validate_json, validate_text
-from conformance.validation import ValidatorFactory
+from conformance.validation import ValidationOptions, ValidatorFactory
 
 
 class OutputFormat(StrEnum):
@@ -31,6 +32,10 @@ def validate(
     workers: int = typer.Option(1, "--workers", "-w", min=0, help="Processes to use; 0 means one per core."),
     package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: $FHIR_PACKAGE_CACHE or ~/.fhir/packages)."),
     show_information: bool = typer.Option(False, "--info", help="Also list information-level issues in text output."),
+    allow_any_extension: bool = typer.Option(False, "--allow-any-extension", help="Do not report extensions whose definitions are not loaded (unknown modifier extensions stay errors)."),
+    must_support: bool = typer.Option(False, "--must-support", help="Report must-support elements that are absent (information)."),
+    tx: str | None = typer.Option(None, "--tx", help="A FHIR terminology server ($validate-code) for codes that cannot be checked offline."),
+    tx_cache: Path | None = typer.Option(None, "--tx-cache", help="Folder of recorded terminology answers: reused offline, filled when --tx answers."),
 ) -> None:
     """Validate FHIR R4 resources (JSON, XML, NDJSON, Bundles) against the specification."""
     files, problems = discover(paths)
@@ -40,15 +45,17 @@ def validate(
         fail("no FHIR files found in " + ", ".join(paths), "files must end in .json, .xml, .ndjson or .jsonl")
     cache = PackageCache.default(package_cache)
     try:
-        packages = load_packages(list(ig), cache)
+        definitions = Definitions.load(ig, cache)
     except PackageError as exc:
         fail(str(exc))
-    factory = ValidatorFactory(ig, cache, packages)
+    options = ValidationOptions(allow_any_extension=allow_any_extension, must_support=must_support, tx=tx,
+                                tx_cache=str(tx_cache) if tx_cache else None)
+    factory = ValidatorFactory(ig, cache, definitions.packages, options)
     n_workers = workers or os.cpu_count() or 1
     results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers))
     out = Console(highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
-        out.out(validate_json.render(results, packages.ids()))
+        out.out(validate_json.render(results, definitions.packages.ids()))
     elif output is OutputFormat.outcome:
         out.out(operation_outcome.render(results))
     else:

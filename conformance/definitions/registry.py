@@ -7,11 +7,16 @@ profiles are found by their own canonical URL (optionally `|version`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from conformance.definitions.snapshot import SnapshotGenerator, element_list
+from conformance.definitions.xml_json import make_xml_to_json
+
 if TYPE_CHECKING:
-    from conformance.packages import PackageSet
+    from conformance.issues import Issue
+    from conformance.packages import PackageCache, PackageSet
 
 CORE_SD_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 
@@ -30,6 +35,28 @@ class Definitions:
     def __init__(self, packages: PackageSet) -> None:
         self.packages = packages
         self._by_url: dict[tuple[str, str | None], dict[str, Any] | None] = {}
+        self._with_snapshot: dict[str, dict[str, Any] | None] = {}
+        self.snapshots = SnapshotGenerator(self.resolve)
+
+    @classmethod
+    def load(cls, specs: Sequence[str], cache: PackageCache) -> Definitions:
+        """Load packages (core included) so that XML conformance resources convert on first use.
+
+        The converter needs the core definitions, which come from the very package set being
+        loaded; it runs lazily, so it can be handed over before the set exists.
+        """
+        from conformance.packages import load_packages
+
+        holder: list[PackageSet] = []
+        convert = make_xml_to_json(lambda name: holder[0].resolve(CORE_SD_PREFIX + name) if holder else None)
+        packages = load_packages(list(specs), cache, xml_to_json=convert)
+        holder.append(packages)
+        return cls(packages)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Problems met while generating snapshots (each missing definition once)."""
+        return list(self.snapshots.issues)
 
     def resolve(self, url: str, version: str | None = None) -> dict[str, Any] | None:
         """Any conformance resource by canonical URL (memoised, None when absent)."""
@@ -41,10 +68,16 @@ class Definitions:
         return self._by_url[key]
 
     def structure_definition(self, url_or_type: str) -> dict[str, Any] | None:
+        """A StructureDefinition with its snapshot (generated from the differential when absent)."""
+        if url_or_type in self._with_snapshot:
+            return self._with_snapshot[url_or_type]
         url = url_or_type if "/" in url_or_type else CORE_SD_PREFIX + url_or_type
         sd = self.resolve(url)
         if sd is not None and sd.get("resourceType") != "StructureDefinition":
-            return None
+            sd = None
+        if sd is not None and not element_list(sd, "snapshot"):
+            sd = self.snapshots.snapshot_of(split_canonical(url)[0]) or sd
+        self._with_snapshot[url_or_type] = sd
         return sd
 
     @cached_property

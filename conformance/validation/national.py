@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.fhir.tree import Node
-from conformance.issues import CATALOGUE, Issue, Severity, make_issue, register
+from conformance.issues import Issue, make_issue
 from conformance.terminology.syntax import DMD, SNOMED, snomed_problems
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -29,30 +29,6 @@ ODS_CODE_FORMAT = "uk.ods-code.format"
 SNOMED_FORMAT = "snomed.identifier.format"
 SNOMED_CHECK_DIGIT = "snomed.identifier.check-digit"
 SNOMED_PARTITION = "snomed.identifier.partition"
-
-
-def _ensure(code: str, severity: Severity, template: str, doc: str) -> None:
-    if code not in CATALOGUE:  # idempotent, so the codes can move to the central catalogue
-        register(code, severity, template, doc)
-
-
-_ensure(NHS_NUMBER_FORMAT, Severity.ERROR, "the NHS number must be exactly 10 digits, with no spaces or other "
-        "characters ({reason})", "An identifier with system https://fhir.nhs.uk/Id/nhs-number whose value is not "
-        "10 digits.")
-_ensure(NHS_NUMBER_CHECK_DIGIT, Severity.ERROR, "the NHS number fails the Modulus 11 check: {reason}",
-        "An NHS number whose tenth digit is not the Modulus 11 check digit of the first nine (or whose first nine "
-        "digits give 10, which no NHS number can).")
-_ensure(ODS_CODE_FORMAT, Severity.ERROR, "'{value}' is not an ODS code: {reason}",
-        "An identifier with an ODS organisation or site code system whose value is not 1 to 9 upper-case letters "
-        "and digits.")
-_ensure(SNOMED_FORMAT, Severity.ERROR, "{system_name} code '{value}' is not a concept identifier: {reason}",
-        "A SNOMED CT or dm+d code that is not an SCTID: 6 to 18 digits, no leading zero (long-format ids at "
-        "least 11).")
-_ensure(SNOMED_CHECK_DIGIT, Severity.ERROR, "{system_name} code '{value}' has a wrong check digit: {reason}",
-        "A SNOMED CT or dm+d identifier whose last digit is not its Verhoeff check digit.")
-_ensure(SNOMED_PARTITION, Severity.ERROR, "{system_name} code '{value}' is not a concept identifier: {reason}",
-        "A SNOMED CT or dm+d identifier whose partition identifier (the 2nd and 3rd digits from the right) is not "
-        "00 or 10, so it names a description, a relationship or nothing, not a concept.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,3 +193,18 @@ def check_coding(node: Node, issues: list[Issue]) -> None:
     code = node.child("code") if check is not None else None
     if check is not None and code is not None:
         check(code, issues)
+
+
+def rules_markdown() -> str:
+    """The national rules reference (for the docs), generated from the checks' own docstrings."""
+    lines = ["# UK national rules", ""]
+    seen: set[str] = set()
+    for kind, registry in (("Identifier.system", IDENTIFIER_CHECKS), ("Coding.system", CODING_CHECKS)):
+        for check in registry.values():
+            if check.name in seen:
+                continue
+            seen.add(check.name)
+            systems = ", ".join(f"`{s}`" for s, c in registry.items() if c is check)
+            lines += [f"## {check.name}", "", f"Applies where {kind} is {systems}. Codes: "
+                      + ", ".join(f"`{c}`" for c in check.codes) + ".", "", check.doc, ""]
+    return "\n".join(lines)

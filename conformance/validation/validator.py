@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from conformance.definitions.registry import Definitions
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
-from conformance.terminology.expansion import Expander
+from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
 from conformance.validation.invariants import InvariantChecker
+from conformance.validation.national import check_coding, check_identifier
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
     ChildIndex,
@@ -37,8 +38,10 @@ _GENERIC_CONTEXTS = frozenset({"Element", "Base"})
 
 @dataclass(frozen=True, slots=True)
 class ValidationOptions:
-    allow_any_extension: bool = False
-    must_support: bool = False
+    allow_any_extension: bool = False  # unknown extensions are not reported
+    must_support: bool = False  # report absent must-support elements (information)
+    tx: str | None = None  # a FHIR terminology server for what cannot be decided offline
+    tx_cache: str | None = None  # recorded server answers, replayed offline
 
 
 @dataclass(slots=True)
@@ -60,7 +63,9 @@ class Validator:
     def __init__(self, definitions: Definitions, options: ValidationOptions | None = None) -> None:
         self.definitions = definitions
         self.options = options or ValidationOptions()
-        self.expander = Expander(definitions)
+        self.terminology = create_terminology(definitions, self.options.tx, self.options.tx_cache)
+        self.expander = self.terminology.expander
+        self._server_warned = False
         self._plans: dict[str, TypePlan | None] = {}
         self._primitive_rules: dict[str, PrimitiveRule] = {}
         self._searched = ", ".join(definitions.packages.ids())
@@ -274,6 +279,10 @@ class Validator:
                 self._invariants(node, plan.root_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
+        elif type_code == "Coding":
+            self._coding_rules(node, issues)
+        elif type_code == "Identifier":
+            check_identifier(node, issues)
         if rule.binding is not None and type_code in _CODED_TYPES:
             self._binding(node, rule, type_code, issues)
         if type_code == "Reference":
@@ -425,12 +434,14 @@ class Validator:
         return plan.root if plan is not None else None
 
     def _in_value_set(self, url: str, node: Node, type_code: str) -> bool | None:
-        expansion = self.expander.expand(url)
-        if expansion is None:
+        """Is the coded node in the value set? None when that cannot be known offline."""
+        verdicts = [self.terminology.validate_code(url, system if type_code not in ("code", "") else None, code,
+                                                   None).outcome
+                    for system, code in _codings(node, type_code or "code") if code]
+        if "ok" in verdicts:
+            return True
+        if not verdicts or "not-validated" in verdicts:
             return None
-        for system, code in _codings(node, type_code or "code"):
-            if code is not None and expansion.contains(system if type_code not in ("code", "") else None, code):
-                return True
         return False
 
     # -- extensions --------------------------------------------------------------------------------
@@ -575,20 +586,51 @@ class Validator:
 
     # -- bindings ------------------------------------------------------------------------------------
     def _binding(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
+        """Apply a binding: required → error, extensible → warning, never an error we cannot prove."""
         strength, url = rule.binding  # type: ignore[misc]
-        if strength != "required":
+        if strength not in ("required", "extensible"):
             return
-        expansion = self.expander.expand(url)
         codings = _codings(node, type_code)
         if not codings:
             return
-        if expansion is None:
-            issues.append(make_issue("binding.not-expandable", node, valueset=url, code=_code_label(codings)))
+        checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
+        if not checks:
             return
-        for system, code in codings:
-            if code is not None and expansion.contains(system if type_code != "code" else None, code):
-                return
-        issues.append(make_issue("binding.required", node, code=_code_label(codings), valueset=url))
+        outcome = binding_outcome(checks)
+        if outcome == "ok":
+            return
+        label = _code_label(codings)
+        if outcome == "not-validated":
+            issues.append(make_issue("binding.not-expandable", node, valueset=url, code=label))
+        elif strength == "required":
+            issues.append(make_issue("binding.required", node, code=label, valueset=url))
+        else:
+            issues.append(make_issue("binding.extensible", node, code=label, valueset=url))
+
+    def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
+                    issues: list[Issue]) -> CodeCheck:
+        check = self.terminology.validate_code(valueset, system, code, display)
+        if check.server_warning and not self._server_warned:
+            self._server_warned = True
+            issues.append(make_issue("terminology.server-unavailable", server=self.options.tx or "?",
+                                     reason=check.server_warning))
+        return check
+
+    def _coding_rules(self, node: Node, issues: list[Issue]) -> None:
+        """Every Coding: national identifier rules, codes of local code systems, displays."""
+        check_coding(node, issues)
+        system, code = _coding(node)
+        if not system or not code:
+            return
+        display_node = node.child("display")
+        display = display_node.value if display_node is not None else None
+        check = self._check_code(None, system, code, display, issues)
+        if check.outcome == "unknown-code" and check.source == "local":
+            code_node = node.child("code") or node
+            issues.append(make_issue("terminology.unknown-code", code_node, code=code, system=system,
+                                     reason=check.message))
+        if check.display_message and display_node is not None:
+            issues.append(make_issue("terminology.display-mismatch", display_node, message=check.display_message))
 
     # -- invariants ------------------------------------------------------------------------------------
     def _invariants(self, node: Node, constraints: tuple, issues: list[Issue]) -> None:

@@ -1,0 +1,88 @@
+"""`htmlChecks()`: the R4 rules for the XHTML narrative (txt-1 and txt-2).
+
+Only the basic HTML 4.0 formatting elements and attributes listed by the specification are
+allowed (no script, form, object, embed, iframe, no event-handler attributes, no
+`javascript:` links), the root must be an XHTML `div`, and the narrative must have some
+non-white-space text or an image with a source. The markup is parsed without DTDs, entity
+expansion or network access; HTML named entities are mapped to their characters first.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html.entities import name2codepoint
+
+from lxml import etree
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+ALLOWED_ELEMENTS = frozenset({
+    "a", "abbr", "acronym", "b", "big", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol",
+    "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "tt", "ul", "var",
+})
+ALLOWED_ATTRIBUTES = frozenset({
+    "abbr", "accesskey", "align", "alt", "axis", "bgcolor", "border", "cellhalign", "cellpadding",
+    "cellspacing", "cellvalign", "char", "charoff", "charset", "cite", "class", "colspan", "compact",
+    "coords", "dir", "frame", "headers", "height", "href", "hreflang", "hspace", "id", "lang", "longdesc",
+    "name", "nowrap", "rel", "rev", "rowspan", "rules", "scope", "shape", "span", "src", "start", "style",
+    "summary", "tabindex", "title", "type", "valign", "value", "vspace", "width", XML_LANG,
+})
+_XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
+_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+MAX_NARRATIVE = 10 * 1024 * 1024
+
+
+def _replace_entities(text: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in _XML_ENTITIES or name not in name2codepoint:
+            return m.group(0)
+        return f"&#{name2codepoint[name]};"
+
+    return _ENTITY.sub(repl, text)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+@lru_cache(maxsize=256)
+def narrative_problems(xhtml: str) -> tuple[str, ...]:
+    """Every rule the narrative breaks (empty when it passes)."""
+    if len(xhtml) > MAX_NARRATIVE:
+        return ("the narrative is too large to check",)
+    try:
+        root = etree.fromstring(_replace_entities(xhtml).encode("utf-8"), _parser())
+    except etree.XMLSyntaxError as exc:
+        return (f"the narrative is not well-formed XHTML: {exc}",)
+    problems: list[str] = []
+    if root.tag != f"{{{XHTML_NS}}}div":
+        problems.append("the narrative must be an XHTML <div> (namespace http://www.w3.org/1999/xhtml)")
+    has_content = False
+    for el in root.iter():
+        if not isinstance(el.tag, str):  # comments and processing instructions
+            continue
+        ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
+        if ns != XHTML_NS or local not in ALLOWED_ELEMENTS:
+            problems.append(f"element <{local}> is not allowed in a narrative")
+        for raw_name, raw_value in el.attrib.items():
+            name, value = str(raw_name), str(raw_value)
+            if name not in ALLOWED_ATTRIBUTES:
+                problems.append(f"attribute '{name}' is not allowed on <{local}>")
+            elif name in ("href", "src") and value.strip().lower().startswith(("javascript:", "vbscript:")):
+                problems.append(f"attribute '{name}' of <{local}> must not hold a script")
+        if (el.text and el.text.strip()) or (el is not root and el.tail and el.tail.strip()):
+            has_content = True
+        if local == "img" and el.get("src"):
+            has_content = True
+    if not has_content:
+        problems.append("the narrative has no non-white-space content")
+    return tuple(problems)
+
+
+def html_checks(xhtml: str) -> bool:
+    return not narrative_problems(xhtml)

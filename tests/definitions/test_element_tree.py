@@ -1,0 +1,113 @@
+"""Snapshots as trees: every published snapshot survives list → tree → list unchanged; ids per the FHIR rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.definitions.element_tree import build_tree, flatten
+from conformance.definitions.snapshot import split_id
+
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+
+
+def _elements(*specs: tuple[str, str | None]) -> list[dict[str, Any]]:
+    return [{"path": path, **({"sliceName": s} if s else {})} for path, s in specs]
+
+
+def test_ids_follow_the_fhir_rules_for_slices_and_reslices() -> None:
+    elements = _elements(
+        ("Patient", None),
+        ("Patient.identifier", None),
+        ("Patient.identifier", "nhsNumber"),
+        ("Patient.identifier.system", None),
+        ("Patient.identifier", "local"),
+        ("Patient.identifier", "local/official"),
+        ("Patient.identifier.use", None),
+        ("Patient.active", None),
+    )
+    root = build_tree(elements)
+    assert root is not None
+    assert [(e["id"], e["path"], e.get("sliceName")) for e in flatten(root)] == [
+        ("Patient", "Patient", None),
+        ("Patient.identifier", "Patient.identifier", None),
+        ("Patient.identifier:nhsNumber", "Patient.identifier", "nhsNumber"),
+        ("Patient.identifier:nhsNumber.system", "Patient.identifier.system", None),
+        ("Patient.identifier:local", "Patient.identifier", "local"),
+        ("Patient.identifier:local/official", "Patient.identifier", "local/official"),
+        ("Patient.identifier:local/official.use", "Patient.identifier.use", None),
+        ("Patient.active", "Patient.active", None),
+    ]
+
+
+def test_a_snapshot_that_breaks_its_own_nesting_keeps_what_it_can() -> None:
+    elements = _elements(("Patient", None), ("Patient.name", None), ("Patient.name", None),
+                         ("Patient.contact.name.given", None), ("Patient.gender", None))
+    root = build_tree(elements)
+    assert root is not None
+    assert [e["id"] for e in flatten(root)] == ["Patient", "Patient.name", "Patient.gender"]
+    assert build_tree([]) is None
+
+
+@pytest.mark.parametrize(("ident", "path", "expected"), [
+    ("Patient.identifier:nhsNumber.system", "Patient.identifier.system",
+     [("Patient", None), ("identifier", "nhsNumber"), ("system", None)]),
+    ("Patient.identifier:a/b", "Patient.identifier", [("Patient", None), ("identifier", "a/b")]),
+    ("Observation.valueQuantity.code", "Observation.valueQuantity.code",
+     [("Observation", None), ("valueQuantity", None), ("code", None)]),
+    ("Observation.valueQuantity", "Observation.value[x]", [("Observation", None), ("valueQuantity", None)]),
+    ("Observation.value[x]:valueQuantity", "Observation.value[x]",
+     [("Observation", None), ("value[x]", "valueQuantity")]),
+    ("Extension.extension:v1.2.url", "Extension.extension.url",  # a slice name with a dot
+     [("Extension", None), ("extension", "v1.2"), ("url", None)]),
+])
+def test_split_id(ident: str, path: str, expected: list[tuple[str, str | None]]) -> None:
+    assert split_id(ident, path) == expected
+
+
+@pytest.mark.parametrize(("ident", "path"), [
+    ("Patient.name", "Patient.identifier"),
+    ("Patient.identifier.system", "Patient.identifier"),
+    ("Patient", "Patient.identifier"),
+])
+def test_split_id_refuses_an_id_that_does_not_fit_its_path(ident: str, path: str) -> None:
+    assert split_id(ident, path) is None
+
+
+def _published_snapshots(core_packages: Any) -> list[dict[str, Any]]:
+    found = []
+    for package in core_packages.packages:
+        for entry in package.entries:
+            if entry.resource_type == "StructureDefinition":
+                sd = package.load(entry)
+                if sd.get("snapshot", {}).get("element"):
+                    found.append(sd)
+    return found
+
+
+@pytest.mark.core
+def test_every_core_snapshot_survives_a_round_trip(core_packages: Any) -> None:
+    snapshots = _published_snapshots(core_packages)
+    assert len(snapshots) > 600
+    for sd in snapshots:
+        elements = sd["snapshot"]["element"]
+        root = build_tree(elements)
+        assert root is not None
+        again = flatten(root)
+        assert [e["id"] for e in again] == [e["id"] for e in elements], sd["url"]
+        assert all(a is b or a == b for a, b in zip(again, elements, strict=True)), sd["url"]
+
+
+@pytest.mark.shared
+def test_every_us_core_snapshot_survives_a_round_trip() -> None:
+    import json
+
+    folder = SHARED / "fhir" / "packages" / "hl7.fhir.us.core-3.1.0" / "package"
+    files = sorted(folder.glob("StructureDefinition-*.json"))
+    assert len(files) == 29
+    for path in files:
+        elements = json.loads(path.read_text(encoding="utf-8"))["snapshot"]["element"]
+        root = build_tree(elements)
+        assert root is not None and flatten(root) == elements, path.name
