@@ -12,14 +12,21 @@ PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
 # a layer may import itself and the layers listed for it
 ALLOWED: dict[str, set[str]] = {
     "issues": set(),
+    "results": {"issues"},
     "fhir": {"issues"},
     "packages": {"issues", "fhir"},
     "definitions": {"issues", "fhir", "packages"},
     "fhirpath": {"issues", "fhir", "definitions"},
     "terminology": {"issues", "fhir", "packages", "definitions"},
     "validation": {"issues", "fhir", "packages", "definitions", "fhirpath", "terminology"},
-    "files": {"issues", "fhir", "packages", "definitions", "fhirpath", "terminology", "validation"},
-    "reports": {"issues", "fhir", "packages", "definitions", "terminology", "validation", "files"},
+    "profiles": {"issues", "fhir", "packages", "definitions", "results"},
+    "files": {"issues", "fhir", "packages", "definitions", "fhirpath", "terminology", "validation", "results",
+              "profiles"},
+    "scenarios": {"issues", "fhir", "packages", "definitions", "fhirpath", "terminology", "validation", "files",
+                  "results", "profiles"},
+    "reference": {"issues", "fhir", "packages", "definitions", "fhirpath", "terminology", "validation", "results"},
+    "reports": {"issues", "fhir", "packages", "definitions", "terminology", "validation", "files", "results",
+                "profiles", "scenarios"},
 }
 TOP_LEVEL_SHARED = {"__init__"}  # conformance/__init__.py holds only the version
 

@@ -85,7 +85,10 @@ class Validator:
         """Every issue found in this resource (reader issues are the caller's)."""
         issues: list[Issue] = []
         self._scope = None
+        reported = len(self.definitions.snapshots.issues)
         self._check_resource(root, issues, explicit_profiles=profiles)
+        # problems met while building a definition this resource needed: reported once, with it
+        issues.extend(self.definitions.snapshots.issues[reported:])
         return _dedupe(issues)
 
     def plan_for(self, url_or_type: str) -> TypePlan | None:
@@ -262,7 +265,7 @@ class Validator:
             if children or node.in_json_array is None:
                 issues.append(make_issue("invariant.failed", node, key="ele-1", human=_ELE1_HUMAN))
             return False
-        own_host, type_plans = self._element_type(rule, type_code)
+        own_host, type_plans, type_constraints = self._element_type(rule, type_code)
         if type_code == "Extension" and not rule.type_profiles:
             ext_plan = self._extension_plan(node, issues, host)
             if ext_plan is not None:
@@ -272,11 +275,12 @@ class Validator:
             for plan in type_plans:
                 if plan.is_profile:
                     self._walk(node, plan.root, issues, own_host)
-                self._invariants(node, plan.root_constraints, issues)
-        elif type_plans:
+        else:
             for plan in type_plans:
                 self._walk(node, plan.root, issues, own_host)
-                self._invariants(node, plan.root_constraints, issues)
+        for plan in type_plans:
+            self._invariants(node, plan.root_constraints, issues)
+        self._invariants(node, type_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
         elif type_code == "Coding":
@@ -289,21 +293,21 @@ class Validator:
             self._reference(node, rule, issues)
         return True
 
-    def _element_type(self, rule: ElementRule, type_code: str) -> tuple[_Host, list[TypePlan]]:
-        """The host descriptor and the definitions a complex element is walked against, per rule and type.
-
-        Type profiles come first; else the type itself, unless the rule carries its own children.
+    def _element_type(self, rule: ElementRule, type_code: str) -> tuple[_Host, list[TypePlan], tuple]:
+        """Per rule and type: the host descriptor, the definitions a complex element is walked
+        against (its type profiles, else its type unless the rule carries its own children), and
+        the type's own invariants when its plan is not walked (they still apply).
         Extensions without a type profile are looked up by url per node (see `_extension_plan`).
         """
         key = (id(rule), type_code)
         found = self._element_types.get(key)
         if found is None:
             plans = [p for p in (self.plan_for(u) for u in rule.type_profiles.get(type_code, ())) if p is not None]
-            if not plans and rule.children is None:
-                plan = self.plan_for(type_code)
-                if plan is not None:
-                    plans.append(plan)
-            found = self._element_types[key] = (_Host(rule.path, type_code, False), plans)
+            base = self.plan_for(type_code)
+            if not plans and rule.children is None and base is not None:
+                plans.append(base)
+            extra = base.root_constraints if base is not None and base not in plans else ()
+            found = self._element_types[key] = (_Host(rule.path, type_code, False), plans, extra)
         return found
 
     def _primitive(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:

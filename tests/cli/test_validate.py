@@ -1,0 +1,162 @@
+"""`conformance validate` end to end: exit codes, the JSON contract, OperationOutcome, --ig sources, workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conformance.cli import _register, app
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "fixtures" / "examples"
+SHARED = REPO.parent / "shared"
+
+_register()
+runner = CliRunner()
+
+pytestmark = pytest.mark.core
+
+BAD_PATIENT = r"""{
+  "resourceType": "Patient",
+  "id": "ex 1",
+  "active": "yes",
+  "gender": "unknownish",
+  "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}
+}
+"""
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["validate", *args])
+    return result.exit_code, result.output
+
+
+def test_valid_examples_exit_0_and_say_so() -> None:
+    code, out = invoke(str(EXAMPLES))
+    assert code == 0, out
+    assert "3 of 3 file(s) valid: 0 error(s), 0 warning(s)" in out
+
+
+def test_invalid_file_exits_1_with_located_findings(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(BAD_PATIENT)
+    code, out = invoke(str(bad))
+    assert code == 1
+    assert f"{bad}:3:3 error value.format" in out
+    assert f"{bad}:4:3 error json.wrong-type" in out
+    assert f"{bad}:5:3 error binding.required" in out
+
+
+def test_missing_path_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    code, out = invoke(str(tmp_path / "nope.json"))
+    assert code == 2
+    assert "conformance: error:" in out and "nope.json" in out
+    assert "Traceback" not in out
+
+
+def test_json_output_follows_the_contract(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(BAD_PATIENT)
+    code, out = invoke(str(bad), str(EXAMPLES / "patient.json"), "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert set(doc) >= {"tool", "packages", "files", "summary"}
+    assert doc["tool"]["name"] == "conformance"
+    assert "hl7.fhir.r4.core#4.0.1" in doc["packages"]
+    by_path = {f["path"]: f for f in doc["files"]}
+    bad_entry = by_path[str(bad)]
+    assert bad_entry["resourceType"] == "Patient" and bad_entry["valid"] is False
+    codes = [(i["code"], i["location"], i["line"], i["column"]) for i in bad_entry["issues"]]
+    assert codes == [("value.format", "Patient.id", 3, 3), ("json.wrong-type", "Patient.active", 4, 3),
+                     ("binding.required", "Patient.gender", 5, 3)]
+    assert by_path[str(EXAMPLES / "patient.json")]["valid"] is True
+    assert doc["summary"] == {"files": 2, "valid": 1, "errors": 3, "warnings": 0}
+
+
+def test_outcome_output_is_a_bundle_of_operation_outcomes(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(BAD_PATIENT)
+    code, out = invoke(str(bad), str(EXAMPLES / "patient.json"), "--format", "outcome")
+    doc = json.loads(out)
+    assert doc["resourceType"] == "Bundle" and doc["type"] == "collection"
+    first = doc["entry"][0]["resource"]
+    assert first["resourceType"] == "OperationOutcome"
+    assert [i["code"] for i in first["issue"]] == ["value", "structure", "code-invalid"]
+    assert first["issue"][0]["details"]["coding"][0]["code"] == "value.format"
+    assert first["issue"][0]["expression"] == ["Patient.id"]
+
+
+def test_the_outcome_output_is_itself_valid_fhir(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(BAD_PATIENT)
+    _, out = invoke(str(bad), "--format", "outcome")
+    outcome = tmp_path / "outcome.json"
+    outcome.write_text(out)
+    code, text = invoke(str(outcome), "--allow-any-extension")
+    assert code == 0, text
+
+
+def test_workers_give_the_same_json_as_one_process(tmp_path: Path) -> None:
+    for i in range(4):
+        (tmp_path / f"p{i}.json").write_text(BAD_PATIENT)
+    shutil.copy(EXAMPLES / "observation.xml", tmp_path / "o.xml")
+    _, one = invoke(str(tmp_path), "--format", "json", "--workers", "1")
+    _, two = invoke(str(tmp_path), "--format", "json", "--workers", "2")
+    assert one == two
+
+
+def test_unknown_profile_is_a_located_error_naming_the_packages(tmp_path: Path) -> None:
+    code, out = invoke(str(EXAMPLES / "patient.json"), "--profile", "http://example.org/StructureDefinition/nope",
+                       "--format", "json")
+    assert code == 1
+    issue = json.loads(out)["files"][0]["issues"][0]
+    assert issue["code"] == "profile.unknown"
+    assert "hl7.fhir.r4.core#4.0.1" in issue["message"]
+
+
+@pytest.mark.shared
+def test_ig_by_id_from_the_cache_applies_us_core(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.packages import PackageCache, install
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    core = PackageCache.default().package_dir("hl7.fhir.r4.core", "4.0.1")
+    assert core is not None
+    os.symlink(core.parent, cache / "hl7.fhir.r4.core#4.0.1")
+    install(str(SHARED / "fhir" / "packages" / "hl7.fhir.us.core-3.1.0"), PackageCache(cache))
+    monkeypatch.setenv("FHIR_PACKAGE_CACHE", str(cache))
+    patient = tmp_path / "p.json"
+    patient.write_text(json.dumps({
+        "resourceType": "Patient",
+        "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]},
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Jane</div>"},
+        "name": [{"family": "Smith"}],
+        "gender": "female",
+    }, indent=2))
+    code, out = invoke(str(patient), "--ig", "hl7.fhir.us.core#3.1.0", "--format", "json")
+    assert code == 1
+    issues = json.loads(out)["files"][0]["issues"]
+    assert [(i["code"], i["message"]) for i in issues] == [
+        ("cardinality.min", "'Patient.identifier' requires at least 1 occurrence(s), found 0")]
+
+
+@pytest.mark.shared
+def test_ig_uk_core_source_folder_applies_uk_core_patient(tmp_path: Path) -> None:
+    patient = tmp_path / "p.json"
+    patient.write_text(json.dumps({
+        "resourceType": "Patient",
+        "meta": {"profile": ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient"]},
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">Jane</div>"},
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": "9000000008"}],
+        "name": [{"family": "Smith"}],
+        "gender": "female",
+    }, indent=2))
+    code, out = invoke(str(patient), "--ig", str(SHARED / "fhir" / "uk-core-source"), "--format", "json")
+    assert code == 1
+    issues = json.loads(out)["files"][0]["issues"]
+    assert [(i["code"], i["location"]) for i in issues] == [("uk.nhs-number.check-digit", "Patient.identifier[0].value")]
