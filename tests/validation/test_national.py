@@ -120,3 +120,14 @@ def test_the_rules_reference_is_generated_from_the_docstrings() -> None:
             "`https://fhir.nhs.uk/Id/ods-site-code`. Codes: `uk.ods-code.format`.") in text
     assert national.check_nhs_number.__doc__ is not None
     assert national.check_nhs_number.__doc__.splitlines()[0] in text
+
+
+def test_docs_national_rules_is_generated_from_the_checks() -> None:
+    from pathlib import Path
+
+    from conformance.validation.national import rules_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "national-rules.md"
+    assert doc.read_text(encoding="utf-8") == rules_markdown(), (
+        "regenerate: python -c 'from conformance.validation.national import rules_markdown; "
+        "print(rules_markdown(), end=\"\")' > docs/national-rules.md")
