@@ -161,6 +161,7 @@ _kind("profile.not-applied", W, "profile '{url}' could not be applied: {reason}"
 _kind("slicing.unmatched-closed", E, "this '{name}' matches none of the slices of {path}, and the slicing is closed", "With `rules: closed`, every item of a sliced element must belong to one of its slices.")
 _kind("slicing.unmatched-not-at-end", E, "this '{name}' matches none of the slices of {path}; with openAtEnd, such items must come after all sliced ones", "With `rules: openAtEnd`, items outside the slices must be last.")
 _kind("slicing.ambiguous", E, "this '{name}' matches more than one slice of {path}: {slices}", "An item of a sliced element must belong to at most one slice.")
+_kind("slicing.indistinguishable", INFO, "the slices {slices} of {path} cannot be told apart by their discriminators; the first was used", "A profile whose slices expect the same discriminator values: no instance can be placed in one rather than another, so this is not held against the instance.")
 _kind("slicing.out-of-order", E, "slice '{slice}' of {path} appears after slice '{previous}'; the slicing is ordered", "With `ordered: true`, items must appear in the order of the slices.")
 _kind("slicing.discriminator-unusable", W, "cannot evaluate discriminator {type}:{path} of {slicing}: {reason}", "A slicing discriminator the tool could not evaluate; the items were matched by full validation against each slice instead.")
 

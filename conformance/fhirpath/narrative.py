@@ -34,6 +34,7 @@ ALLOWED_ATTRIBUTES = frozenset({
 _XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 MAX_NARRATIVE = 10 * 1024 * 1024
+NO_CONTENT = "the narrative has no non-white-space content"  # the txt-2 part of the rules
 
 
 def _replace_entities(text: str) -> str:
@@ -80,7 +81,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
         if local == "img" and el.get("src"):
             has_content = True
     if not has_content:
-        problems.append("the narrative has no non-white-space content")
+        problems.append(NO_CONTENT)
     return tuple(problems)
 
 

@@ -25,10 +25,15 @@ from conformance.fhirpath import (
     StructureDefinitionModel,
     compile,
 )
+from conformance.fhirpath.narrative import NO_CONTENT, narrative_problems
 from conformance.issues import Issue, Severity, make_issue
 from conformance.validation.plan import Constraint
 
 _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
+
+# R4 gives txt-1 (allowed markup) and txt-2 (some content) the same expression, htmlChecks(); each is
+# judged here by its own part of the narrative rules, and the message says what is wrong.
+_NARRATIVE_RULES = {"txt-1": lambda p: p != NO_CONTENT, "txt-2": lambda p: p == NO_CONTENT}
 
 
 class _Terminology:
@@ -70,6 +75,9 @@ class InvariantChecker:
     def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
         context: EvaluationContext | None = None
         for c in constraints:
+            if c.expression == "htmlChecks()" and c.key in _NARRATIVE_RULES:
+                self._narrative(node, c, issues)
+                continue
             if context is None:
                 context = self._context_for(node)
             try:
@@ -91,3 +99,13 @@ class InvariantChecker:
                 continue
             issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
                                      reason=f"the expression gave {len(result)} item(s), not one boolean"))
+
+    @staticmethod
+    def _narrative(node: Node, c: Constraint, issues: list[Issue]) -> None:
+        if node.value is None:
+            return
+        applies = _NARRATIVE_RULES[c.key]
+        broken = [p for p in narrative_problems(node.value) if applies(p)]
+        if broken:
+            issues.append(make_issue("invariant.failed", node, severity=_SEVERITY.get(c.severity, Severity.ERROR),
+                                     key=c.key, human=f"{c.human} ({'; '.join(broken)})"))

@@ -63,6 +63,7 @@ class ElementRule:
     content_reference: str | None = None
     children: ChildIndex | None = None  # inline children (BackboneElement, or a profile's constraints)
     over_max: int = 0  # the count that first breaks max (max + 1); 0 when unbounded
+    base_repeats: bool = False  # max > 1 in the base definition: decides JSON arrays and `[i]` in locations
     # profile constraints
     fixed: tuple[str, Any] | None = None  # (fixedX name, value)
     pattern: tuple[str, Any] | None = None
@@ -81,6 +82,8 @@ class ElementRule:
 
     def __post_init__(self) -> None:
         self.over_max = 0 if self.max is None else self.max + 1
+        if not self.base_repeats:
+            self.base_repeats = self.max is None or self.max > 1
         self.has_profile_rules = bool(self.fixed or self.pattern or self.max_length is not None or self.min_value
                                       or self.max_value or self.target_profiles)
 
@@ -101,6 +104,7 @@ class ChildIndex:
     choices: list[ElementRule] = field(default_factory=list)
     required: list[ElementRule] = field(default_factory=list)  # rules with min > 0
     must_support: list[ElementRule] = field(default_factory=list)
+    slices_required: list[ElementRule] = field(default_factory=list)  # sliced rules with a slice min > 0
 
     def add(self, rule: ElementRule) -> None:
         self.rules.append(rule)
@@ -174,8 +178,9 @@ def _prefixed(element: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
     return None
 
 
-# invariants the walker checks natively: on every element (ele-1, ext-1) or in linear time (bdl-7)
-NATIVE_INVARIANTS = frozenset({"ele-1", "ext-1", "bdl-7"})
+# invariants the walker checks natively: on every element (ele-1, ext-1), in linear time (bdl-7), or as
+# the reference rules that also say which reference is wrong (ref-1 → reference.contained-not-found)
+NATIVE_INVARIANTS = frozenset({"ele-1", "ext-1", "bdl-7", "ref-1"})
 
 
 def _constraints(element: dict[str, Any]) -> tuple[Constraint, ...]:
@@ -224,6 +229,7 @@ def make_rule(element: dict[str, Any], kind: str) -> ElementRule:
         targets.extend(t.get("targetProfile", ()))
     binding = element.get("binding")
     max_length = element.get("maxLength")
+    base_max = _parse_max((element.get("base") or {}).get("max", element.get("max")))
     return ElementRule(
         name=name,
         path=path,
@@ -246,6 +252,7 @@ def make_rule(element: dict[str, Any], kind: str) -> ElementRule:
         constraints=_constraints(element),
         slice_name=element.get("sliceName"),
         slicing=_slicing(element),
+        base_repeats=base_max is None or base_max > 1,
     )
 
 
@@ -283,6 +290,8 @@ def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
         children = indexes[element_id]
         if children.rules:
             rule.children = children
+    for index in indexes.values():
+        index.slices_required = [r for r in index.rules if any(s.min > 0 for s in r.slices)]
     # contentReference (`#Questionnaire.item`): the element repeats the referenced one's content
     for rule in rules_by_id.values():
         ref = rule.content_reference

@@ -54,6 +54,7 @@ class SliceContext:
     plan_root: Callable[[str], ChildIndex | None]  # profile/type URL or name → its compiled root
     in_value_set: Callable[[str, Node, str], bool | None]  # (vs url, node, type code) → member? None = unknown
     conforms: Callable[[Node, str, str], bool]  # (node, type code, profile url) → valid against it?
+    type_of_profile: Callable[[str], str | None]  # profile url → the type it constrains
 
 
 def _type_of(node: Node) -> str | None:
@@ -100,21 +101,33 @@ def values_at(item: Node, segments: list[str], ctx: SliceContext) -> list[Node]:
 
 
 def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> tuple[ElementRule | None, str | None]:
-    """The slice's definition at a discriminator path: (rule, type code restriction)."""
+    """The slice's definition at a discriminator path: (rule, type code restriction).
+
+    `resolve()` continues in the definition of the reference's target profile (its first one that
+    is loaded), so `resolve().code` reaches the code a lipid-result slice fixes.
+    """
     rule: ElementRule | None = slice_rule
+    index: ChildIndex | None = None  # set after resolve(): the target resource's root
     type_restriction: str | None = None
     for seg in segments:
-        if rule is None:
-            return None, None
         m = _FUNCTION.match(seg)
         if m is not None and m.group(1) == "ofType":
             type_restriction = m.group(4) or m.group(2) or m.group(3)
             continue
         if m is not None and m.group(1) == "resolve":
-            raise Unusable("resolve() in a discriminator is matched by the target's type/profile")
+            if rule is None:
+                return None, None
+            index = next((r for r in (ctx.plan_root(p) for p in rule.target_profiles) if r is not None), None)
+            if index is None:
+                raise Unusable("the slice's reference names no target profile that is loaded")
+            rule = None
+            continue
+        if index is None:
+            if rule is None:
+                return None, None
+            index = _children_of(rule, ctx)
         if m is not None and m.group(1) == "extension":
             url = m.group(2) or m.group(3) or ""
-            index = _children_of(rule, ctx)
             ext = index.rule_named("extension") if index else None
             found = None
             for s in (ext.slices if ext else ()):
@@ -123,9 +136,9 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
             rule = found
             if rule is None:
                 raise Unusable(f"no slice for extension('{url}') in the slice definition")
-            continue
-        index = _children_of(rule, ctx)
-        rule = index.rule_named(seg) if index is not None else None
+        else:
+            rule = index.rule_named(seg) if index is not None else None
+        index = None
     return rule, type_restriction
 
 
@@ -167,6 +180,15 @@ def matches(item: Node, type_code: str, slice_rule: ElementRule, discriminators:
                 return False
             if not must_exist and not must_not:
                 raise Unusable("the slice neither requires nor forbids the discriminator path")
+            continue
+        if d.type == "type" and segments and segments[-1] == "resolve()":
+            ref_rule, _ = rule_at(slice_rule, segments[:-1], ctx)
+            targets = ref_rule.target_profiles if ref_rule is not None else ()
+            allowed = {t for t in (ctx.type_of_profile(p) for p in targets) if t}
+            if not allowed:
+                raise Unusable("the slice's reference names no target profile")
+            if not any(n.resource_type in allowed for n in nodes):
+                return False
             continue
         if d.type == "type":
             allowed = {restriction} if restriction else set(rule.types if rule is not None else ())
@@ -212,9 +234,34 @@ def _profiles_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext
     if not segments:
         return tuple(p for ps in slice_rule.type_profiles.values() for p in ps) or slice_rule.target_profiles
     if segments[-1] == "resolve()":
-        rule, _ = rule_at(slice_rule, segments[:-1], ctx)
-        return rule.target_profiles if rule is not None else ()
+        ref_rule, _ = rule_at(slice_rule, segments[:-1], ctx) if segments[:-1] else (slice_rule, None)
+        return ref_rule.target_profiles if ref_rule is not None else ()
     rule, _ = rule_at(slice_rule, segments, ctx)
     if rule is None:
         return ()
     return tuple(p for ps in rule.type_profiles.values() for p in ps)
+
+
+def signature(slice_rule: ElementRule, discriminators: tuple[Discriminator, ...], ctx: SliceContext) -> tuple | None:
+    """What a slice's definition expects at its discriminators; two slices with the same
+    signature cannot be told apart by any instance (a defect of the profile, not the instance).
+    None when it cannot be computed."""
+    parts: list[object] = []
+    try:
+        for d in discriminators:
+            segments = split_path(d.path)
+            if d.type == "profile":
+                parts.append(("profile", _profiles_at(slice_rule, segments, ctx)))
+                continue
+            rule, restriction = rule_at(slice_rule, segments, ctx)
+            if rule is None:
+                return None
+            if d.type == "type":
+                parts.append((d.type, restriction, rule.types, tuple(sorted(rule.type_profiles.items()))))
+            elif d.type == "exists":
+                parts.append((d.type, rule.min > 0, rule.max == 0))
+            else:
+                parts.append((d.type, repr(rule.fixed), repr(rule.pattern), rule.binding))
+    except Unusable:
+        return None
+    return tuple(parts)

@@ -31,7 +31,7 @@ from conformance.validation.primitives import PrimitiveRule, build_rule
 from conformance.validation.references import ResolutionScope, parse_reference
 from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
 
-_CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept"})
+_CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
 _ELE1_HUMAN = "All FHIR elements must have a @value or children"
 _GENERIC_CONTEXTS = frozenset({"Element", "Base"})
 
@@ -78,6 +78,7 @@ class Validator:
             plan_root=self._plan_root,
             in_value_set=self._in_value_set,
             conforms=self._conforms,
+            type_of_profile=self._type_of_profile,
         )
 
     # -- public ---------------------------------------------------------------------------------
@@ -174,10 +175,13 @@ class Validator:
         choice_names: dict[int, str] = {}
         sliced: dict[int, tuple[ElementRule, list[tuple[Node, str]]]] | None = None
         by_name = index.by_name
+        mistyped: set[int] | None = None  # choices present with a type they do not allow
         for child in node.children:
             hit = by_name.get(child.name)
             if hit is None:
-                self._unknown(child, index, issues)
+                choice = self._unknown(child, index, issues)
+                if choice is not None:
+                    mistyped = (mistyped or set()) | {id(choice)}
                 continue
             rule, type_code = hit
             key = id(rule)
@@ -200,29 +204,32 @@ class Validator:
             self._element(child, rule, type_code, issues, host)
         for rule in index.required:
             count = counts.get(id(rule), 0)
-            if count < rule.min and rule.path != "Extension.url":  # no url: extension.no-url says what to do
+            if count < rule.min and rule.path != "Extension.url" and not (mistyped and id(rule) in mistyped):
+                # (no url: extension.no-url says what to do; a mistyped choice: choice.type-not-allowed does)
                 issues.append(make_issue("cardinality.min", node, path=rule.path, min=rule.min, count=count))
         if sliced is not None:
             for rule, items in sliced.values():
                 self._slices(node, rule, items, issues, host)
-        for rule in index.required:
-            if rule.slices and id(rule) not in counts:
+        for rule in index.slices_required:
+            if id(rule) not in counts and not (mistyped and id(rule) in mistyped):
                 self._slices(node, rule, [], issues, host)
 
-    def _unknown(self, child: Node, index: ChildIndex, issues: list[Issue]) -> None:
-        if child.index != 0:
-            return  # one finding per unknown property name
+    def _unknown(self, child: Node, index: ChildIndex, issues: list[Issue]) -> ElementRule | None:
+        """Report an unknown property once per name; return the choice it was meant for, if any."""
         choice = index.choice_for(child.name)
+        if child.index != 0:
+            return choice
         if choice is not None:
             issues.append(make_issue("choice.type-not-allowed", child, name=child.name, path=choice.path,
                                      allowed=", ".join(choice.name + t[0].upper() + t[1:] for t in choice.types)))
         else:
             issues.append(make_issue("structure.unknown-element", child, name=child.name))
+        return choice
 
     @staticmethod
     def _shape(child: Node, rule: ElementRule, issues: list[Issue]) -> None:
         """JSON array vs single, and the `[i]` in locations (which follows the definition)."""
-        repeats = rule.max is None or rule.max > 1
+        repeats = rule.base_repeats
         in_array = child.in_json_array
         if in_array is None:  # XML
             child.repeating = repeats
@@ -370,22 +377,30 @@ class Validator:
         rules_kind = spec.rules if spec is not None else "open"
         counts = [0] * len(rule.slices)
         last_position = -1
-        seen_unmatched = False
+        unmatched_so_far: list[Node] = []
         for item, type_code in items:
             matched = self._matching_slices(item, type_code, rule, discriminators, issues)
             if len(matched) > 1:
-                issues.append(make_issue("slicing.ambiguous", item, name=item.name, path=rule.path,
-                                         slices=", ".join(rule.slices[i].slice_name or "?" for i in matched)))
+                names = ", ".join(rule.slices[i].slice_name or "?" for i in matched)
+                signatures = {slicing.signature(rule.slices[i], discriminators, self._slice_ctx) for i in matched}
+                if len(signatures) == 1 and None not in signatures:
+                    # the profile defines slices no instance could tell apart: take the first, say so once
+                    if item.index == 0:
+                        issues.append(make_issue("slicing.indistinguishable", item, path=rule.path, slices=names))
+                else:
+                    issues.append(make_issue("slicing.ambiguous", item, name=item.name, path=rule.path, slices=names))
             if not matched:
-                seen_unmatched = True
+                unmatched_so_far.append(item)
                 if rules_kind == "closed":
                     issues.append(make_issue("slicing.unmatched-closed", item, name=item.name, path=rule.path))
                 self._element(item, rule, type_code, issues, host)
                 continue
             position = matched[0]
             counts[position] += 1
-            if rules_kind == "openAtEnd" and seen_unmatched:
-                issues.append(make_issue("slicing.unmatched-not-at-end", item, name=item.name, path=rule.path))
+            if rules_kind == "openAtEnd" and unmatched_so_far:
+                for early in unmatched_so_far:  # reported at the unsliced item that should have come last
+                    issues.append(make_issue("slicing.unmatched-not-at-end", early, name=early.name, path=rule.path))
+                unmatched_so_far = []
             if spec is not None and spec.ordered and position < last_position:
                 issues.append(make_issue("slicing.out-of-order", item, slice=rule.slices[position].slice_name,
                                          path=rule.path, previous=rule.slices[last_position].slice_name))
@@ -432,6 +447,10 @@ class Validator:
         else:
             self._walk(node, plan.root, trial, _Host(plan.type_name, type_code, False))
         return not any(i.severity.is_error for i in trial)
+
+    def _type_of_profile(self, url: str) -> str | None:
+        sd = self.definitions.structure_definition(url)
+        return sd.get("type") if sd is not None else None
 
     def _plan_root(self, url_or_type: str) -> ChildIndex | None:
         plan = self.plan_for(url_or_type)
@@ -670,7 +689,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 def _codings(node: Node, type_code: str) -> list[tuple[str | None, str | None]]:
     if type_code == "code":
         return [(None, node.value)]
-    if type_code == "Coding":
+    if type_code in ("Coding", "Quantity"):
         return [_coding(node)]
     return [_coding(c) for c in node.children_named("coding")]
 
