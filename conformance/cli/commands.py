@@ -11,6 +11,9 @@ _GROUPS: list[tuple[str, str | None]] = [
     ("conformance.cli.validate", None),
     ("conformance.cli.packages", "packages"),
     ("conformance.cli.fhirpath", None),
+    ("conformance.cli.serve", None),
+    ("conformance.cli.run", None),
+    ("conformance.cli.profiles", "profiles"),
 ]
 
 

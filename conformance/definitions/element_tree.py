@@ -52,6 +52,24 @@ class ElementNode:
         made = ElementNode(self.name, self.elem, slice_name=self.slice_name, owner=self.owner,
                            base_children=self.children if self.children is not None else self.base_children)
         made.slices = [s.clone() for s in self.slices]
+        made.type_slicing = self.type_slicing
+        made.children_from_type = self.children_from_type
+        return made
+
+    def detached(self) -> ElementNode:
+        """This node as it stands now, as a template no later change on either side reaches.
+
+        A node under construction writes its own dict in place once it has copied it, and
+        expands or slices its children later on, so the expanded part is copied (element dicts
+        included); the unexpanded part keeps sharing inherited nodes, which never change. The
+        copy is only ever cloned from (`base_children`), never written.
+        """
+        made = ElementNode(self.name, dict(self.elem), slice_name=self.slice_name, owner=self.owner,
+                           base_children=[c.detached() for c in self.children] if self.children is not None
+                           else self.base_children)
+        made.slices = [s.detached() for s in self.slices]
+        made.type_slicing = self.type_slicing
+        made.children_from_type = self.children_from_type
         return made
 
     def known_children(self) -> list[ElementNode]:

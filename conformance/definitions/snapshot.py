@@ -9,7 +9,9 @@ profiling rules (and the HL7 reference generator) define it:
    the elements before it): names walk into children, expanding a data type's children (from
    the type's definition, or from the profile named by `type.profile`, as for an extension
    slice) or a `contentReference` only when a path needs them; `:name` selects or creates a
-   slice after the existing ones (a re-slice `a/b` lives under slice `a`); a renamed choice
+   slice after the existing ones (a re-slice `a/b` lives under slice `a`); a new slice is the
+   element as inherited with the children as the slicing entry constrains them (the entry
+   applies to all its slices, child slices and fixed values included); a renamed choice
    (`valueQuantity` for `value[x]`) is a type slice of the choice, except inside a slice's own
    inherited content, where (as the HL7 generator does) it constrains the choice to that type;
 3. merge the differential element into the one it constrains (`conformance.definitions.merge`);
@@ -288,13 +290,13 @@ class SnapshotGenerator:
             self._problem(UNPLACED, "the root element cannot be sliced")
             return None
         last = len(segments) - 1
-        expanded: list[ElementNode] = []  # children expanded on the way, undone if the path fails
+        expanded: list[tuple[ElementNode, bool]] = []  # expanded on the way (undone if the path fails)
         # inside a slice's own (inherited, inline) content: a renamed choice constrains the
         # choice's type instead of slicing it, as the reference generator does
         in_slice = False
         for depth, (name, slice_name) in enumerate(segments[1:], start=1):
             if node.children is None:
-                expanded.append(node)
+                expanded.append((node, node.children_from_type))
             kids = self._children(node)
             if node.children_from_type:
                 in_slice = False
@@ -311,9 +313,9 @@ class SnapshotGenerator:
                     return child
                 where = ".".join(n for n, _ in segments[:depth])
                 self._problem(UNPLACED, f"'{where}' has no element '{name}'")
-                for undo in expanded:
+                for undo, from_type in expanded:
                     undo.children = None
-                    undo.children_from_type = False
+                    undo.children_from_type = from_type
                 return None
             if slice_name:
                 child = self._slice(child, slice_name)
@@ -389,12 +391,24 @@ class SnapshotGenerator:
 
     @staticmethod
     def _new_slice(holder: ElementNode, name: str) -> ElementNode:
-        """A new slice starts as the sliced element was inherited (not as this profile changed it)."""
+        """A new slice: the element as inherited, its children as the slicing entry constrains them.
+
+        The slicing entry "is the definition that applies to all the slices [...] This may
+        include the common constraints on the children of the element" (R4 ElementDefinition.
+        slicing), so a slice's children start from the entry's as they stand, with the child
+        slices and fixed values this profile gave them (`component.code.coding:loinc.system`
+        under every `component` slice). The element itself starts as inherited: its
+        cardinality, documentation and flags are the slice's own, not the entry's. Extension
+        and type slices take their children from their definition or type instead.
+        """
         template = dict(holder.base)
         template.pop("slicing", None)
         template["sliceName"] = name
-        made = ElementNode(holder.name, template, slice_name=name, base_children=holder.base_children,
-                           owner=holder.owner)
+        constrained = holder.children is not None and holder.name not in _EXTENSION_NAMES \
+            and not holder.name.endswith("[x]")
+        children = [c.detached() for c in holder.children or ()] if constrained else holder.base_children
+        made = ElementNode(holder.name, template, slice_name=name, base_children=children, owner=holder.owner)
+        made.children_from_type = constrained and holder.children_from_type
         holder.slices.append(made)
         return made
 

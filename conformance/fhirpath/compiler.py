@@ -47,29 +47,10 @@ _TYPE_SUFFIX = re.compile(
 
 
 def compile_expr(node: ast.Expr) -> Closure:
-    kind = type(node)
-    if kind is ast.Literal:
-        return _literal(node)  # type: ignore[arg-type]
-    if kind is ast.Member:
-        return _member_step(node.name, at_root=True)  # type: ignore[attr-defined]
-    if kind is ast.Invoke:
-        return _invoke(node)  # type: ignore[arg-type]
-    if kind is ast.Call:
-        return _call(node, None)  # type: ignore[arg-type]
-    if kind is ast.Special:
-        return _special(node)  # type: ignore[arg-type]
-    if kind is ast.Variable:
-        name = node.name  # type: ignore[attr-defined]
-        return lambda coll, env: env.variable(name)
-    if kind is ast.Binary:
-        return _binary(node)  # type: ignore[arg-type]
-    if kind is ast.Unary:
-        return _unary(node)  # type: ignore[arg-type]
-    if kind is ast.Indexer:
-        return _indexer(node)  # type: ignore[arg-type]
-    if kind is ast.TypeOp:
-        return _type_op(node)  # type: ignore[arg-type]
-    raise FhirPathSyntaxError(f"unsupported expression {node!r}", node.offset + 1)
+    maker = _MAKERS.get(type(node))
+    if maker is None:  # pragma: no cover - the parser builds only the node types below
+        raise FhirPathSyntaxError(f"unsupported expression {node!r}", node.offset + 1)
+    return maker(node)
 
 
 # -- terms -----------------------------------------------------------------------------------------
@@ -77,6 +58,19 @@ def compile_expr(node: ast.Expr) -> Closure:
 def _literal(node: ast.Literal) -> Closure:
     value: list[Any] = [] if node.empty else [node.value]
     return lambda coll, env: value
+
+
+def _root_member(node: ast.Member) -> Closure:
+    return _member_step(node.name, at_root=True)
+
+
+def _variable(node: ast.Variable) -> Closure:
+    name = node.name
+    return lambda coll, env: env.variable(name)
+
+
+def _root_call(node: ast.Call) -> Closure:
+    return _call(node, None)
 
 
 def _special(node: ast.Special) -> Closure:
@@ -463,4 +457,11 @@ _BINARY: dict[str, Callable[[Closure, Closure, str], Closure]] = {
     "=": _equals, "!=": _equals, "~": _equivalent, "!~": _equivalent,
     "<": _compare, ">": _compare, "<=": _compare, ">=": _compare,
     "|": _union, "in": _membership, "contains": _membership, "&": _concatenate,
+}
+
+
+_MAKERS: dict[type, Callable[[Any], Closure]] = {
+    ast.Literal: _literal, ast.Member: _root_member, ast.Invoke: _invoke, ast.Call: _root_call,
+    ast.Special: _special, ast.Variable: _variable, ast.Binary: _binary, ast.Unary: _unary,
+    ast.Indexer: _indexer, ast.TypeOp: _type_op,
 }

@@ -59,6 +59,9 @@ class EvaluationContext:
       invariant dom-3 applies `as()` to `descendants()`; the validator sets this False for it,
       as the HL7 validator does, making `as()` filter like `ofType()`.
     - `trace`: receives `trace(name)` output (default: discarded).
+
+    A context caches the FHIR type of every node it has seen, so reuse one per resource (and do
+    not change its model afterwards).
     """
 
     model: ModelInfo | None = None
@@ -73,7 +76,7 @@ class EvaluationContext:
     check_ordered_functions: bool = False
     enforce_as_singleton: bool = True
     trace: TraceSink | None = None
-    _types: dict[Node, str] = field(default_factory=dict, repr=False)
+    _types: dict[Node, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def get_model(self) -> ModelInfo:
         if self.model is None:

@@ -10,7 +10,7 @@ from conformance.fhir.tree import Node
 from conformance.fhirpath import ast
 from conformance.fhirpath.compiler import Closure, compile_expr
 from conformance.fhirpath.context import Env, EvaluationContext
-from conformance.fhirpath.errors import FhirPathError
+from conformance.fhirpath.errors import FhirPathError, FhirPathSyntaxError
 from conformance.fhirpath.model import ModelInfo
 from conformance.fhirpath.parser import parse
 from conformance.fhirpath.semantic import check
@@ -70,8 +70,11 @@ class CompiledExpression:
 @lru_cache(maxsize=8192)
 def compile(expression: str) -> CompiledExpression:  # noqa: A001 - the name the callers use
     """Parse and compile an expression; raises FhirPathSyntaxError with the column at fault."""
-    tree = parse(expression)
-    return CompiledExpression(expression, tree, compile_expr(tree))
+    try:
+        tree = parse(expression)
+        return CompiledExpression(expression, tree, compile_expr(tree))
+    except RecursionError:
+        raise FhirPathSyntaxError("the expression is nested too deeply", 1) from None
 
 
 def evaluate(expression: str, focus: Node | list[Any] | None, *, context: EvaluationContext | None = None,

@@ -28,6 +28,7 @@ _TOKEN = re.compile(
   | (?P<number>\d+(?:\.\d+)?L?)
   | (?P<string>'(?:[^'\\]|\\.)*')
   | (?P<delimited>`(?:[^`\\]|\\.)*`)
+  | (?P<dqstring>"(?:[^"\\]|\\.)*")
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<special>\$[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op><=|>=|!=|!~|[.\[\](){{}},+\-*/&|<>=~%])
@@ -41,7 +42,7 @@ _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 @dataclass(slots=True)
 class Token:
-    kind: str  # number, string, ident, delimited, special, op, date, datetime, time, eof
+    kind: str  # number, string, dqstring, ident, delimited, special, op, date, datetime, time, eof
     text: str  # for string/delimited: the unescaped content
     offset: int
 
@@ -72,14 +73,15 @@ def tokenize(text: str) -> list[Token]:
     while pos < n:
         m = match(text, pos)
         if m is None:
-            what = {"'": "unterminated string", "`": "unterminated delimited name"}.get(text[pos])
+            what = {"'": "unterminated string", '"': "unterminated string", "`": "unterminated delimited name"}.get(
+                text[pos])
             raise FhirPathSyntaxError(what or f"unexpected character {text[pos]!r}", pos + 1)
         kind = m.lastgroup or ""
         raw = m.group()
         if kind == "badcomment":
             raise FhirPathSyntaxError("unterminated comment", pos + 1)
         if kind not in ("ws", "lcomment", "bcomment"):
-            if kind == "string" or kind == "delimited":
+            if kind in ("string", "delimited", "dqstring"):
                 raw = unescape(raw[1:-1], pos + 1)
             tokens.append(Token(kind, raw, pos))
         pos = m.end()

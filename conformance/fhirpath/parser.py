@@ -167,12 +167,14 @@ class Parser:
             if t.text == "%":
                 self.next()
                 v = self.tok
-                if v.kind in ("ident", "delimited", "string"):
+                if v.kind in ("ident", "delimited", "string", "dqstring"):  # %"vs-x" as FHIR writes it
                     self.next()
                     return ast.Variable(t.offset, v.text)
                 self.fail("expected a variable name after '%'", v)
         if kind in ("ident", "delimited", "special"):
             return self.invocation(after_dot=False)
+        if kind == "dqstring":
+            raise FhirPathSyntaxError("strings are written in single quotes in FHIRPath", t.column)
         self.fail("expected an expression", t)
         raise AssertionError  # unreachable
 

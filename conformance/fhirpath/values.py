@@ -163,8 +163,6 @@ def node_quantity(node: Node, env: Env) -> FhirPathQuantity | None:
         u = code.value
     else:
         u = "1"
-    if system is not None and system.value == UCUM_SYSTEM and u in ("a", "mo", "wk", "d", "h", "min", "s", "ms"):
-        pass  # a UCUM duration stays UCUM (not a calendar duration)
     return FhirPathQuantity(number, u)
 
 

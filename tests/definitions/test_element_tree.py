@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.definitions.element_tree import build_tree, flatten
+from conformance.definitions.element_tree import ElementNode, build_tree, flatten
 from conformance.definitions.snapshot import split_id
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -49,6 +49,32 @@ def test_a_snapshot_that_breaks_its_own_nesting_keeps_what_it_can() -> None:
     assert root is not None
     assert [e["id"] for e in flatten(root)] == ["Patient", "Patient.name", "Patient.gender"]
     assert build_tree([]) is None
+
+
+def test_a_detached_copy_is_a_template_no_later_change_reaches() -> None:
+    """What a new slice starts from: the element's content as it stands, cut loose from it."""
+    root = build_tree(_elements(("Observation", None), ("Observation.component", None),
+                                ("Observation.component.code", None), ("Observation.component.code.text", None)))
+    assert root is not None
+    component = root.children[0]  # type: ignore[index]
+    component.children = [c.clone() for c in component.base_children or ()]  # expanded, as a profile does
+    code = component.children[0]
+    code.writable()["min"] = 1
+    code.slices.append(ElementNode("code", {"sliceName": "a"}, slice_name="a"))
+    code.children_from_type = True
+    copy = component.detached()
+    copied_code = (copy.base_children or [])[0]
+    assert copy.children is None and copied_code is not code
+    assert (copied_code.elem, [s.slice_name for s in copied_code.slices], copied_code.children_from_type) == (
+        {"path": "Observation.component.code", "min": 1}, ["a"], True)
+    # the unexpanded part is shared: inherited nodes never change
+    assert copied_code.base_children is code.base_children
+    # later changes to the original, in place or structural, do not reach the copy
+    code.writable()["max"] = "1"
+    code.slices.append(ElementNode("code", {"sliceName": "b"}, slice_name="b"))
+    assert "max" not in copied_code.elem and [s.slice_name for s in copied_code.slices] == ["a"]
+    # and a clone of the copy keeps what it says about where its children came from
+    assert copied_code.clone().children_from_type is True
 
 
 @pytest.mark.parametrize(("ident", "path", "expected"), [

@@ -105,6 +105,83 @@ def test_a_new_slice_starts_from_the_element_as_inherited(patient: dict[str, Any
                                                                         "max": "*"}
 
 
+def _profile(name: str, base: str, *elements: dict[str, Any]) -> dict[str, Any]:
+    """A differential-only profile of a core resource; each element's path is its id without slice names."""
+    diff = [dict(e, path=".".join(part.partition(":")[0] for part in e["id"].split("."))) for e in elements]
+    return {"resourceType": "StructureDefinition", "url": EXAMPLE_SD + name, "name": name, "status": "draft",
+            "kind": "resource", "abstract": False, "type": base, "derivation": "constraint",
+            "baseDefinition": CORE_SD + base, "differential": {"element": diff}}
+
+
+LOINC, SNOMED = "http://loinc.org", "http://snomed.info/sct"
+BY_SYSTEM = {"discriminator": [{"type": "value", "path": "system"}], "rules": "open"}
+# the shape of UK Core's blood pressure: the unsliced component's codings are sliced by system, then
+# the component slices name those coding slices again without repeating the systems
+BLOOD_PRESSURE = _profile(
+    "test-blood-pressure", "Observation",
+    {"id": "Observation.component", "min": 1,
+     "slicing": {"discriminator": [{"type": "value", "path": "code.text"}], "rules": "closed"}},
+    {"id": "Observation.component.code.coding", "slicing": BY_SYSTEM},
+    {"id": "Observation.component.code.coding:loinc", "sliceName": "loinc", "min": 1, "max": "1"},
+    {"id": "Observation.component.code.coding:loinc.system", "fixedUri": LOINC},
+    {"id": "Observation.component.code.coding:snomed", "sliceName": "snomed"},
+    {"id": "Observation.component.code.coding:snomed.system", "fixedUri": SNOMED},
+    {"id": "Observation.component:systolic", "sliceName": "systolic", "min": 1, "max": "1"},
+    {"id": "Observation.component:systolic.code.coding", "slicing": BY_SYSTEM},
+    {"id": "Observation.component:systolic.code.coding:loinc", "sliceName": "loinc", "min": 1, "max": "1"},
+    {"id": "Observation.component:systolic.code.coding:loinc.code", "fixedCode": "8480-6"},
+    {"id": "Observation.component:diastolic", "sliceName": "diastolic", "max": "1"},
+    # out of order: the entry changed after its slices were made does not change them
+    {"id": "Observation.component.code.coding:late", "sliceName": "late"},
+)
+
+
+def test_a_new_slice_starts_from_the_children_as_the_slicing_entry_constrains_them(
+        generator: SnapshotGenerator) -> None:
+    """R4 ElementDefinition.slicing: the entry "is the definition that applies to all the slices", with
+    "the common constraints on the children of the element" (what UK Core's blood pressure relies on)."""
+    sd, issues = generator.generate(BLOOD_PRESSURE)
+    assert issues == []
+    systolic = "Observation.component:systolic.code.coding"
+    assert element(sd, systolic)["slicing"] == BY_SYSTEM
+    assert element(sd, f"{systolic}:loinc.system")["fixedUri"] == LOINC  # the entry's, so the slices differ
+    assert element(sd, f"{systolic}:snomed.system")["fixedUri"] == SNOMED
+    assert element(sd, f"{systolic}:loinc.code")["fixedCode"] == "8480-6"  # the slice's own, on top
+    assert [(e["min"], e["max"]) for e in (element(sd, f"{systolic}:loinc"), element(sd, f"{systolic}:snomed"))] \
+        == [(1, "1"), (0, "*")]
+    # a slice the differential never walks into still carries the entry's children
+    assert element(sd, "Observation.component:diastolic.code.coding:snomed.system")["fixedUri"] == SNOMED
+    assert between(sd, "Observation.component:diastolic.code.coding", "Observation.component:diastolic.code.text")[
+        :3] == ["Observation.component:diastolic.code.coding", "Observation.component:diastolic.code.coding:loinc",
+                "Observation.component:diastolic.code.coding:loinc.id"]
+    # the element itself is the slice's own, as inherited: not the entry's min 1 or slicing
+    diastolic = element(sd, "Observation.component:diastolic")
+    assert (diastolic["min"], diastolic["max"], "slicing" in diastolic) == (0, "1", False)
+    # nothing leaks between the entry and its slices, either way
+    assert "fixedCode" not in element(sd, "Observation.component.code.coding:loinc.code")
+    assert "Observation.component.code.coding:late" in ids(sd)
+    assert not [i for i in ids(sd) if i.startswith("Observation.component:") and ":late" in i]
+
+
+def test_type_and_extension_slices_take_their_children_from_their_type(generator: SnapshotGenerator) -> None:
+    """An entry's children are those of its (choice or Extension) type; a slice's are its own type's."""
+    sd, issues = generator.generate(_profile(
+        "test-typed-slices", "Observation",
+        {"id": "Observation.extension.id", "maxLength": 20},
+        {"id": "Observation.extension:ethnic", "sliceName": "ethnic",
+         "type": [{"code": "Extension", "profile": [EXAMPLE_SD + "test-ethnic-category"]}]},
+        {"id": "Observation.extension:ethnic.value[x]", "min": 1},
+        {"id": "Observation.value[x].id", "maxLength": 20},
+        {"id": "Observation.value[x]:valueQuantity", "sliceName": "valueQuantity", "type": [{"code": "Quantity"}]},
+        {"id": "Observation.value[x]:valueQuantity.system", "fixedUri": "http://unitsofmeasure.org"},
+    ))
+    assert issues == []
+    assert codes(element(sd, "Observation.extension:ethnic.value[x]")) == ["CodeableConcept"]
+    assert "maxLength" not in element(sd, "Observation.extension:ethnic.id")
+    assert element(sd, "Observation.value[x]:valueQuantity.system")["fixedUri"] == "http://unitsofmeasure.org"
+    assert "maxLength" not in element(sd, "Observation.value[x]:valueQuantity.id")
+
+
 def test_extension_slices(patient: dict[str, Any]) -> None:
     assert element(patient, "Patient.extension")["slicing"] == EXTENSION_SLICING  # added: extensions slice by url
     ethnic = element(patient, "Patient.extension:ethnicCategory")

@@ -45,9 +45,45 @@ _ROOT_CARDINALITY = "the extension definition's root says 0..1 and applies where
                     "higher min, the lower max, as HL7's current generator merges a type profile's root); the " \
                     "2019 build kept the base's 0..*"
 
+_SLICE_ENTRY = "the slicing entry's constraints on its children apply to every slice (R4 ElementDefinition.slicing: " \
+               "the entry 'is the definition that applies to all the slices [...] This may include the common " \
+               "constraints on the children of the element'), so a new slice's children start from the entry's as " \
+               "this profile constrained them; the 2019 generators started them from the base's. HL7's current " \
+               "generator gives these profiles the same result (SnapshotGenerationPreProcessor merges the entry's " \
+               "child constraints into each slice's differential)"
+_SLICE_ENTRY_CHILDREN = _SLICE_ENTRY + "; the slices' children carry those constraints, so they are listed even " \
+                        "where the slice's own differential does not walk into them"
+
+_AGENT_TYPE = "http://hl7.org/fhir/ValueSet/provenance-agent-type"
+_IDENTIFIER_CHILDREN = ("id", "extension", "use", "type", "system", "value", "period", "assigner")
+_AGENTS = ["Practitioner", "PractitionerRole", "RelatedPerson", "Patient", "Device", "Organization"]
+_US_CORE_AGENTS = [US + "us-core-practitioner", CORE + "PractitionerRole", CORE + "RelatedPerson",
+                   US + "us-core-patient", CORE + "Device", US + "us-core-organization"]
+
 
 def _missing(*ids: str) -> list[Difference]:
     return [("missing", i) for i in ids]
+
+
+def _extra_identifier_children(*slices: str) -> list[Difference]:
+    return [("extra", f"{s}.{c}") for s in slices for c in _IDENTIFIER_CHILDREN]
+
+
+def _references(*targets: str) -> str:
+    """A Reference type as `_summary` shows it."""
+    return repr([("Reference", [], list(targets))])
+
+
+def _agent_slice(slice_name: str) -> list[Difference]:
+    """us-core-provenance: an agent slice inherits the entry's type binding and reference targets."""
+    agent = f"Provenance.agent:{slice_name}"
+    return [
+        (f"{agent}.type", "binding", repr(("extensible", _AGENT_TYPE)),
+         repr(("extensible", "http://hl7.org/fhir/us/core/ValueSet/us-core-provenance-participant-type"))),
+        (f"{agent}.who", "types", _references(*(CORE + a for a in _AGENTS)), _references(*_US_CORE_AGENTS)),
+        (f"{agent}.onBehalfOf", "types", _references(*(CORE + a for a in _AGENTS)),
+         _references(US + "us-core-organization")),
+    ]
 
 
 def _nested_extension_children(*slices: str) -> list[Difference]:
@@ -68,6 +104,13 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, list[Difference]]] = {
             "FamilyMemberHistory.condition.outcome", "FamilyMemberHistory.condition.contributedToDeath",
             "FamilyMemberHistory.condition.onset[x]", "FamilyMemberHistory.condition.note")]),
     CORE + "clinicaldocument": (_ROOT_CARDINALITY, [("Composition.extension:versionNumber", "max", "'*'", "'1'")]),
+    US + "us-core-provenance": (_SLICE_ENTRY, _agent_slice("ProvenanceAuthor") + _agent_slice("ProvenanceTransmitter")),
+    US + "us-core-organization": (_SLICE_ENTRY_CHILDREN, _extra_identifier_children(
+        "Organization.identifier:NPI", "Organization.identifier:CLIA")),
+    US + "us-core-practitioner": (_SLICE_ENTRY_CHILDREN, _extra_identifier_children("Practitioner.identifier:NPI")),
+    CORE + "provenance-relevant-history": (_SLICE_ENTRY, [
+        ("Provenance.agent:Author.type", "binding", repr(("extensible", _AGENT_TYPE)),
+         repr(("extensible", "http://hl7.org/fhir/ValueSet/provenance-history-agent-type")))]),
     CORE + "elementdefinition-de": (_EXTENSION_KLUDGE, _missing(
         *(f"ElementDefinition.extension:{s}.{c}" for s in ("Question", "AllowedUnits")
           for c in ("id", "extension", "url", "value[x]")))),

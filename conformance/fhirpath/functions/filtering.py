@@ -7,10 +7,13 @@ from typing import Any
 from conformance.fhir.tree import Node
 from conformance.fhirpath.ast import TypeSpec
 from conformance.fhirpath.context import Env
+from conformance.fhirpath.errors import FhirPathError
 from conformance.fhirpath.functions.registry import function
 from conformance.fhirpath.logic import EMPTY, FALSE, TRUE, as_boolean
 from conformance.fhirpath.typecheck import of_type
 from conformance.fhirpath.values import item_key
+
+MAX_REPEAT = 100_000
 
 
 @function("where", 1, kind="lazy")
@@ -68,6 +71,8 @@ def repeat(items: list[Any], env: Env, outer: list[Any], projection: Any) -> lis
                         seen_values.add(k)
                     out.append(r)
                     nxt.append(r)
+            if len(out) > MAX_REPEAT:
+                raise FhirPathError(f"repeat() produced more than {MAX_REPEAT} items; it does not converge")
             frontier = nxt
     finally:
         env.index = saved

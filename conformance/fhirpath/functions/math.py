@@ -7,7 +7,15 @@ that round-trips (so `16.log(2) = 4.0` holds); everything else stays exact in De
 from __future__ import annotations
 
 import math as _m
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_UP,
+    Decimal,
+    InvalidOperation,
+    localcontext,
+)
 from typing import Any
 
 from conformance.fhirpath.context import Env
@@ -17,7 +25,8 @@ from conformance.fhirpath.logic import EMPTY
 from conformance.fhirpath.quantity import FhirPathQuantity
 from conformance.fhirpath.values import node_quantity, singleton_value
 
-_SMALLEST_FLOAT = 1e-300
+MAX_EXPONENT = 10_000
+MAX_DIGITS = 1_000
 
 
 def _number(items: list[Any], env: Env, name: str, quantity_ok: bool = False) -> Any:
@@ -111,13 +120,16 @@ def power(items: list[Any], env: Env, exponent: list[Any]) -> list[Any]:
     e = _number(exponent, env, "power")
     if v is None or e is None:
         return EMPTY
+    if abs(e) > MAX_EXPONENT or (abs(v) > 1 and float(abs(e)) * _m.log10(float(abs(v))) > MAX_DIGITS):
+        return EMPTY  # beyond any FHIR number (and a way to hang the process)
     if type(v) is int and type(e) is int and e >= 0:
         return [v**e]
     if type(e) is int or (type(e) is Decimal and e == e.to_integral_value()):
         try:
-            return [Decimal(v) ** int(e)]
+            r = Decimal(v) ** int(e)
         except (InvalidOperation, ZeroDivisionError, OverflowError):
             return EMPTY
+        return [r] if r.is_finite() else EMPTY
     try:
         r = float(v) ** float(e)
     except (ZeroDivisionError, OverflowError):
@@ -140,7 +152,11 @@ def round_(items: list[Any], env: Env, *precision: list[Any]) -> list[Any]:
             if type(p) is not int or p < 0:
                 raise FhirPathError("round() expects a non-negative integer precision")
             places = p
-    return [Decimal(v).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)]
+    if places > MAX_DIGITS:
+        raise FhirPathError(f"round() precision {places} is too large")
+    with localcontext() as ctx:
+        ctx.prec = MAX_DIGITS + 100
+        return [Decimal(v).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)]
 
 
 @function("sqrt")

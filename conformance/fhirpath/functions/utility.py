@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from conformance.fhirpath import ast
@@ -139,9 +139,11 @@ def decimal_boundary(value: Decimal | int, digits: int | None, high: bool) -> De
         return None if inner is None else inner.copy_negate()
     half = Decimal(5).scaleb(-(_places(d) + 1))
     q = Decimal(1).scaleb(-target)
-    if high:
-        return (d + half).quantize(q, rounding=ROUND_HALF_UP)
-    return (d - half).quantize(q, rounding=ROUND_DOWN)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        if high:
+            return (d + half).quantize(q, rounding=ROUND_HALF_UP)
+        return (d - half).quantize(q, rounding=ROUND_DOWN)
 
 
 def _boundary(items: list[Any], env: Env, digits: list[Any], high: bool) -> list[Any]:

@@ -21,8 +21,7 @@ FOLDER: Path | None = core_package_folder()
 
 @pytest.fixture(scope="module")
 def folder() -> Path:
-    if FOLDER is None:
-        pytest.skip("hl7.fhir.r4.core#4.0.1 is not in the package cache")
+    assert FOLDER is not None, "hl7.fhir.r4.core#4.0.1 is not in the package cache"
     return FOLDER
 
 
@@ -62,10 +61,10 @@ def test_core_constraints_name_only_elements_the_model_has(folder: Path) -> None
 
 
 def test_core_resources_satisfy_the_core_invariants(folder: Path) -> None:
-    """A fixed sample of the package's own resources (every 25th file): no evaluation error,
+    """A fixed sample of the package's own resources (every 50th file): no evaluation error,
     and the only failures are warnings the published package is known to break."""
     model = folder_model(folder)
-    files = sorted(p for p in folder.glob("*.json") if not p.name.startswith(("package", ".")))[::25]
+    files = sorted(p for p in folder.glob("*.json") if not p.name.startswith(("package", ".")))[::50]
     failures: Counter[tuple[str, str]] = Counter()
     evaluations = 0
     for file in files:
@@ -83,7 +82,7 @@ def test_core_resources_satisfy_the_core_invariants(folder: Path) -> None:
                     continue
                 if result not in ([True], []):
                     failures[(c["key"], c["severity"])] += 1
-    assert evaluations > 40_000
+    assert evaluations > 20_000
     assert set(failures) <= {("dom-6", "warning"), ("spd-0", "warning"), ("vsd-0", "warning"),
                              ("csd-0", "warning"), ("sdf-0", "warning")}, failures
     assert failures[("dom-6", "warning")] >= len(files)  # the package's resources have no narrative

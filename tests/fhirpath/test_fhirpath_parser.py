@@ -33,6 +33,8 @@ from conformance.fhirpath.parser import parse
         ("name.where()", "where() takes 1 argument(s), got 0", 6),
         ("name.substring(1, 2, 3)", "substring() takes 1 to 2 argument(s), got 3", 6),
         ("x is 1", "expected a type name, found '1'", 6),
+        ('name = "Jane"', "strings are written in single quotes in FHIRPath", 8),
+        ('%"vs-x', "unterminated string", 2),
     ],
 )
 def test_syntax_errors_carry_message_and_column(text: str, message: str, column: int) -> None:
@@ -104,3 +106,9 @@ def test_quantity_and_temporal_literals() -> None:
 def test_compile_is_cached_by_text() -> None:
     assert compile("name.given") is compile("name.given")
     assert compile("name.given") is not compile("name .given")
+
+
+@pytest.mark.parametrize("text", ["(" * 5000 + "1" + ")" * 5000, "-" * 5000 + "1", "1" + " + 1" * 5000])
+def test_absurd_nesting_is_a_syntax_error_not_a_crash(text: str) -> None:
+    with pytest.raises(FhirPathSyntaxError, match="nested too deeply"):
+        compile(text)

@@ -15,8 +15,7 @@ from conformance.fhirpath import StructureDefinitionModel, default_model, evalua
 @pytest.fixture(scope="module")
 def core() -> StructureDefinitionModel:
     model = default_model()
-    if not model.has_type("Patient"):
-        pytest.skip("hl7.fhir.r4.core#4.0.1 is not in the package cache")
+    assert model.has_type("Patient"), "hl7.fhir.r4.core#4.0.1 is not in the package cache"
     return model
 
 

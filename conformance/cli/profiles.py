@@ -1,0 +1,201 @@
+"""`conformance profiles list | show PROFILE | requirements PROFILE`: what profiles there are and ask."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from conformance.cli.errors import EXIT_UNABLE, fail, stderr
+from conformance.packages import PackageCache
+from conformance.packages.manifest import split_spec
+from conformance.profiles import (
+    Profile,
+    ProfileError,
+    find_profile,
+    list_profiles,
+    load_profile,
+    profile_roots,
+    to_csv,
+)
+from conformance.scenarios import Suite, load_suite
+
+app = typer.Typer(
+    name="profiles",
+    help="List conformance profiles, show one, and print its requirement catalogue.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ProfilesDirOption = Annotated[
+    list[Path] | None,
+    typer.Option("--profiles-dir", help="A folder of profiles to search first (repeatable; also $CONFORMANCE_PROFILES_PATH)."),
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option("--package-cache", help="FHIR package cache (default: $FHIR_PACKAGE_CACHE or ~/.fhir/packages)."),
+]
+ProfileArgument = Annotated[str, typer.Argument(help="A profile id (see `conformance profiles list`) or a profile folder.")]
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class RequirementsFormat(StrEnum):
+    text = "text"
+    csv = "csv"
+    json = "json"
+
+
+def fail_located(error: ProfileError) -> NoReturn:
+    """Every located problem on stderr, then exit 2."""
+    stderr.print(f"[bold red]conformance: error:[/] {escape(error.summary)}", markup=True)
+    for e in error.errors:
+        stderr.print(f"  {escape(str(e))}", markup=True)
+    raise typer.Exit(EXIT_UNABLE)
+
+
+def load_suite_or_fail(name: str, profiles_dir: list[Path]) -> Suite:
+    """The profile and its scenarios, or every located problem and exit 2."""
+    try:
+        return load_suite(load_profile(find_profile(name, profile_roots(profiles_dir))))
+    except ProfileError as exc:
+        fail_located(exc)
+
+
+@app.command("list")
+def list_command(profiles_dir: ProfilesDirOption = None,
+                 output: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text) -> None:
+    """List the profiles found (user folders first, then the built-in ones)."""
+    roots = profile_roots(profiles_dir or [])
+    rows: list[dict[str, Any]] = []
+    for folder in list_profiles(roots):
+        try:
+            p = load_profile(folder)
+        except ProfileError as exc:
+            rows.append({"id": folder.name, "path": str(folder), "valid": False, "problems": len(exc.errors)})
+            continue
+        rows.append({"id": p.id, "version": p.version, "status": p.status, "title": p.title, "path": str(folder),
+                     "valid": True, "requirements": len(p.requirements), "scenarios": len(p.scenario_files)})
+    if output is Format.json:
+        typer.echo(json.dumps({"roots": [str(r) for r in roots], "profiles": rows}, indent=2))
+        return
+    if not rows:
+        stderr.print("no profiles found in " + (", ".join(str(r) for r in roots) or "any folder"), markup=False)
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("id", "version", "status", "title"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        if row["valid"]:
+            table.add_row(escape(row["id"]), escape(row["version"]), row["status"], escape(row["title"]))
+        else:
+            table.add_row(escape(row["id"]), "", "[red]invalid[/]",
+                          f"{row['problems']} problem(s): conformance profiles show {escape(row['path'])}")
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
+@app.command("show")
+def show_command(profile: ProfileArgument, profiles_dir: ProfilesDirOption = None, package_cache: CacheOption = None,
+                 output: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text) -> None:
+    """Show a profile: packages (and whether they are installed), inputs, scenarios, requirement coverage."""
+    suite = load_suite_or_fail(profile, profiles_dir or [])
+    data = describe(suite, PackageCache.default(package_cache))
+    if output is Format.json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    _print_description(data, Console(highlight=False, soft_wrap=True))
+
+
+@app.command("requirements")
+def requirements_command(
+    profile: ProfileArgument,
+    profiles_dir: ProfilesDirOption = None,
+    output: Annotated[RequirementsFormat, typer.Option("--format", "-f", help="text, csv (the assurance sheet's columns) or json.")] = RequirementsFormat.text,
+) -> None:
+    """Print a profile's requirement catalogue."""
+    try:
+        p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
+    except ProfileError as exc:
+        fail_located(exc)
+    if output is RequirementsFormat.csv:
+        typer.echo(to_csv(p.requirements), nl=False)
+    elif output is RequirementsFormat.json:
+        rows = [{"id": r.id, "level": r.level, "useCase": r.use_case, "description": r.description,
+                 "testCases": r.test_cases, "evidence": r.evidence, "source": r.source} for r in p.requirements]
+        typer.echo(json.dumps({"profile": p.id, "version": p.version, "requirements": rows}, indent=2, ensure_ascii=False))
+    else:
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in ("id", "level", "use case", "description"):
+            table.add_column(column, overflow="fold")
+        for r in p.requirements:
+            table.add_row(escape(r.id), r.level, escape(r.use_case), escape(r.description))
+        Console(highlight=False, soft_wrap=True).print(table)
+
+
+def describe(suite: Suite, cache: PackageCache) -> dict[str, Any]:
+    p: Profile = suite.profile
+    covered = {rid for s in suite.scenarios for rid in (*s.requirements, *(r for st in s.steps for r in st.requirements))}
+    levels: dict[str, int] = {}
+    for r in p.requirements:
+        levels[r.level] = levels.get(r.level, 0) + 1
+    return {
+        "id": p.id, "title": p.title, "version": p.version, "publisher": p.publisher, "status": p.status,
+        "fhirVersion": p.fhir_version, "description": p.description, "path": str(p.folder),
+        "packages": [{"name": pk.name, "package": pk.spec, "path": str(pk.path) if pk.path else None,
+                      "optional": pk.optional, "installed": _installed(pk.spec, pk.path, cache),
+                      "install": pk.how_to_get(), "description": pk.description} for pk in p.packages],
+        "inputs": [{"name": d.name, "description": d.description, "default": None if d.secret else d.default,
+                    "secret": d.secret} for d in suite.inputs],
+        "scenarios": [{"id": s.id, "title": s.title, "file": s.display, "steps": len(s.steps),
+                       "requirements": sorted({*s.requirements, *(r for st in s.steps for r in st.requirements)})}
+                      for s in suite.scenarios],
+        "requirements": {"total": len(p.requirements), "byLevel": levels,
+                         "notCovered": [r.id for r in p.requirements if r.id not in covered]},
+        "fileChecks": len(p.file_checks),
+        "reference": {"auth": p.reference.auth, "seed": str(p.reference.seed) if p.reference.seed else None},
+    }
+
+
+def _installed(spec: str | None, path: Path | None, cache: PackageCache) -> bool:
+    if path is not None:
+        return path.exists()
+    package_id, version = split_spec(spec or "")
+    return cache.select(package_id, version) is not None
+
+
+def _print_description(d: dict[str, Any], out: Console) -> None:
+    out.print(f"[bold]{escape(d['id'])}[/] {escape(d['version'])} ({d['status']}) — {escape(d['title'])}")
+    out.print(f"publisher: {escape(d['publisher'])}; FHIR {d['fhirVersion']}; folder: {escape(d['path'])}")
+    if d["description"]:
+        out.print(escape(d["description"].strip()))
+    out.print("\n[bold]Packages[/]")
+    for pk in d["packages"]:
+        state = "[green]available[/]" if pk["installed"] else f"[yellow]not installed[/] — {escape(pk['install'])}"
+        what = pk["package"] or pk["path"]
+        out.print(f"  {escape(pk['name'])}: {escape(what)}{' (optional)' if pk['optional'] else ''} — {state}")
+    out.print("\n[bold]Inputs[/]")
+    for i in d["inputs"]:
+        default = " (secret)" if i["secret"] else (f" = {escape(repr(i['default']))}" if i["default"] is not None else " (required)")
+        out.print(f"  {escape(i['name'])}{default}: {escape(i['description'])}")
+    out.print("\n[bold]Scenarios[/]")
+    for s in d["scenarios"]:
+        out.print(f"  {escape(s['id'])} — {escape(s['title'])} ({s['steps']} steps; {escape(', '.join(s['requirements']))})")
+    reqs = d["requirements"]
+    by_level = ", ".join(f"{n} {level}" for level, n in reqs["byLevel"].items())
+    out.print(f"\n[bold]Requirements[/]: {reqs['total']} ({by_level})")
+    if reqs["notCovered"]:
+        out.print("  covered by no scenario: " + escape(", ".join(reqs["notCovered"])))
+    out.print(f"file checks: {d['fileChecks']}; built-in target: auth {d['reference']['auth']}")
+
+
+__all__ = ["app", "fail", "fail_located", "load_suite_or_fail"]

@@ -1,0 +1,210 @@
+"""`conformance run PROFILE`: a profile's scenarios against a target (default: the built-in server)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from conformance.cli.errors import fail, stderr
+from conformance.cli.profiles import fail_located, load_suite_or_fail
+from conformance.packages import PackageCache, PackageError
+from conformance.profiles import Profile, ProfileError
+from conformance.reports import run_console, run_json
+from conformance.results import RunResult
+from conformance.scenarios import (
+    Auth,
+    HttpSettings,
+    Runner,
+    RunPackages,
+    Suite,
+    Target,
+    build_auth,
+    builtin_credentials,
+    load_run_packages,
+    resolve_inputs,
+)
+from conformance.scenarios.inputs import ResolvedInputs
+
+BUILTIN = "builtin"
+
+
+class AuthMode(StrEnum):
+    none = "none"
+    bearer = "bearer"
+    client_credentials = "client-credentials"
+    jwt = "jwt"
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def run(
+    ctx: typer.Context,
+    profile: str = typer.Argument(..., help="A profile id (see `conformance profiles list`) or a profile folder."),
+    target: str = typer.Option(BUILTIN, "--target", help="The FHIR base URL to test, or 'builtin' (the reference server, started for the run)."),
+    fault: list[str] = typer.Option([], "--fault", help="Make the built-in server break one rule on purpose (repeatable)."),
+    auth: AuthMode = typer.Option(AuthMode.none, "--auth", help="none, bearer, client-credentials or jwt (signed client assertion, RS512)."),
+    token_file: Path | None = typer.Option(None, "--token-file", help="Bearer token file (or $CONFORMANCE_TOKEN)."),
+    client_id: str | None = typer.Option(None, "--client-id", envvar="CONFORMANCE_CLIENT_ID", help="OAuth2 client id."),
+    client_secret_file: Path | None = typer.Option(None, "--client-secret-file", help="Client secret file (or $CONFORMANCE_CLIENT_SECRET)."),
+    private_key: Path | None = typer.Option(None, "--private-key", help="PEM RSA private key that signs the JWT client assertion."),
+    kid: str | None = typer.Option(None, "--kid", help="Key id of the signing key (the JWT header's kid)."),
+    token_url: str | None = typer.Option(None, "--token-url", help="The OAuth2 token endpoint."),
+    ca_bundle: Path | None = typer.Option(None, "--ca-bundle", help="CA certificates to verify the target's TLS certificate with."),
+    client_cert: Path | None = typer.Option(None, "--client-cert", help="Client certificate (PEM) for mutual TLS."),
+    client_key: Path | None = typer.Option(None, "--client-key", help="The client certificate's private key (PEM)."),
+    connect_timeout: float = typer.Option(10.0, "--connect-timeout", min=0.1, help="Seconds to wait for a connection."),
+    read_timeout: float = typer.Option(30.0, "--read-timeout", min=0.1, help="Seconds to wait for a response."),
+    input_: list[str] = typer.Option([], "--input", help="An input value, NAME=VALUE (repeatable; never a secret)."),
+    inputs_file: list[Path] = typer.Option([], "--inputs", help="A YAML file of input values (secrets may go here)."),
+    scenario: list[str] = typer.Option([], "--scenario", help="Run only these scenario ids (repeatable)."),
+    ig: list[str] = typer.Option([], "--ig", help="More FHIR packages: ID#VERSION, a folder, a .tgz (repeatable)."),
+    profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="A folder of profiles to search first (repeatable)."),
+    package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: ~/.fhir/packages)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json (the results document)."),
+    report_dir: Path | None = typer.Option(None, "--report-dir", help="Write results.json into this folder."),
+    require_all: bool = typer.Option(False, "--require-all", help="A requirement not tested is exit 2 (for certification)."),
+) -> None:
+    """Run a profile's scenarios against a FHIR server and report a verdict per requirement."""
+    suite = load_suite_or_fail(profile, profiles_dir)
+    try:
+        inputs = resolve_inputs(suite.inputs, input_, inputs_file)
+    except ProfileError as exc:
+        fail_located(exc)
+    unknown = sorted(set(scenario) - {s.id for s in suite.scenarios})
+    if unknown:
+        fail("no scenario " + ", ".join(unknown) + f" in {suite.profile.id}",
+             "its scenarios: " + ", ".join(s.id for s in suite.scenarios))
+    try:
+        packages = load_run_packages(suite.profile, ig, PackageCache.default(package_cache))
+    except PackageError as exc:
+        fail(str(exc))
+    http = _http_settings(ca_bundle, client_cert, client_key, connect_timeout, read_timeout)
+    command = _command(ctx)
+    with ExitStack() as stack:
+        if target == BUILTIN:
+            if auth is not AuthMode.none:
+                fail("--auth applies to --target URL; the built-in target uses the profile's own credentials")
+            the_target, the_auth = stack.enter_context(_builtin_target(suite.profile, fault))
+        else:
+            if fault:
+                fail("--fault works only with the built-in target (no --target)")
+            if not target.startswith(("http://", "https://")):
+                fail(f"--target {target!r} is not an http(s) URL", "give the FHIR base URL, e.g. https://example.org/FHIR/R4")
+            the_target = Target(target, target)
+            the_auth = _auth(auth, token_file, client_id, client_secret_file, private_key, kid, token_url)
+        runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=scenario, command=command)
+        result = runner.run()
+    _report(result, output, report_dir, require_all, runner.target_unreachable, the_target)
+
+
+def _report(result: RunResult, output: OutputFormat, report_dir: Path | None, require_all: bool,
+            unreachable: str, target: Target) -> None:
+    if report_dir is not None:
+        try:
+            run_json.write(result, report_dir)
+        except OSError as exc:
+            fail(f"cannot write the report into {report_dir}: {exc.strerror or exc}")
+    if output is OutputFormat.json:
+        typer.echo(run_json.render(result))
+    else:
+        run_console.render(result, Console(highlight=False, soft_wrap=True), require_all=require_all)
+    if unreachable:
+        stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.base_url)} could not be reached: "
+                     f"{escape(unreachable)}", markup=True)
+        stderr.print("  check that it is running and the URL, port and TLS options are right", markup=False)
+    if result.incomplete:
+        raise typer.Exit(130)
+    raise typer.Exit(2 if unreachable else result.exit_code(require_all=require_all))
+
+
+@contextmanager
+def _builtin_target(profile: Profile, faults: list[str]) -> Iterator[tuple[Target, Auth]]:
+    """Start the reference server with the profile's settings on a free port; stop it afterwards."""
+    try:
+        from conformance.reference import ReferenceServer, ServerConfig
+    except ImportError:
+        fail("the built-in reference server is not part of this installation", "give --target URL")
+    with tempfile.TemporaryDirectory(prefix="conformance-builtin-") as folder:
+        credentials = builtin_credentials(profile.reference.auth, Path(folder))
+        try:
+            config = ServerConfig(host="127.0.0.1", port=0, seed_dir=profile.reference.seed,
+                                  faults=frozenset(faults), **credentials.server)
+            server = ReferenceServer(config)
+            started = server.__enter__()
+        except (ValueError, OSError) as exc:
+            fail(f"the built-in reference server could not start: {exc}")
+        try:
+            yield Target(started.base_url, f"builtin ({started.base_url})"), credentials.auth_for(started.token_url)
+        finally:
+            server.__exit__(None, None, None)
+
+
+def _auth(mode: AuthMode, token_file: Path | None, client_id: str | None, client_secret_file: Path | None,
+          private_key: Path | None, kid: str | None, token_url: str | None) -> Auth:
+    token = _secret(token_file, "CONFORMANCE_TOKEN") if mode is AuthMode.bearer else None
+    secret = _secret(client_secret_file, "CONFORMANCE_CLIENT_SECRET") if mode is AuthMode.client_credentials else None
+    pem = _read(private_key) if private_key is not None else None
+    try:
+        return build_auth(mode.value, token=token, client_id=client_id, client_secret=secret, private_key_pem=pem,
+                          kid=kid, token_url=token_url)
+    except ValueError as exc:
+        fail(f"{private_key}: {exc}" if "PEM" in str(exc) or "RSA" in str(exc) else str(exc))
+
+
+def _secret(path: Path | None, env: str) -> str | None:
+    if path is not None:
+        return _read(path).decode("utf-8", errors="replace").strip()
+    return os.environ.get(env) or None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+
+
+def _http_settings(ca_bundle: Path | None, client_cert: Path | None, client_key: Path | None,
+                   connect_timeout: float, read_timeout: float) -> HttpSettings:
+    for option, path in (("--ca-bundle", ca_bundle), ("--client-cert", client_cert), ("--client-key", client_key)):
+        if path is not None and not path.is_file():
+            fail(f"{option} {path}: no such file")
+    if client_key is not None and client_cert is None:
+        fail("--client-key needs --client-cert")
+    return HttpSettings(connect_timeout, read_timeout, str(ca_bundle) if ca_bundle else True,
+                        str(client_cert) if client_cert else None, str(client_key) if client_key else None)
+
+
+def _command(ctx: typer.Context) -> list[str]:
+    """The command line as given (it holds no secret: those only come from files and the environment)."""
+    words = ["conformance", ctx.info_name or "run"]
+    for param in ctx.command.params:
+        value: Any = ctx.params.get(param.name or "")
+        if param.param_type_name == "argument":
+            words.append(str(value))
+        elif value is not None and value != param.default and value not in ([], ()):
+            flag = param.opts[0]
+            if isinstance(value, bool):
+                words.append(flag)
+            else:
+                words += [w for v in (value if isinstance(value, (list, tuple)) else [value]) for w in (flag, str(v))]
+    return words
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+
+
+__all__ = ["RunPackages", "ResolvedInputs", "Suite", "register", "run"]

@@ -1,0 +1,97 @@
+"""Load `profile.yaml` (checked against the shipped JSON Schema) and its requirements file.
+
+Every problem in the manifest and the requirements file is collected and raised at once as a
+`ProfileError` of located errors; nothing here raises anything else for a user's mistake.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conformance.profiles import schema
+from conformance.profiles.errors import LocatedError, ProfileError
+from conformance.profiles.located import LocatedDocument, load_yaml
+from conformance.profiles.model import InputDecl, PackageRef, Profile, ReferenceSettings
+from conformance.profiles.paths import display_path
+from conformance.profiles.requirements import read_requirements
+
+MANIFEST = "profile.yaml"
+
+
+def load_profile(location: Path) -> Profile:
+    """A profile from its folder (or its profile.yaml); raises ProfileError listing every problem."""
+    manifest = location / MANIFEST if location.is_dir() else location
+    folder = manifest.parent.resolve()
+    shown = display_path(manifest.resolve()) if manifest.exists() else str(manifest)
+    document = load_yaml(manifest, shown)
+    errors = schema.check(document, "profile")
+    if errors:
+        raise ProfileError(errors, f"{shown} is not a valid profile")
+    data: dict[str, Any] = document.data
+    packages = tuple(_package(document, folder, i, p, errors) for i, p in enumerate(data["packages"]))
+    _unique(document, "packages", [p.name for p in packages], "package name", errors)
+    inputs = tuple(input_decl(document, "inputs", i, d) for i, d in enumerate(data.get("inputs", [])))
+    _unique(document, "inputs", [d.name for d in inputs], "input", errors)
+    scenario_files = []
+    for i, name in enumerate(data["scenarios"]):
+        path = folder / name
+        if not path.is_file():
+            errors.append(document.error(f"scenario file {name} does not exist in {display_path(folder)}",
+                                         ["scenarios", i]))
+        scenario_files.append(path)
+    reference = _reference(document, folder, data.get("reference", {}), errors)
+    requirements_file = folder / data["requirements"]
+    requirements, problems = read_requirements(requirements_file, display_path(requirements_file))
+    errors.extend(problems)
+    if errors:
+        raise ProfileError(errors, f"{shown} is not a valid profile")
+    return Profile(
+        id=data["id"], title=data["title"], version=data["version"], publisher=data["publisher"],
+        status=data["status"], fhir_version=data["fhirVersion"], folder=folder, manifest=manifest.resolve(),
+        packages=packages, requirements_file=requirements_file, requirements=tuple(requirements),
+        scenario_files=tuple(scenario_files), description=data.get("description", ""),
+        file_checks=tuple(data.get("file_checks", [])), inputs=inputs, reference=reference,
+    )
+
+
+def input_decl(document: LocatedDocument, key: str, index: int, data: dict[str, Any]) -> InputDecl:
+    """A declared input (shared by profiles and scenarios); defaults become strings."""
+    default = data.get("default")
+    if isinstance(default, bool):
+        default = "true" if default else "false"
+    where = document.error("", [key, index])
+    return InputDecl(data["name"], data["description"], None if default is None else str(default),
+                     bool(data.get("secret", False)), f"{where.path}:{where.line}")
+
+
+def _package(document: LocatedDocument, folder: Path, index: int, data: dict[str, Any],
+             errors: list[LocatedError]) -> PackageRef:
+    path = None
+    if "path" in data:
+        path = (folder / data["path"]).resolve()
+        if not path.exists():
+            errors.append(document.error(f"package folder {data['path']} does not exist in {display_path(folder)}",
+                                         ["packages", index, "path"]))
+    return PackageRef(name=data["name"], spec=data.get("package"), path=path, optional=bool(data.get("optional")),
+                      install=data.get("install", ""), provides=tuple(data.get("provides", ())),
+                      description=data.get("description", ""))
+
+
+def _reference(document: LocatedDocument, folder: Path, data: dict[str, Any],
+               errors: list[LocatedError]) -> ReferenceSettings:
+    seed = None
+    if "seed" in data:
+        seed = (folder / data["seed"]).resolve()
+        if not seed.is_dir():
+            errors.append(document.error(f"seed folder {data['seed']} does not exist in {display_path(folder)}",
+                                         ["reference", "seed"]))
+    return ReferenceSettings(auth=data.get("auth", "none"), seed=seed)
+
+
+def _unique(document: LocatedDocument, key: str, names: list[str], what: str, errors: list[LocatedError]) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            errors.append(document.error(f"{what} '{name}' is declared twice", [key, i, "name"]))
+        seen.add(name)

@@ -1,0 +1,92 @@
+"""What a loaded conformance profile is: plain, immutable data (see docs in profile.schema.json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.results import Requirement
+
+AUTH_MODES = ("none", "bearer", "client-credentials", "jwt")
+
+
+@dataclass(frozen=True, slots=True)
+class PackageRef:
+    """A FHIR package the profile's checks need: from the package cache, or a folder it carries."""
+
+    name: str
+    spec: str | None = None  # ID#VERSION, from the package cache
+    path: Path | None = None  # a folder (or .tgz) inside the profile
+    optional: bool = False
+    install: str = ""
+    provides: tuple[str, ...] = ()  # canonical URLs that show it is loaded
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.spec or (self.path.name if self.path else self.name)
+
+    @property
+    def load_spec(self) -> str:
+        """What `load_packages` / `--ig` take for it."""
+        return self.spec if self.spec else str(self.path)
+
+    def how_to_get(self) -> str:
+        """The command (or note) that makes the package available."""
+        if self.install:
+            return self.install
+        if self.spec:
+            return f"conformance packages install '{self.spec}'"
+        return f"it ships with the profile at {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class InputDecl:
+    """A value the scenarios need from whoever runs them (a patient's NHS number, a client id)."""
+
+    name: str
+    description: str
+    default: str | None = None
+    secret: bool = False
+    declared_in: str = ""  # file:line, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceSettings:
+    """How the built-in reference server is started for this profile."""
+
+    auth: str = "none"
+    seed: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    id: str
+    title: str
+    version: str
+    publisher: str
+    status: str
+    fhir_version: str
+    folder: Path
+    manifest: Path
+    packages: tuple[PackageRef, ...]
+    requirements_file: Path
+    requirements: tuple[Requirement, ...]
+    scenario_files: tuple[Path, ...]
+    description: str = ""
+    file_checks: tuple[dict[str, Any], ...] = ()
+    inputs: tuple[InputDecl, ...] = ()
+    reference: ReferenceSettings = ReferenceSettings()
+
+    def requirement(self, requirement_id: str) -> Requirement | None:
+        for r in self.requirements:
+            if r.id == requirement_id:
+                return r
+        return None
+
+    def package(self, name: str) -> PackageRef | None:
+        for p in self.packages:
+            if p.name == name:
+                return p
+        return None

@@ -1,0 +1,109 @@
+"""`conformance run` on a terminal: scenarios, then requirements, then the verdict.
+
+Each failing requirement is shown with the steps that failed it, their failing findings and the
+exchange behind them, so a supplier sees what to fix without opening the JSON.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from conformance.results import (
+    GroupResult,
+    Outcome,
+    RequirementResult,
+    RequirementStatus,
+    RunResult,
+    TestResult,
+)
+
+_OUTCOME_STYLE = {Outcome.PASS: "green", Outcome.FAIL: "bold red", Outcome.SKIP: "dim", Outcome.ERROR: "magenta"}
+_STATUS_STYLE = {
+    RequirementStatus.PASSED: "green",
+    RequirementStatus.FAILED: "bold red",
+    RequirementStatus.WARNING: "yellow",
+    RequirementStatus.ERROR: "magenta",
+    RequirementStatus.SKIPPED: "dim",
+    RequirementStatus.NOT_TESTED: "yellow",
+}
+_MAX_FINDINGS = 5
+
+
+def render(result: RunResult, console: Console, *, require_all: bool = False) -> None:
+    console.print(f"[bold]{escape(result.profile_id)}[/] {escape(result.profile_version)} — {escape(result.profile_title)}")
+    console.print(f"target: {escape(result.target)}")
+    console.print("packages: " + escape(", ".join(result.packages)))
+    tests = {t.id: t for g in result.groups for t in g.tests}
+    console.print()
+    console.print("[bold]Scenarios[/]")
+    for group in result.groups:
+        _group(group, console)
+    console.print()
+    console.print("[bold]Requirements[/]")
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("status")
+    table.add_column("id")
+    table.add_column("level")
+    table.add_column("description", overflow="fold")
+    for r in result.requirements:
+        style = _STATUS_STYLE[r.status]
+        table.add_row(f"[{style}]{r.status.value}[/]", escape(r.requirement.id), r.requirement.level,
+                      escape(r.requirement.description))
+    console.print(table)
+    problems = [r for r in result.requirements if r.status is not RequirementStatus.PASSED]
+    if problems:
+        console.print()
+    for r in problems:
+        _requirement_detail(r, tests, console)
+    summary = result.summary()
+    console.print()
+    console.print(f"{summary.requirements} requirements: [green]{summary.passed} passed[/], "
+                  f"[red]{summary.failed} failed[/], {summary.warnings} warning(s), {summary.errors} error(s), "
+                  f"{summary.skipped} skipped, {summary.not_tested} not tested — coverage {summary.coverage:.1%}")
+    if result.incomplete:
+        console.print("[bold yellow]INCOMPLETE[/]: the run was interrupted; the report covers what ran")
+    code = result.exit_code(require_all=require_all)
+    verdict = {0: "[bold green]PASS[/]", 1: "[bold red]FAIL[/]", 2: "[bold magenta]NOT CERTIFIABLE[/]"}[code]
+    reason = {0: "every mandatory requirement tested passed", 1: "a mandatory requirement failed",
+              2: "a test could not run" + (" or a requirement was not tested (--require-all)" if require_all else "")}[code]
+    console.print(f"{verdict}: {reason} (exit {code})")
+
+
+def _group(group: GroupResult, console: Console) -> None:
+    outcome = group.outcome
+    counts: dict[Outcome, int] = {}
+    for t in group.tests:
+        counts[t.outcome] = counts.get(t.outcome, 0) + 1
+    tally = ", ".join(f"{n} {o.value}" for o, n in counts.items())
+    line = f"  [{_OUTCOME_STYLE[outcome]}]{outcome.value:<5}[/] {escape(group.id)} — {escape(group.title)} ({tally})"
+    console.print(line)
+    if group.message and outcome in (Outcome.SKIP, Outcome.ERROR):
+        console.print(f"        {escape(group.message)}", style="dim" if outcome is Outcome.SKIP else None)
+
+
+def _requirement_detail(r: RequirementResult, tests: dict[str, TestResult], console: Console) -> None:
+    style = _STATUS_STYLE[r.status]
+    console.print(f"[{style}]{r.status.value}[/] [bold]{escape(r.requirement.id)}[/] ({r.requirement.level}): "
+                  f"{escape(r.message)}")
+    for test_id in r.evidence:
+        test = tests.get(test_id)
+        if test is None or test.outcome not in (Outcome.FAIL, Outcome.ERROR):
+            continue
+        console.print(f"    step {escape(test.id)} — {escape(test.title)}: [{_OUTCOME_STYLE[test.outcome]}]"
+                      f"{test.outcome.value}[/]")
+        if test.outcome is Outcome.ERROR:
+            console.print(f"      {escape(test.message)}")
+        failing = [f for f in test.findings if f.outcome is Outcome.FAIL]
+        for f in failing[:_MAX_FINDINGS]:
+            where = f" at {f.location}" if f.location else ""
+            where += f" (line {f.line})" if f.line else ""
+            console.print(f"      ✗ {escape(f.check)}: {escape(f.message)}{escape(where)}")
+        if len(failing) > _MAX_FINDINGS:
+            console.print(f"      … and {len(failing) - _MAX_FINDINGS} more")
+        exchange = next((e for e in reversed(test.exchanges) if e.get("role") == "request"), None)
+        if exchange is not None:
+            request = exchange["request"]
+            answer = exchange.get("response", {}).get("status", exchange.get("error", "no response"))
+            console.print(f"      {request['method']} {escape(request['url'])} → {escape(str(answer))}", style="dim")
