@@ -10,6 +10,7 @@ expansion or network access; HTML named entities are mapped to their characters 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from html.entities import name2codepoint
 
@@ -47,8 +48,16 @@ def _replace_entities(text: str) -> str:
     return _ENTITY.sub(repl, text)
 
 
+_local = threading.local()
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    """One safe parser per thread: building a parser costs more than parsing a small narrative."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                                 huge_tree=False)
+    return parser
 
 
 @lru_cache(maxsize=256)

@@ -27,6 +27,7 @@ from conformance.fhirpath import (
 )
 from conformance.fhirpath.narrative import NO_CONTENT, narrative_problems
 from conformance.issues import Issue, Severity, make_issue
+from conformance.validation.invariant_guard import absent, first_steps
 from conformance.validation.plan import Constraint
 
 _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
@@ -62,6 +63,8 @@ class InvariantChecker:
         self._conformance = _Conformance(conforms)
         self._context: EvaluationContext | None = None
         self._root: Node | None = None
+        self._guards: dict[str, frozenset[str] | None] = {}
+        self._when_absent: dict[str, list[Any]] = {}
 
     def _context_for(self, node: Node) -> EvaluationContext:
         root = node.root()
@@ -72,12 +75,47 @@ class InvariantChecker:
             self._root = root
         return self._context
 
+    def _guard(self, expression: str) -> frozenset[str] | None:
+        try:
+            return self._guards[expression]
+        except KeyError:
+            try:
+                guard = first_steps(compile(expression).tree)
+            except FhirPathSyntaxError:
+                guard = None
+            self._guards[expression] = guard
+            return guard
+
+    def _value_when_absent(self, expression: str, node: Node) -> list[Any]:
+        """The expression's value on an element with no children (it cannot depend on anything else)."""
+        try:
+            return self._when_absent[expression]
+        except KeyError:
+            stub = Node(node.name, resource_type=node.resource_type)
+            context = EvaluationContext(model=self.model, enforce_as_singleton=False)
+            result = compile(expression).evaluate(stub, context=context)
+            self._when_absent[expression] = result
+            return result
+
     def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
         context: EvaluationContext | None = None
+        child_names: set[str] | None = None
         for c in constraints:
             if c.expression == "htmlChecks()" and c.key in _NARRATIVE_RULES:
                 self._narrative(node, c, issues)
                 continue
+            guard = self._guard(c.expression)
+            if guard is not None:
+                if child_names is None:
+                    child_names = {child.name for child in node.children}
+                if absent(guard, child_names):
+                    try:
+                        result = self._value_when_absent(c.expression, node)
+                    except FhirPathError:
+                        result = None
+                    if result is not None:
+                        self._verdict(node, c, result, issues)
+                        continue
             if context is None:
                 context = self._context_for(node)
             try:
@@ -89,16 +127,18 @@ class InvariantChecker:
             except FhirPathError as exc:
                 issues.append(make_issue("invariant.not-evaluated", node, key=c.key, reason=str(exc)))
                 continue
-            if not result:
-                continue
-            if len(result) == 1 and result[0] is True:
-                continue
-            if len(result) == 1 and result[0] is False:
-                severity = _SEVERITY.get(c.severity, Severity.ERROR)
-                issues.append(make_issue("invariant.failed", node, severity=severity, key=c.key, human=c.human))
-                continue
-            issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
-                                     reason=f"the expression gave {len(result)} item(s), not one boolean"))
+            self._verdict(node, c, result, issues)
+
+    @staticmethod
+    def _verdict(node: Node, c: Constraint, result: list[Any], issues: list[Issue]) -> None:
+        if not result or (len(result) == 1 and result[0] is True):
+            return
+        if len(result) == 1 and result[0] is False:
+            severity = _SEVERITY.get(c.severity, Severity.ERROR)
+            issues.append(make_issue("invariant.failed", node, severity=severity, key=c.key, human=c.human))
+            return
+        issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
+                                 reason=f"the expression gave {len(result)} item(s), not one boolean"))
 
     @staticmethod
     def _narrative(node: Node, c: Constraint, issues: list[Issue]) -> None:

@@ -170,49 +170,65 @@ class Validator:
 
     # -- elements ----------------------------------------------------------------------------------
     def _walk(self, node: Node, index: ChildIndex, issues: list[Issue], host: _Host) -> None:
-        """Check the children of `node` against `index`, then each child against its rule."""
-        counts: dict[int, int] = {}
-        choice_names: dict[int, str] = {}
-        sliced: dict[int, tuple[ElementRule, list[tuple[Node, str]]]] | None = None
+        """Check the children of `node` against `index`, then each child against its rule.
+
+        This loop runs once per element of every resource: it is kept flat on purpose.
+        """
+        counts: dict[ElementRule, int] = {}
+        choice_names: dict[ElementRule, str] | None = None
+        sliced: dict[ElementRule, list[tuple[Node, str]]] | None = None
         by_name = index.by_name
-        mistyped: set[int] | None = None  # choices present with a type they do not allow
+        element = self._element
+        mistyped: set[ElementRule] | None = None  # choices present with a type they do not allow
         for child in node.children:
             hit = by_name.get(child.name)
             if hit is None:
                 choice = self._unknown(child, index, issues)
                 if choice is not None:
-                    mistyped = (mistyped or set()) | {id(choice)}
+                    mistyped = (mistyped or set()) | {choice}
                 continue
             rule, type_code = hit
-            key = id(rule)
-            count = counts[key] = counts.get(key, 0) + 1
-            mixed_choice = False
+            count = counts[rule] = counts.get(rule, 0) + 1
             if rule.choice:
-                first = choice_names.setdefault(key, child.name)
-                mixed_choice = first != child.name
-                if mixed_choice and child.index == 0:
-                    issues.append(make_issue("choice.multiple", node, names=", ".join(sorted({first, child.name}))))
-            if count == rule.over_max and not mixed_choice:
-                issues.append(make_issue("cardinality.max", node, path=rule.path, max=rule.max,
-                                         count=sum(1 for c in node.children if by_name.get(c.name, (None,))[0] is rule)))
-            self._shape(child, rule, issues)
+                if choice_names is None:
+                    choice_names = {}
+                first = choice_names.setdefault(rule, child.name)
+                if first != child.name:
+                    if child.index == 0:
+                        issues.append(make_issue("choice.multiple", node,
+                                                 names=", ".join(sorted({first, child.name}))))
+                elif count == rule.over_max:
+                    self._too_many(node, rule, by_name, issues)
+            elif count == rule.over_max:
+                self._too_many(node, rule, by_name, issues)
+            in_array = child.in_json_array
+            if in_array is None:  # XML: locations follow the definition
+                child.repeating = rule.base_repeats
+            elif in_array is not rule.base_repeats:
+                self._shape_problem(child, rule, issues)
             if rule.slices:
                 if sliced is None:
                     sliced = {}
-                sliced.setdefault(key, (rule, []))[1].append((child, type_code))
+                sliced.setdefault(rule, []).append((child, type_code))
                 continue
-            self._element(child, rule, type_code, issues, host)
+            element(child, rule, type_code, issues, host)
         for rule in index.required:
-            count = counts.get(id(rule), 0)
-            if count < rule.min and rule.path != "Extension.url" and not (mistyped and id(rule) in mistyped):
+            count = counts.get(rule, 0)
+            if count < rule.min and rule.path != "Extension.url" and not (mistyped and rule in mistyped):
                 # (no url: extension.no-url says what to do; a mistyped choice: choice.type-not-allowed does)
                 issues.append(make_issue("cardinality.min", node, path=rule.path, min=rule.min, count=count))
         if sliced is not None:
-            for rule, items in sliced.values():
+            for rule, items in sliced.items():
                 self._slices(node, rule, items, issues, host)
         for rule in index.slices_required:
-            if id(rule) not in counts and not (mistyped and id(rule) in mistyped):
+            if rule not in counts and not (mistyped and rule in mistyped):
                 self._slices(node, rule, [], issues, host)
+
+    @staticmethod
+    def _too_many(node: Node, rule: ElementRule, by_name: dict[str, tuple[ElementRule, str]],
+                  issues: list[Issue]) -> None:
+        count = sum(1 for c in node.children if by_name.get(c.name, (None,))[0] is rule)
+        issues.append(make_issue("cardinality.max", node, path=rule.path, max=rule.max, count=count))
 
     def _unknown(self, child: Node, index: ChildIndex, issues: list[Issue]) -> ElementRule | None:
         """Report an unknown property once per name; return the choice it was meant for, if any."""
@@ -227,17 +243,13 @@ class Validator:
         return choice
 
     @staticmethod
-    def _shape(child: Node, rule: ElementRule, issues: list[Issue]) -> None:
-        """JSON array vs single, and the `[i]` in locations (which follows the definition)."""
-        repeats = rule.base_repeats
-        in_array = child.in_json_array
-        if in_array is None:  # XML
-            child.repeating = repeats
-        elif in_array and not repeats:
+    def _shape_problem(child: Node, rule: ElementRule, issues: list[Issue]) -> None:
+        """JSON written as an array where the definition does not repeat, or the other way round."""
+        if child.in_json_array:
             child.repeating = False
             if child.index == 0:
                 issues.append(make_issue("json.array-unexpected", child, name=child.name))
-        elif not in_array and repeats:
+        else:
             child.repeating = True
             issues.append(make_issue("json.array-expected", child, name=child.name))
 
