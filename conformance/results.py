@@ -260,7 +260,7 @@ class RunResult:
         statuses = {r.status for r in self.requirements}
         if RequirementStatus.ERROR in statuses or any(g.outcome is Outcome.ERROR for g in self.groups):
             return 2
-        if require_all and RequirementStatus.NOT_TESTED in statuses:
+        if require_all and statuses & {RequirementStatus.NOT_TESTED, RequirementStatus.SKIPPED}:
             return 2
         if RequirementStatus.FAILED in statuses:
             return 1

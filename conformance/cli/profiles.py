@@ -189,7 +189,7 @@ def _print_description(d: dict[str, Any], out: Console) -> None:
         out.print(f"  {escape(i['name'])}{default}: {escape(i['description'])}")
     out.print("\n[bold]Scenarios[/]")
     for s in d["scenarios"]:
-        out.print(f"  {escape(s['id'])} — {escape(s['title'])} ({s['steps']} steps; {escape(', '.join(s['requirements']))})")
+        out.print(f"  {escape(s['id'])} — {escape(s['title'])} ({s['steps']} step(s); {escape(', '.join(s['requirements']))})")
     reqs = d["requirements"]
     by_level = ", ".join(f"{n} {level}" for level, n in reqs["byLevel"].items())
     out.print(f"\n[bold]Requirements[/]: {reqs['total']} ({by_level})")

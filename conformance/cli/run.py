@@ -24,15 +24,12 @@ from conformance.scenarios import (
     Auth,
     HttpSettings,
     Runner,
-    RunPackages,
-    Suite,
     Target,
     build_auth,
     builtin_credentials,
     load_run_packages,
     resolve_inputs,
 )
-from conformance.scenarios.inputs import ResolvedInputs
 
 BUILTIN = "builtin"
 
@@ -141,14 +138,13 @@ def _builtin_target(profile: Profile, faults: list[str]) -> Iterator[tuple[Targe
         try:
             config = ServerConfig(host="127.0.0.1", port=0, seed_dir=profile.reference.seed,
                                   faults=frozenset(faults), **credentials.server)
-            server = ReferenceServer(config)
-            started = server.__enter__()
-        except (ValueError, OSError) as exc:
+            server = ReferenceServer(config).start()
+        except (ValueError, OSError) as exc:  # ConfigError is a ValueError: an unknown fault, a port in use
             fail(f"the built-in reference server could not start: {exc}")
         try:
-            yield Target(started.base_url, f"builtin ({started.base_url})"), credentials.auth_for(started.token_url)
+            yield Target(server.base_url, f"builtin ({server.base_url})"), credentials.auth_for(server.token_url)
         finally:
-            server.__exit__(None, None, None)
+            server.stop()
 
 
 def _auth(mode: AuthMode, token_file: Path | None, client_id: str | None, client_secret_file: Path | None,
@@ -207,4 +203,4 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run)
 
 
-__all__ = ["RunPackages", "ResolvedInputs", "Suite", "register", "run"]
+__all__ = ["register", "run"]

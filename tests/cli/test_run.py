@@ -250,3 +250,18 @@ def test_profiles_show_of_a_broken_profile_exits_2_with_located_errors() -> None
     result = invoke("profiles", "show", str(FIXTURES / "broken" / "requirements-csv"))
     assert result.exit_code == 2
     assert "requirements-csv/requirements.csv:3:2: REQ-2: level 'MUSTN'T' is not one of" in result.stderr
+
+
+def test_a_secret_from_an_inputs_file_is_used_and_never_reported(tmp_path: Path) -> None:
+    secret = "file-secret-0123456789"
+    (tmp_path / "inputs.yaml").write_text(f'api_key: "{secret}"\n')
+    code, document, result = run_json(str(FIXTURES / "profiles" / "mini"), "--inputs", str(tmp_path / "inputs.yaml"))
+    assert code == 0 and statuses(document)["MINI-SECRET"] == "passed"
+    assert secret not in result.output and document["inputs"] == {"api_key": "[redacted]", "family": "Testcase"}
+
+
+def test_a_missing_core_package_exits_2_naming_the_install_command(tmp_path: Path) -> None:
+    result = invoke("run", PROFILE, "--package-cache", str(tmp_path))
+    assert result.exit_code == 2
+    assert (f"conformance: error: hl7.fhir.r4.core#4.0.1 is not in the package cache {tmp_path}; run: conformance "
+            "packages install hl7.fhir.r4.core#4.0.1") in result.stderr

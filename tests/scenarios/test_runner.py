@@ -53,8 +53,9 @@ def steps_by_id(result: RunResult) -> dict[str, Any]:
 
 
 # -- against the reference server --------------------------------------------------------------------
-@pytest.fixture(scope="module")
+@pytest.fixture
 def reference() -> Any:
+    """A fresh server for each test: the flow scenario creates a Patient, and a second create would conflict."""
     with ReferenceServer(ServerConfig(validate_on_write=False)) as server:
         yield server
 
@@ -181,3 +182,19 @@ def test_a_target_that_is_down_errors_every_scenario_with_the_reason() -> None:
     assert runner.target_unreachable == f"could not connect to {base}/slow: connection refused"
     assert {r.status for r in result.requirements if r.requirement.id in ("STUB-SLOW", "STUB-FAST")} == \
         {RequirementStatus.ERROR}
+
+
+def test_an_interrupted_run_keeps_what_ran_and_is_marked_incomplete(reference: Any) -> None:
+    class InterruptOnSecondCall(Auth):
+        calls = 0
+
+        def headers(self, client: Any, record: list[dict[str, Any]]) -> dict[str, str]:
+            self.calls += 1
+            if self.calls == 2:
+                raise KeyboardInterrupt
+            return {}
+
+    result, _ = run(suite_of("mini"), reference.base_url, auth=InterruptOnSecondCall(), only=("flow", "skip"))
+    assert result.incomplete is True and result.finished
+    assert [(g.id, g.message, [t.id for t in g.tests]) for g in result.groups] == [("flow", "interrupted", ["flow/create"])]
+    assert result.to_json()["incomplete"] is True
