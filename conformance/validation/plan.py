@@ -79,6 +79,7 @@ class ElementRule:
     slices: list[ElementRule] = field(default_factory=list)
 
     has_profile_rules: bool = False  # fixed, pattern, limits or target profiles to check
+    resolved_types: dict[str, Any] = field(default_factory=dict)  # the validator's per-type cache for this rule
 
     def __post_init__(self) -> None:
         self.over_max = 0 if self.max is None else self.max + 1

@@ -70,7 +70,6 @@ class Validator:
         self._primitive_rules: dict[str, PrimitiveRule] = {}
         self._searched = ", ".join(definitions.packages.ids())
         self._scope: ResolutionScope | None = None
-        self._element_types: dict[tuple[int, str], tuple[_Host, list[TypePlan]]] = {}
         self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
         self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
         self._slice_ctx = slicing.SliceContext(
@@ -318,33 +317,36 @@ class Validator:
         the type's own invariants when its plan is not walked (they still apply).
         Extensions without a type profile are looked up by url per node (see `_extension_plan`).
         """
-        key = (id(rule), type_code)
-        found = self._element_types.get(key)
+        found = rule.resolved_types.get(type_code)
         if found is None:
             plans = [p for p in (self.plan_for(u) for u in rule.type_profiles.get(type_code, ())) if p is not None]
             base = self.plan_for(type_code)
             if not plans and rule.children is None and base is not None:
                 plans.append(base)
             extra = base.root_constraints if base is not None and base not in plans else ()
-            found = self._element_types[key] = (_Host(rule.path, type_code, False), plans, extra)
+            found = rule.resolved_types[type_code] = (_Host(rule.path, type_code, False), plans, extra)
         return found
 
     def _primitive(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
-        extras = False
-        for c in node.children:
-            if c.name == "extension":
-                extras = True
-            elif c.name != "id":
-                issues.append(make_issue("structure.primitive-expected", node, name=node.name, type=type_code))
-                return
-        if node.value is None and not extras:
+        children = node.children
+        if children:
+            extras = False
+            for c in children:
+                if c.name == "extension":
+                    extras = True
+                elif c.name != "id":
+                    issues.append(make_issue("structure.primitive-expected", node, name=node.name, type=type_code))
+                    return
+            if node.value is None and not extras:
+                issues.append(make_issue("invariant.failed", node, key="ele-1", human=_ELE1_HUMAN))
+        elif node.value is None:
             issues.append(make_issue("invariant.failed", node, key="ele-1", human=_ELE1_HUMAN))
         prim = self._primitive_rules.get(type_code)
         if prim is None:
             prim = self._primitive_rules[type_code] = build_rule(type_code,
                                                                   self.definitions.structure_definition(type_code))
         prim.check(node, issues)
-        if node.children:
+        if children:
             index = rule.children
             if index is None:
                 plan = self.plan_for("Element")
