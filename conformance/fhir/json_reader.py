@@ -35,6 +35,7 @@ class _Pairs(list):  # type: ignore[type-arg]
     """An object's (key, value) pairs, in order, flagging duplicate keys."""
 
     __slots__ = ("duplicates",)
+    duplicates: list[str] | None
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Pairs:
@@ -456,7 +457,7 @@ class _Builder:
                                       location=_join(parent.location, "_" + name),
                                       **self._pos_kw(parent, "_" + name)))
 
-    def _pos_kw(self, parent: Node, key: str) -> dict[str, int]:
+    def _pos_kw(self, parent: Node, key: str) -> dict[str, Any]:
         pos = self.positions.lookup(json_path(parent) + (key,)) or parent.position
         return {"line": pos[0], "column": pos[1]}
 
