@@ -6,7 +6,9 @@ format or protocol is implemented here.
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 
 import typer
 
@@ -34,17 +36,28 @@ def _root(
     """Certify clinical software against national health interoperability standards, offline."""
 
 
-def _register() -> None:
+def _register(command: str | None = None) -> None:
     from conformance.cli import commands
 
-    commands.register(app)
+    commands.register(app, command)
 
 
 def main() -> None:
     """Console entry point: exit 2 for usage errors, and a reportable message for our own bugs."""
-    _register()
+    _register(sys.argv[1] if len(sys.argv) > 1 else None)
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except Exception as exc:  # a bug of ours: say so, ask for a report, never a bare traceback
+        if os.environ.get("CONFORMANCE_DEBUG"):
+            raise
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        sys.stderr.write(
+            f"conformance: internal error: {type(exc).__name__}: {exc} "
+            f"(at {os.path.basename(where.filename)}:{where.lineno}).\n"
+            "  This is a bug in conformance; please report it with the command you ran "
+            "(set CONFORMANCE_DEBUG=1 to see the traceback).\n"
+        )
+        sys.exit(2)

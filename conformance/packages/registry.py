@@ -12,14 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from conformance import __version__
 from conformance.packages import versions
 from conformance.packages.errors import NotInRegistry, PackageError, RegistryUnreachable
 from conformance.packages.tarball import file_digest
+
+if TYPE_CHECKING:
+    import requests
 
 REGISTRY_ENV = "FHIR_PACKAGE_REGISTRY"
 DEFAULT_REGISTRY = "https://packages.fhir.org"
@@ -35,11 +36,13 @@ def registry_url(override: str | None = None) -> str:
 
 class Registry:
     def __init__(self, url: str | None = None, session: requests.Session | None = None) -> None:
+        import requests  # imported when first needed: it costs ~0.1 s at start-up
         self.url = registry_url(url)
         self.session = session or requests.Session()
         self.session.headers.setdefault("User-Agent", f"conformance/{__version__}")
 
     def _get(self, url: str, *, stream: bool = False) -> requests.Response:
+        import requests  # imported when first needed: it costs ~0.1 s at start-up
         last: Exception | None = None
         for _ in range(ATTEMPTS):
             try:
@@ -86,6 +89,7 @@ class Registry:
     def download(self, package_id: str, version: str, metadata: dict[str, Any], dest: Path,
                  progress: Callable[[str], None] | None = None) -> Path:
         """Fetch the tarball into `dest` (a file), checking the registry's sha1 when it gives one."""
+        import requests  # imported when first needed: it costs ~0.1 s at start-up
         dist = (metadata["versions"].get(version) or {}).get("dist") or {}
         given = dist.get("tarball")
         tarball = given if isinstance(given, str) else f"{self.url}/{package_id}/{version}"

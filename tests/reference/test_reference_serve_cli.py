@@ -163,11 +163,7 @@ def test_serve_port_in_use(invoke: Callable) -> None:
 
 
 # -- the real command, as a process ------------------------------------------------------------------------
-# the lead registers `serve` in conformance/cli/commands.py; until then this adds it the same way
-_BOOT = ("from conformance.cli import commands, main\n"
-         "entry = ('conformance.cli.serve', None)\n"
-         "commands._GROUPS.append(entry) if entry not in commands._GROUPS else None\n"
-         "main()\n")
+_BOOT = "from conformance.cli import main\nmain()\n"
 
 
 @pytest.fixture
