@@ -167,8 +167,13 @@ class RequirementResult:
 
     def to_json(self) -> dict[str, Any]:
         r = self.requirement
-        return {"id": r.id, "level": r.level, "description": r.description, "status": self.status.value,
-                "evidence": self.evidence, "message": self.message}
+        data: dict[str, Any] = {"id": r.id, "level": r.level, "description": r.description,
+                                "status": self.status.value, "evidence": self.evidence, "message": self.message}
+        if r.use_case:
+            data["useCase"] = r.use_case
+        if r.source:
+            data["source"] = r.source
+        return data
 
 
 def requirement_results(requirements: Sequence[Requirement], groups: Sequence[GroupResult]) -> list[RequirementResult]:

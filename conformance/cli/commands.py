@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "serve": ("conformance.cli.serve", None),
     "run": ("conformance.cli.run", None),
     "profiles": ("conformance.cli.profiles", "profiles"),
+    "report": ("conformance.cli.report", "report"),
 }
 
 _registered: set[str] = set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,6 +20,7 @@ from conformance.cli.profiles import fail_located, load_suite_or_fail
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import Profile, ProfileError
 from conformance.reports import run_console, run_json
+from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare, publish
 from conformance.results import RunResult
 from conformance.scenarios import (
     Auth,
@@ -70,7 +72,13 @@ def run(
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="A folder of profiles to search first (repeatable)."),
     package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: ~/.fhir/packages)."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json (the results document)."),
-    report_dir: Path | None = typer.Option(None, "--report-dir", help="Write results.json into this folder."),
+    report: list[str] = typer.Option([], "--report", help="Report formats to write: json, junit, html, testreport, sarif, markdown, outcome or all (comma-separated, repeatable)."),
+    report_dir: Path | None = typer.Option(None, "--report-dir", help="Folder for the report files (results.json alone when no --report is given)."),
+    evidence: Path | None = typer.Option(None, "--evidence", help="Write a verifiable evidence pack (zip) to this file."),
+    sign_key: Path | None = typer.Option(None, "--sign-key", help="Ed25519 private key (PEM) that signs the evidence pack."),
+    include_inputs: bool = typer.Option(False, "--include-inputs", help="Put the checked inputs themselves in the evidence pack."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="A YAML file of accepted findings (shown as accepted; expired entries fail)."),
+    write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Start a baseline file from this run's failures."),
     require_all: bool = typer.Option(False, "--require-all", help="A requirement not tested is exit 2 (for certification)."),
 ) -> None:
     """Run a profile's scenarios against a FHIR server and report a verdict per requirement."""
@@ -86,6 +94,15 @@ def run(
     try:
         packages = load_run_packages(suite.profile, ig, PackageCache.default(package_cache))
     except PackageError as exc:
+        fail(str(exc))
+    publishing = PublishOptions(
+        formats=report or (["json"] if report_dir is not None else []), report_dir=report_dir, evidence=evidence,
+        sign_key=sign_key, include_inputs=include_inputs, baseline=baseline, write_baseline=write_baseline,
+        require_all=require_all, profile_dir=suite.profile.folder,
+        packages=packages.validator.definitions.packages.packages)
+    try:
+        plan = prepare(publishing)  # a bad format, baseline or key stops here, before any request
+    except PublishError as exc:
         fail(str(exc))
     http = _http_settings(ca_bundle, client_cert, client_key, connect_timeout, read_timeout)
     command = _command(ctx)
@@ -103,16 +120,13 @@ def run(
             the_auth = _auth(auth, token_file, client_id, client_secret_file, private_key, kid, token_url)
         runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=scenario, command=command)
         result = runner.run()
-    _report(result, output, report_dir, require_all, runner.target_unreachable, the_target)
+    _report(result, plan, output, require_all, runner.target_unreachable, the_target)
 
 
-def _report(result: RunResult, output: OutputFormat, report_dir: Path | None, require_all: bool,
-            unreachable: str, target: Target) -> None:
-    if report_dir is not None:
-        try:
-            run_json.write(result, report_dir)
-        except OSError as exc:
-            fail(f"cannot write the report into {report_dir}: {exc.strerror or exc}")
+def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, unreachable: str,
+            target: Target) -> None:
+    done = publish(result, plan, annotations=sys.stderr if output is OutputFormat.json else sys.stdout)
+    result = done.result  # with the baseline applied
     if output is OutputFormat.json:
         typer.echo(run_json.render(result))
     else:
@@ -121,9 +135,13 @@ def _report(result: RunResult, output: OutputFormat, report_dir: Path | None, re
         stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.base_url)} could not be reached: "
                      f"{escape(unreachable)}", markup=True)
         stderr.print("  check that it is running and the URL, port and TLS options are right", markup=False)
+    for problem in done.problems:
+        stderr.print(f"[bold red]conformance: error:[/] {escape(problem)}", markup=True)
+    if done.evidence is not None:
+        stderr.print(f"evidence pack written to {done.evidence.path}", markup=False)
     if result.incomplete:
         raise typer.Exit(130)
-    raise typer.Exit(2 if unreachable else result.exit_code(require_all=require_all))
+    raise typer.Exit(2 if unreachable or done.problems else result.exit_code(require_all=require_all))
 
 
 @contextmanager

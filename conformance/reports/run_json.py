@@ -18,7 +18,10 @@ FILE_NAME = "results.json"
 
 
 def render(result: RunResult) -> str:
-    return json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+    """The versioned results document (schema: conformance/reports/schema/results.schema.json)."""
+    from conformance.reports import results_io
+
+    return json.dumps(results_io.to_document(result), indent=2, ensure_ascii=False)
 
 
 def write(result: RunResult, directory: Path) -> Path:

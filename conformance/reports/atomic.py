@@ -1,0 +1,27 @@
+"""Atomic file writes: a temporary file in the target's folder, then `os.replace`.
+
+A reader (a CI job, an assessor, a second run) never sees half a report, and a run interrupted
+while writing leaves the previous file or the new one, never a mixture.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: str | bytes) -> Path:
+    """Write `data` to `path` (folders created as needed); OSError when it cannot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

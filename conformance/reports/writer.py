@@ -1,0 +1,89 @@
+"""Writes the requested report formats into a folder, each atomically, all from one RunResult.
+
+`--report junit,html` and `--report-dir DIR` come here. Every format is rendered and written on
+its own (temporary file in DIR, then `os.replace`), so a reader never sees half a file and one
+format's failure does not cost the others: whatever could be written is, then `ReportError` says
+what could not. An interrupted run (the caller sets `result.incomplete = True`) is written the
+same way; every format marks it incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.reports import html, junit, markdown, results_io, run_outcome, sarif, testreport
+from conformance.reports.atomic import write_atomic
+from conformance.results import RunResult
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFormat:
+    name: str
+    file_name: str
+    render: Callable[..., str]
+    description: str
+    shows_verdict: bool = False  # takes require_all, so its verdict matches the exit code
+
+
+FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
+    ReportFormat("json", "results.json", results_io.render, "the results document (schema: results.schema.json)"),
+    ReportFormat("junit", junit.FILE_NAME, junit.render, "JUnit XML for CI test pages (GitLab, Jenkins)"),
+    ReportFormat("html", html.FILE_NAME, html.render, "one self-contained HTML page for assessors", True),
+    ReportFormat("testreport", testreport.FILE_NAME, testreport.render, "FHIR R4 TestReports in a Bundle"),
+    ReportFormat("sarif", sarif.FILE_NAME, sarif.render, "SARIF 2.1.0 file findings for code scanning", True),
+    ReportFormat("markdown", markdown.FILE_NAME, markdown.render, "a Markdown summary ($GITHUB_STEP_SUMMARY)", True),
+    ReportFormat("outcome", run_outcome.FILE_NAME, run_outcome.render, "FHIR OperationOutcome per checked file"),
+)}
+
+
+class ReportError(Exception):
+    """Some reports could not be written (the others were); the message lists which and why."""
+
+    def __init__(self, problems: list[str], written: dict[str, Path]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+        self.written = written
+
+
+def parse_formats(values: Iterable[str]) -> list[str]:
+    """`["junit,html", "json"]` -> `["junit", "html", "json"]`; ValueError naming an unknown format."""
+    names: list[str] = []
+    for value in values:
+        for name in (part.strip().lower() for part in value.split(",")):
+            if not name:
+                continue
+            if name == "all":
+                names.extend(n for n in FORMATS if n not in names)
+                continue
+            if name not in FORMATS:
+                raise ValueError(f"unknown report format {name!r}; known: {', '.join(FORMATS)} (or all)")
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def write_reports(result: RunResult, formats: Sequence[str], report_dir: Path, *,
+                  require_all: bool = False) -> dict[str, Path]:
+    """Write each format into `report_dir` (created if needed); returns format -> path written.
+
+    Raises ReportError after writing everything it could, when a format failed.
+    """
+    written: dict[str, Path] = {}
+    problems: list[str] = []
+    for name in parse_formats(formats):
+        spec = FORMATS[name]
+        target = report_dir / spec.file_name
+        try:
+            text = spec.render(result, require_all=require_all) if spec.shows_verdict else spec.render(result)
+        except Exception as exc:  # a bug in one format must not cost the run its other reports
+            problems.append(f"{name}: internal error while rendering ({type(exc).__name__}: {exc}); please report it")
+            continue
+        try:
+            written[name] = write_atomic(target, text)
+        except OSError as exc:
+            problems.append(f"{name}: cannot write {target}: {exc.strerror or exc}")
+    if problems:
+        raise ReportError(problems, written)
+    return written
