@@ -84,8 +84,10 @@ def test_outcome_output_is_a_bundle_of_operation_outcomes(tmp_path: Path) -> Non
     code, out = invoke(str(bad), str(EXAMPLES / "patient.json"), "--format", "outcome")
     doc = json.loads(out)
     assert doc["resourceType"] == "Bundle" and doc["type"] == "collection"
-    first = doc["entry"][0]["resource"]
+    by_file = {e["resource"]["extension"][0]["valueString"]: e["resource"] for e in doc["entry"]}
+    first = by_file[str(bad)]
     assert first["resourceType"] == "OperationOutcome"
+    assert [i["code"] for i in by_file[str(EXAMPLES / "patient.json")]["issue"]] == ["informational"]
     assert [i["code"] for i in first["issue"]] == ["value", "structure", "code-invalid"]
     assert first["issue"][0]["details"]["coding"][0]["code"] == "value.format"
     assert first["issue"][0]["expression"] == ["Patient.id"]
