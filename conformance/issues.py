@@ -207,6 +207,25 @@ _kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one e
 # -- tool ----------------------------------------------------------------------------------------------------
 _kind("internal.error", F, "internal error while validating: {reason}. This is a bug in conformance; please report it", "The tool failed; the message says where. Other files are still validated.")
 
+# -- exported files --- (`conformance check`: conformance/files/ documents each rule) -------------------------
+_kind("export.archive-refused", F, "the archive was refused: {reason}", "A `.zip` or `.gz` input that is unsafe to read (a member path that escapes the archive, a link, an encrypted member, too many members, too much uncompressed data or a compression ratio typical of a zip bomb). Nothing more is read from it; the other inputs are still checked.")
+_kind("export.manifest-invalid", E, "not a usable Bulk Data manifest: {reason}", "A FHIR Bulk Data `$export` manifest (a JSON object with `transactionTime`, `request` and `output[]`) that lacks a required property, or an `output` entry without `type` or `url`.")
+_kind("export.manifest-file-missing", E, "the manifest lists {url}, but {reason}", "An `output[]` url of a Bulk Data manifest that resolves (relative to the manifest; for an absolute URL, by its last path segment) to no file of the export, or to a place outside it.")
+_kind("export.manifest-type", E, "the Bulk Data manifest lists this file as {expected}, but this resource is of type {actual}", "A resource in a file whose type differs from the `type` that the manifest's `output[]` entry gives for the file.")
+_kind("export.type-not-allowed", E, "a resource of type {actual} is not allowed in this file; the profile allows {allowed}", "A resource whose type is not among the `resource_types` of the profile's first `file_checks.files` entry that matches the file.")
+_kind("export.file-unmatched", W, "no entry of the profile's file_checks.files matches this file; it was checked without type restrictions", "A file of the export that none of the profile's file patterns matches (it is still read and checked).")
+_kind("export.file-missing", E, "no file of the export matches '{pattern}'", "A `files-present` pattern that matches no path inside the export.")
+_kind("export.id-missing", E, "this {type} has no id, so nothing in the export can refer to it", "A resource at the top level of an export (an NDJSON line, a single-resource file) without an `id`.")
+_kind("export.duplicate-id", E, "{key} appears more than once in the export (first at {first})", "Two top-level resources of the export with the same resource type and id.")
+_kind("export.reference-unresolved", E, "'{reference}' does not resolve {scope}", "A literal reference that names no resource of the export (or, inside a Bundle, no entry of that Bundle, and inside a resource no contained resource) and matches none of the rule's `allow_external` patterns.")
+_kind("export.subject-missing", E, "{element} {reason}", "A `subject`/`patient` (or other named) element that does not reference a Patient present in the export (inside a Bundle: in that Bundle).")
+_kind("export.identifier-duplicate", E, "{system} '{value}' is also held by {other} (at {first})", "An identifier value (of the rule's system, on resources of the rule's type) held by more than one resource of the export.")
+_kind("export.count-below-minimum", E, "{scope} holds {count} {type} resource(s); at least {minimum} required", "Fewer resources of a type than the profile's minimum, in the whole export (`resource-counts`) or in a Bundle (`bundle` rule's `required_types`).")
+_kind("export.bundle-missing", E, "the export holds no Bundle, so the rule could not be met", "A `bundle` rule with no top-level Bundle in the export to check.")
+_kind("export.bundle-type", E, "Bundle.type is {actual}; the profile requires {expected}", "A top-level Bundle whose `type` is not the one the profile's `bundle` rule requires.")
+_kind("export.bundle-first-entry", E, "the first entry of the Bundle is {actual}; the profile requires a {expected}", "A top-level Bundle whose first entry's resource is not of the type the profile's `bundle` rule requires (a message Bundle starts with its MessageHeader).")
+_kind("export.assertion-failed", E, "{message}: {expression} gave {result}", "A `fhirpath` rule's expression did not give `true` on a resource of its type (or could not be evaluated on it).")
+
 
 def make_issue(
     code: str,

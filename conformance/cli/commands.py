@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
     "run": ("conformance.cli.run", None),
     "profiles": ("conformance.cli.profiles", "profiles"),
     "report": ("conformance.cli.report", "report"),
+    "check": ("conformance.cli.check", None),
 }
 
 _registered: set[str] = set()

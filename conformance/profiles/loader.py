@@ -6,13 +6,14 @@ Every problem in the manifest and the requirements file is collected and raised 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from conformance.profiles import schema
 from conformance.profiles.errors import LocatedError, ProfileError
 from conformance.profiles.located import LocatedDocument, load_yaml
-from conformance.profiles.model import InputDecl, PackageRef, Profile, ReferenceSettings
+from conformance.profiles.model import FileRule, FileSpec, InputDecl, PackageRef, Profile, ReferenceSettings
 from conformance.profiles.paths import display_path
 from conformance.profiles.requirements import read_requirements
 
@@ -44,6 +45,7 @@ def load_profile(location: Path) -> Profile:
     requirements_file = folder / data["requirements"]
     requirements, problems = read_requirements(requirements_file, display_path(requirements_file))
     errors.extend(problems)
+    file_specs, file_rules = _file_checks(document, data.get("file_checks"), {r.id for r in requirements}, errors)
     if errors:
         raise ProfileError(errors, f"{shown} is not a valid profile")
     return Profile(
@@ -51,7 +53,7 @@ def load_profile(location: Path) -> Profile:
         status=data["status"], fhir_version=data["fhirVersion"], folder=folder, manifest=manifest.resolve(),
         packages=packages, requirements_file=requirements_file, requirements=tuple(requirements),
         scenario_files=tuple(scenario_files), description=data.get("description", ""),
-        file_checks=tuple(data.get("file_checks", [])), inputs=inputs, reference=reference,
+        file_checks=file_rules, file_specs=file_specs, inputs=inputs, reference=reference,
     )
 
 
@@ -95,3 +97,49 @@ def _unique(document: LocatedDocument, key: str, names: list[str], what: str, er
         if name in seen:
             errors.append(document.error(f"{what} '{name}' is declared twice", [key, i, "name"]))
         seen.add(name)
+
+
+# -- file_checks ----------------------------------------------------------------------------------
+RESERVED_RULE_IDS = frozenset({"export-files"})  # the implicit test of reading the export's files
+
+
+def _file_checks(document: LocatedDocument, data: Any, requirement_ids: set[str],
+                 errors: list[LocatedError]) -> tuple[tuple[FileSpec, ...], tuple[FileRule, ...]]:
+    """`file_checks` (already schema-checked) as FileSpecs and FileRules; `[]` or absent means none."""
+    if not isinstance(data, dict):
+        return (), ()
+    specs = tuple(FileSpec(s["match"], tuple(s.get("resource_types", ()))) for s in data.get("files", []))
+    rules: list[FileRule] = []
+    seen: set[str] = set()
+    for i, r in enumerate(data.get("rules", [])):
+        where: list[str | int] = ["file_checks", "rules", i]
+        if r["id"] in seen or r["id"] in RESERVED_RULE_IDS:
+            taken = "is used by another rule" if r["id"] in seen else "is reserved for the reading of the files"
+            errors.append(document.error(f"rule id '{r['id']}' {taken}", [*where, "id"]))
+        seen.add(r["id"])
+        for j, rid in enumerate(r.get("requirements", [])):
+            if rid not in requirement_ids:
+                errors.append(document.error(f"requirement '{rid}' is not in the requirements file",
+                                             [*where, "requirements", j]))
+        for j, pattern in enumerate(r.get("allow_external", [])):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                errors.append(document.error(f"not a regular expression: {exc}", [*where, "allow_external", j]))
+        rules.append(_file_rule(r, f"{document.path}:{document.error('', where).line}"))
+    return specs, tuple(rules)
+
+
+def _file_rule(r: dict[str, Any], declared_in: str) -> FileRule:
+    extra: dict[str, Any] = {}
+    for key in ("patterns", "allow_external", "elements"):
+        if key in r:
+            extra[key] = tuple(r[key])
+    for key in ("profiles", "minimum", "required_types"):
+        if key in r:
+            extra[key] = tuple(sorted(r[key].items()))
+    for key in ("severity", "resource_type", "system", "bundle_type", "first_entry", "expression", "message"):
+        if key in r:
+            extra[key] = r[key]
+    return FileRule(id=r["id"], type=r["type"], title=r.get("title") or f"{r['type']} ({r['id']})",
+                    requirements=tuple(r.get("requirements", ())), declared_in=declared_in, **extra)

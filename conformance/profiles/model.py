@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from conformance.results import Requirement
 
@@ -60,6 +59,46 @@ class ReferenceSettings:
     seed: Path | None = None
 
 
+FILE_RULE_TYPES = ("files-present", "validate", "resource-counts", "unique-ids", "references-resolve",
+                   "subject-exists", "identifier-unique", "bundle", "fhirpath")
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """`file_checks.files[]`: the resource types a file of the export may hold, chosen by a glob."""
+
+    match: str  # posix glob against the path inside the export (`**` for any depth)
+    resource_types: tuple[str, ...] = ()  # empty: any type
+
+
+@dataclass(frozen=True, slots=True)
+class FileRule:
+    """`file_checks.rules[]`: one check of an export; it becomes one TestResult in the report.
+
+    Only the fields of its `type` are set (the schema allows no others). Mappings are kept as
+    sorted (key, value) pairs so a rule is hashable and pickles small for worker processes.
+    """
+
+    id: str
+    type: str  # one of FILE_RULE_TYPES
+    title: str
+    requirements: tuple[str, ...] = ()
+    declared_in: str = ""  # profile.yaml:line, for messages
+    patterns: tuple[str, ...] = ()  # files-present
+    profiles: tuple[tuple[str, str], ...] = ()  # validate: resource type -> profile URL
+    severity: str = "error"  # validate: the lowest severity that fails the rule
+    minimum: tuple[tuple[str, int], ...] = ()  # resource-counts
+    allow_external: tuple[str, ...] = ()  # references-resolve: regexes searched in the reference
+    elements: tuple[str, ...] = ("subject", "patient")  # subject-exists
+    resource_type: str | None = None  # identifier-unique, fhirpath
+    system: str | None = None  # identifier-unique
+    bundle_type: str | None = None  # bundle
+    first_entry: str | None = None  # bundle
+    required_types: tuple[tuple[str, int], ...] = ()  # bundle
+    expression: str | None = None  # fhirpath
+    message: str = ""  # fhirpath: what the assertion means, for people
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     id: str
@@ -75,7 +114,8 @@ class Profile:
     requirements: tuple[Requirement, ...]
     scenario_files: tuple[Path, ...]
     description: str = ""
-    file_checks: tuple[dict[str, Any], ...] = ()
+    file_checks: tuple[FileRule, ...] = ()  # file_checks.rules
+    file_specs: tuple[FileSpec, ...] = ()  # file_checks.files
     inputs: tuple[InputDecl, ...] = ()
     reference: ReferenceSettings = ReferenceSettings()
 

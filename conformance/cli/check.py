@@ -1,0 +1,160 @@
+"""`conformance check PROFILE PATH...`: a profile's exported-file checks over files, folders, archives, bulk exports."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from conformance.cli.errors import fail
+from conformance.cli.profiles import fail_located
+from conformance.files.engine import CheckSettings, CheckSetupError, check_export
+from conformance.files.executors import DaskExecutor, Executor, ExecutorError, ProcessExecutor
+from conformance.files.partitions import DEFAULT_PARTITION_BYTES
+from conformance.files.progress import choose_progress
+from conformance.files.sources import collect_inputs
+from conformance.files.summary import group_findings, where
+from conformance.files.validators import load_check_packages
+from conformance.packages import PackageCache, PackageError
+from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
+from conformance.reports import run_console, run_json
+from conformance.results import RunResult
+
+# options that change how fast a check runs, never what it finds: left out of the recorded command
+_EXECUTION_OPTIONS = frozenset({"workers", "executor", "scheduler", "progress", "partition_bytes"})
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+class ProgressMode(StrEnum):
+    auto = "auto"
+    bar = "bar"
+    plain = "plain"
+    none = "none"
+
+
+def check(
+    ctx: typer.Context,
+    profile: str = typer.Argument(..., help="A profile id (see `conformance profiles list`) or a profile folder."),
+    paths: list[str] = typer.Argument(..., help="Files, folders, glob patterns, .zip/.gz archives, Bulk Data manifests."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Processes to use; 0 (the default) means one per core."),
+    executor: ExecutorKind = typer.Option(ExecutorKind.local, "--executor", help="local (a process pool) or dask (an existing cluster)."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="The Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask)."),
+    ig: list[str] = typer.Option([], "--ig", help="More FHIR packages: ID#VERSION, a folder, a .tgz (repeatable)."),
+    profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="A folder of profiles to search first (repeatable)."),
+    package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: ~/.fhir/packages)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json (the results document)."),
+    report_dir: Path | None = typer.Option(None, "--report-dir", help="Write results.json into this folder."),
+    require_all: bool = typer.Option(False, "--require-all", help="A requirement not tested is exit 2 (for certification)."),
+    progress: ProgressMode = typer.Option(ProgressMode.auto, "--progress", help="auto, bar, plain (a line every few seconds) or none; on stderr."),
+    locations: int = typer.Option(5, "--locations", min=0, help="Locations shown per issue code in text output (JSON has them all)."),
+    partition_bytes: int = typer.Option(DEFAULT_PARTITION_BYTES, "--partition-bytes", min=1, hidden=True,
+                                        help="Bytes of NDJSON per unit of parallel work."),
+) -> None:
+    """Check exported files (NDJSON bulk exports, Bundles, archives) against a profile's file checks."""
+    try:
+        the_profile = load_profile(find_profile(profile, profile_roots(profiles_dir)))
+    except ProfileError as exc:
+        fail_located(exc)
+    if not the_profile.file_checks:
+        fail(f"profile {the_profile.id} has no file checks", "its profile.yaml needs a file_checks section with rules")
+    if executor is ExecutorKind.dask and not scheduler:
+        fail("--executor dask needs --scheduler ADDRESS", "e.g. --scheduler tcp://127.0.0.1:8786")
+    if scheduler and executor is not ExecutorKind.dask:
+        fail("--scheduler works only with --executor dask")
+    inputs = collect_inputs(paths)
+    for arg, reason in inputs.problems:
+        fail(f"{arg}: {reason}", "check the path, or quote a glob pattern so the shell does not expand it")
+    packages = None
+    if any(rule.type == "validate" for rule in the_profile.file_checks) or ig:
+        try:
+            packages = load_check_packages(the_profile, ig, PackageCache.default(package_cache))
+        except PackageError as exc:
+            fail(str(exc))
+    try:
+        runner: Executor = DaskExecutor(scheduler or "") if executor is ExecutorKind.dask else ProcessExecutor(workers)
+    except ExecutorError as exc:
+        fail(str(exc))
+    try:
+        result = check_export(the_profile, inputs, runner, packages=packages, progress=choose_progress(progress.value),
+                              settings=CheckSettings(partition_bytes=partition_bytes), target=", ".join(paths),
+                              command=_command(ctx))
+    except (CheckSetupError, ExecutorError) as exc:
+        fail(str(exc))
+    finally:
+        runner.close()
+    _report(result, output, report_dir, require_all, locations)
+
+
+def _report(result: RunResult, output: OutputFormat, report_dir: Path | None, require_all: bool, locations: int) -> None:
+    if report_dir is not None:
+        try:
+            run_json.write(result, report_dir)
+        except OSError as exc:
+            fail(f"cannot write the report into {report_dir}: {exc.strerror or exc}")
+    if output is OutputFormat.json:
+        typer.echo(run_json.render(result))
+    else:
+        console = Console(highlight=False, soft_wrap=True)
+        run_console.render(result, console, require_all=require_all)
+        _by_code(result, console, locations)
+    if result.incomplete:
+        raise typer.Exit(130)
+    raise typer.Exit(result.exit_code(require_all=require_all))
+
+
+def _by_code(result: RunResult, console: Console, locations: int) -> None:
+    """Every finding counted by code, with its first locations (the JSON report lists them all)."""
+    groups = group_findings(result, locations)
+    if not groups:
+        return
+    console.print()
+    console.print("[bold]Findings by code[/]")
+    for g in groups:
+        style = "red" if g.severity == "error" else "yellow"
+        files = f" in {len(g.paths)} file(s)" if g.paths else ""
+        console.print(f"  {escape(g.test_id)} [{style}]{escape(g.code)}[/] ({g.severity}): {g.count:,}{files}")
+        for f in g.first:
+            place = where(f)
+            text = f"{place}: {f.message}" if place else f.message
+            console.print(f"      {escape(text)}", style="dim" if g.severity != "error" else None)
+        if g.count > len(g.first):
+            console.print(f"      … and {g.count - len(g.first):,} more (all of them in --format json / --report-dir)")
+
+
+def _command(ctx: typer.Context) -> list[str]:
+    """The command line that reproduces the results (no secret is ever an option here)."""
+    words = ["conformance", ctx.info_name or "check"]
+    for param in ctx.command.params:
+        name = param.name or ""
+        value: Any = ctx.params.get(name)
+        if name in _EXECUTION_OPTIONS:
+            continue
+        if param.param_type_name == "argument":
+            words += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+        elif value is not None and value != param.default and value not in ([], ()):
+            flag = param.opts[0]
+            if isinstance(value, bool):
+                words.append(flag)
+            else:
+                words += [w for v in (value if isinstance(value, (list, tuple)) else [value]) for w in (flag, str(v))]
+    return words
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+
+
+__all__ = ["check", "register"]

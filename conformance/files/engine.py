@@ -1,0 +1,222 @@
+"""`conformance check`: a profile's file checks over an export, as a RunResult every report renders.
+
+The run in four steps:
+1. the inputs are collected (`sources`) and cut into partitions (`partitions`);
+2. an executor runs the per-resource checks on every partition (`rules`, via `worker`), each
+   worker compiling the plan once;
+3. the results are merged **in partition order**: findings appended, lines shifted for slices of
+   a file, counts added, the compact index appended to the on-disk `ExportIndex`;
+4. the cross-file rules query the index (`crossfile`), and every rule becomes a TestResult.
+
+The result is one GroupResult (kind `file-check`) with the implicit `export-files` test first
+(the export's files could be read and hold the types they may: its findings are reading problems,
+refused archives and misplaced types; it evidences the requirements of the `validate` rules, and
+is `error` — exit 2 — when an input could not be read at all), then one test per rule in profile
+order. Nothing in it depends on timing or scheduling except `started` and `finished`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from conformance import __version__
+from conformance.fhir.read import DEFAULT_MAX_BYTES
+from conformance.fhirpath import FhirPathSyntaxError
+from conformance.fhirpath import compile as compile_fhirpath
+from conformance.files.archives import ArchiveLimits
+from conformance.files.crossfile import MergedExport, cross_file_findings
+from conformance.files.executors import Executor
+from conformance.files.globs import glob_match
+from conformance.files.index import ExportIndex
+from conformance.files.partials import EXPORT_FILES, OnceEntry, PartitionResult
+from conformance.files.partitions import DEFAULT_PARTITION_BYTES, Partition, plan_partitions
+from conformance.files.progress import CheckProgress, NoProgress
+from conformance.files.rules import CheckPlan
+from conformance.files.sources import ExportInputs
+from conformance.files.validators import CheckPackages, how_to_get, missing_profiles
+from conformance.files.worker import Job, run_job
+from conformance.issues import Severity, make_issue
+from conformance.profiles.model import FileRule, Profile
+from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, requirement_results
+
+GROUP_ID = "file-checks"
+CROSS_FILE_TYPES = frozenset({"files-present", "resource-counts", "unique-ids", "references-resolve",
+                              "subject-exists", "identifier-unique", "bundle"})
+# a file-level finding with one of these codes means an input was not checked at all: the run is an error
+UNREADABLE_CODES = frozenset({"file.unreadable", "file.too-large", "export.archive-refused", "internal.error"})
+EXPORT_FILES_TITLE = "The export's files can be read and hold the resource types allowed for them"
+
+
+class CheckSetupError(Exception):
+    """The profile's checks cannot run as written (a FHIRPath expression that does not parse): exit 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    limits: ArchiveLimits = ArchiveLimits()
+    partition_bytes: int = DEFAULT_PARTITION_BYTES
+    max_bytes: int = DEFAULT_MAX_BYTES  # one JSON/XML document, or one NDJSON line
+
+
+@dataclass(slots=True)
+class _Merge:
+    """The merged state of the per-partition pass."""
+
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    once: set[OnceEntry] = field(default_factory=set)
+    offsets: dict[int, int] = field(default_factory=dict)
+    counts: Counter[str] = field(default_factory=Counter)
+    bundles: int = 0
+    resources: int = 0
+
+    def add(self, part: Partition, result: PartitionResult, index: ExportIndex) -> None:
+        offset = self.offsets.get(part.file, 0)
+        self.offsets[part.file] = offset + result.lines
+        for rule_id, found in result.findings.items():
+            if offset:
+                for f in found:
+                    if f.line:
+                        f.line += offset
+            self.findings.setdefault(rule_id, []).extend(found)
+        index.add(part.file, offset, result.index)
+        self.once |= result.once
+        self.counts.update(result.counts)
+        self.bundles += result.bundles
+        self.resources += result.resources
+
+
+def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
+                 packages: CheckPackages | None = None, progress: CheckProgress | None = None,
+                 settings: CheckSettings | None = None, target: str = "", command: Sequence[str] = ()) -> RunResult:
+    """Run the profile's file checks over the export (see the module docstring)."""
+    settings = settings or CheckSettings()
+    progress = progress or NoProgress()
+    started = _now()
+    skipped = _skipped_rules(profile, packages)
+    runnable = tuple(r for r in profile.file_checks if r.id not in skipped)
+    _check_expressions(runnable)
+    plan = CheckPlan(uuid.uuid4().hex, runnable, profile.file_specs, packages.factory if packages else None,
+                     settings.limits, settings.max_bytes)
+    files = inputs.resource_files
+    partitions = plan_partitions(files, settings.partition_bytes)
+    merge = _Merge()
+    for shown, issue in inputs.findings:
+        severity = "warning" if issue.severity is Severity.WARNING else "error"
+        merge.findings.setdefault(EXPORT_FILES, []).append(Finding(shown, Outcome.FAIL, issue.message, severity,
+                                                                   issue.code, issue.location or None, shown))
+    for f in files:
+        if profile.file_specs and not any(glob_match(s.match, f.inner) for s in profile.file_specs):
+            merge.findings.setdefault(EXPORT_FILES, []).append(_unmatched(f.display))
+    incomplete = False
+    with ExportIndex() as index:
+        progress.start(len(files), sum(p.size for p in partitions))
+        left = Counter(p.file for p in partitions)
+        try:
+            jobs = [Job(plan, p, files[p.file]) for p in partitions]
+            for part, result in zip(partitions, executor.map(run_job, jobs), strict=False):
+                merge.add(part, result, index)
+                left[part.file] -= 1
+                progress.advance(files=int(left[part.file] == 0), resources=result.resources, size=part.size)
+        except KeyboardInterrupt:
+            incomplete = True
+        finally:
+            progress.finish()
+        if not incomplete:
+            index.finish()
+            export = MergedExport(files, [f.inner for f in inputs.files], index, dict(merge.counts), merge.bundles)
+            for number, rule in enumerate(runnable):
+                if rule.type in CROSS_FILE_TYPES:
+                    merge.findings.setdefault(rule.id, []).extend(cross_file_findings(rule, number, export))
+    group = _group(profile, merge, skipped, incomplete, len(files), packages)
+    _sort_findings(group, [f.display for f in inputs.files])
+    return RunResult(
+        profile_id=profile.id, profile_version=profile.version, profile_title=profile.title, target=target,
+        started=started, finished=_now(), groups=[group], requirements=requirement_results(profile.requirements, [group]),
+        packages=packages.ids if packages else [], tool_version=__version__, incomplete=incomplete,
+        command=list(command))
+
+
+def _skipped_rules(profile: Profile, packages: CheckPackages | None) -> dict[str, str]:
+    """Rules that cannot run here, with why: validate rules whose profiles are not loaded."""
+    skipped: dict[str, str] = {}
+    for rule in profile.file_checks:
+        if rule.type != "validate":
+            continue
+        if packages is None:
+            skipped[rule.id] = "not tested: no FHIR packages were loaded for validation"
+            continue
+        missing = missing_profiles(rule, packages.validator)
+        if missing:
+            skipped[rule.id] = (f"not tested: {', '.join(missing)} not in the loaded packages; "
+                                + how_to_get(profile, missing))
+    return skipped
+
+
+def _check_expressions(rules: Sequence[FileRule]) -> None:
+    for rule in rules:
+        if rule.type == "fhirpath":
+            try:
+                compile_fhirpath(rule.expression or "")
+            except FhirPathSyntaxError as exc:
+                raise CheckSetupError(f"{rule.declared_in}: rule {rule.id}: the FHIRPath expression does not "
+                                      f"parse: {exc}") from None
+
+
+def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], incomplete: bool, n_files: int,
+           packages: CheckPackages | None) -> GroupResult:
+    validate_requirements = sorted({r for rule in profile.file_checks if rule.type == "validate"
+                                    for r in rule.requirements})
+    reading = merge.findings.get(EXPORT_FILES, [])
+    outcome = Outcome.ERROR if any(f.code in UNREADABLE_CODES for f in reading) else _verdict(reading)
+    tests = [TestResult(EXPORT_FILES, EXPORT_FILES_TITLE, outcome, tuple(validate_requirements), reading,
+                        "an input could not be read; the export was not checked in full" if outcome is Outcome.ERROR
+                        else "")]
+    for rule in profile.file_checks:
+        if rule.id in skipped:
+            tests.append(TestResult(rule.id, rule.title, Outcome.SKIP, rule.requirements, message=skipped[rule.id]))
+        elif incomplete and rule.type in CROSS_FILE_TYPES:
+            tests.append(TestResult(rule.id, rule.title, Outcome.SKIP, rule.requirements,
+                                    message="not run: the check was interrupted before the whole export was read"))
+        else:
+            found = _once_findings(rule, merge.once) + merge.findings.get(rule.id, [])
+            tests.append(TestResult(rule.id, rule.title, _verdict(found), rule.requirements, found))
+    notes = "; ".join(packages.notes) if packages and packages.notes else ""
+    message = f"{n_files} file(s), {merge.resources} resource(s)" + (f"; {notes}" if notes else "")
+    return GroupResult(GROUP_ID, f"Exported-file checks of {profile.id}", "file-check", tests, message=message)
+
+
+def _once_findings(rule: FileRule, once: set[OnceEntry]) -> list[Finding]:
+    """Definition problems, reported once for the run (and not with whichever resource met them first)."""
+    threshold = Severity(rule.severity).rank
+    found = []
+    for rule_id, code, severity, message in sorted(once):
+        level = Severity(severity)
+        if rule_id != rule.id or (level.rank > threshold and level is not Severity.WARNING):
+            continue
+        found.append(Finding("definitions", Outcome.FAIL, message, "error" if level.rank <= threshold else "warning",
+                             code))
+    return found
+
+
+def _verdict(findings: Sequence[Finding]) -> Outcome:
+    return Outcome.FAIL if any(f.outcome is Outcome.FAIL and f.severity == "error" for f in findings) else Outcome.PASS
+
+
+def _sort_findings(group: GroupResult, order: Sequence[str]) -> None:
+    """Each test's findings in export order (file, line, column); stable, so ties keep merge order."""
+    rank = {shown: i for i, shown in enumerate(order)}
+    for test in group.tests:
+        test.findings.sort(key=lambda f: (rank.get(f.path, -1) if f.path else -1, f.line or 0, f.column or 0))
+
+
+def _unmatched(shown: str) -> Finding:
+    issue = make_issue("export.file-unmatched")
+    return Finding(shown, Outcome.FAIL, issue.message, "warning", issue.code, None, shown)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

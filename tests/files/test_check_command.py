@@ -1,0 +1,128 @@
+"""`conformance check PROFILE PATH...` end to end: exit codes, text and JSON reports, the report folder,
+bad arguments as one clear line, and byte-identical results with 1 worker, 2 workers and a Dask cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from conformance.cli import check as check_command
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "fixtures" / "files"
+EXPORT_PROFILE = str(FIXTURES / "profiles" / "export-checks")
+MESSAGE_PROFILE = str(FIXTURES / "profiles" / "message-checks")
+GOOD, BROKEN = str(FIXTURES / "exports" / "good"), str(FIXTURES / "exports" / "broken")
+MESSAGES = str(FIXTURES / "messages")
+
+app = typer.Typer(pretty_exceptions_enable=False)
+check_command.register(app)
+
+
+@app.command("version")
+def _version() -> None:  # a second command, so that `check` is a sub-command as in the real app
+    """(test helper)"""
+
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> Any:
+    result = runner.invoke(app, ["check", *args, "--progress", "none"])
+    assert "Traceback" not in result.output
+    return result
+
+
+def results_json(*args: str) -> tuple[int, str]:
+    result = invoke(*args, "--format", "json")
+    return result.exit_code, result.stdout
+
+
+def without_times(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(('"started"', '"finished"')))
+
+
+# -- bad arguments: exit 2, one clear line -----------------------------------------------------------
+
+def test_a_missing_path_is_exit_2_with_what_and_where(tmp_path: Path) -> None:
+    result = invoke(MESSAGE_PROFILE, str(tmp_path / "nothing-here"))
+    assert result.exit_code == 2
+    assert f"conformance: error: {tmp_path / 'nothing-here'}: no such file or directory" in result.stderr
+
+
+def test_an_unknown_profile_and_a_profile_without_file_checks_are_exit_2(tmp_path: Path) -> None:
+    unknown = invoke("no-such-profile", GOOD)
+    assert unknown.exit_code == 2 and "no profile 'no-such-profile'" in unknown.stderr
+    bare = invoke(str(REPO / "profiles" / "nhs-patient-demographics"), GOOD)
+    assert bare.exit_code == 2 and "profile nhs-patient-demographics has no file checks" in bare.stderr
+
+
+def test_dask_options_must_go_together() -> None:
+    assert "--executor dask needs --scheduler ADDRESS" in invoke(MESSAGE_PROFILE, MESSAGES, "--executor", "dask").stderr
+    assert "--scheduler works only with --executor dask" in invoke(MESSAGE_PROFILE, MESSAGES, "--scheduler",
+                                                                    "tcp://127.0.0.1:1").stderr
+
+
+# -- verdicts and reports (no FHIR package needed: the message profile has no validate rule) ----------
+
+@pytest.mark.core  # the dm+d rule's ofType(CodeableConcept) needs the R4 model
+def test_a_conforming_message_is_exit_0_and_a_broken_one_exit_1() -> None:
+    assert invoke(MESSAGE_PROFILE, str(FIXTURES / "messages" / "good"), "--workers", "1").exit_code == 0
+    broken = invoke(MESSAGE_PROFILE, str(FIXTURES / "messages" / "broken"), "--workers", "1")
+    assert broken.exit_code == 1
+    assert "FAIL: a mandatory requirement failed (exit 1)" in broken.stdout
+
+
+def test_text_output_groups_findings_by_code_with_counts_and_first_locations() -> None:
+    out = invoke(MESSAGE_PROFILE, MESSAGES, "--workers", "1", "--locations", "1").stdout
+    section = out[out.index("Findings by code"):]
+    assert "MSG-REFS export.reference-unresolved (error): 2 in 1 file(s)" in section
+    broken = str(FIXTURES / "messages" / "broken" / "prescription-2.json")
+    assert (f"{broken}:22:21 Bundle.entry[1].resource.subject.reference: 'urn:uuid:7d4e2b10-0000-4000-8000-"
+            "000000000099' does not resolve to an entry of this Bundle") in section
+    assert "… and 1 more (all of them in --format json / --report-dir)" in section
+
+
+def test_json_output_and_the_report_folder_hold_every_finding(tmp_path: Path) -> None:
+    code, out = results_json(MESSAGE_PROFILE, MESSAGES, "--workers", "1", "--report-dir", str(tmp_path / "r"))
+    document = json.loads(out)
+    assert code == 1
+    written = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert without_times(json.dumps(written, indent=2)) == without_times(json.dumps(document, indent=2))
+    (group,) = document["groups"]
+    assert (group["id"], group["kind"], group["message"]) == ("file-checks", "file-check", "2 file(s), 2 resource(s)")
+    tests = {t["id"]: t for t in group["tests"]}
+    assert [t["id"] for t in group["tests"]] == ["export-files", "MSG-BUNDLE", "MSG-CONTENTS", "MSG-REFS",
+                                                 "MSG-SUBJECTS", "MSG-DMD"]
+    assert [(f["code"], f["line"], f["column"]) for f in tests["MSG-REFS"]["findings"]] == [
+        ("export.reference-unresolved", 22, 21), ("export.reference-unresolved", 23, 23)]
+    assert {r["id"]: r["status"] for r in document["requirements"]} == {
+        "MSG-001": "failed", "MSG-002": "failed", "MSG-003": "failed"}
+    assert document["command"] == ["conformance", "check", MESSAGE_PROFILE, MESSAGES, "--format", "json",
+                                   "--report-dir", str(tmp_path / "r")]  # no --workers: it never changes the result
+
+
+# -- the same result whatever runs it ----------------------------------------------------------------
+
+@pytest.mark.core
+def test_one_worker_two_workers_and_a_dask_cluster_give_byte_identical_results() -> None:
+    distributed = pytest.importorskip("distributed")
+    paths = (BROKEN, GOOD, MESSAGES)
+    code1, one = results_json(EXPORT_PROFILE, *paths, "--workers", "1")
+    code2, two = results_json(EXPORT_PROFILE, *paths, "--workers", "2", "--partition-bytes", "300")
+    with distributed.LocalCluster(n_workers=2, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        code3, dask = results_json(EXPORT_PROFILE, *paths, "--executor", "dask", "--scheduler",
+                                   cluster.scheduler_address, "--partition-bytes", "200")
+    assert code1 == code2 == code3 == 1
+    assert without_times(one) == without_times(two) == without_times(dask)
+    assert one != without_times(one)  # the only lines left out are the two timestamps
+    document = json.loads(one)
+    validate = next(t for t in document["groups"][0]["tests"] if t["id"] == "FC-VALIDATE")
+    assert validate["outcome"] == "fail"  # validation ran in every worker: '#missing' is not a contained resource
+    assert "reference.contained-not-found" in {f["code"] for f in validate["findings"]}
