@@ -9,8 +9,9 @@ to the profile's requirements:
 - a MAY requirement with failing evidence is reported but never fails;
 - evidence that errored (the target was unreachable, a scenario could not run) makes the
   requirement `error`, whatever its level;
-- a requirement with no evidence at all is `not-tested`, one whose evidence was all skipped is
-  `skipped`; both count against coverage.
+- a requirement with no evidence at all is `not-tested`; one with any skipped evidence (and nothing
+  failing) is `skipped` — evidence that did not run never lets a requirement pass; both count
+  against coverage.
 
 Every output format (console, JSON, JUnit, HTML, TestReport, ...) is rendered from a `RunResult`,
 so they can never disagree.
@@ -203,10 +204,15 @@ def requirement_results(requirements: Sequence[Requirement], groups: Sequence[Gr
             else:
                 status = RequirementStatus.PASSED
             message = "failing evidence: " + ", ".join(i for i, o in items if o is Outcome.FAIL)
-        elif Outcome.PASS in outcomes:
-            status, message = RequirementStatus.PASSED, ""
+        elif Outcome.SKIP in outcomes:
+            # part of the evidence did not run: the requirement is not shown to be met (as Inferno ranks skip
+            # above pass), so an optional package left out can never make a requirement look passed
+            skipped = [i for i, o in items if o is Outcome.SKIP]
+            status = RequirementStatus.SKIPPED
+            message = ("every test that evidences it was skipped" if len(skipped) == len(items)
+                       else "not all of its evidence ran: " + ", ".join(skipped) + " skipped")
         else:
-            status, message = RequirementStatus.SKIPPED, "every test that evidences it was skipped"
+            status, message = RequirementStatus.PASSED, ""
         results.append(RequirementResult(req, status, ids, message))
     return results
 
