@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from conformance.cli.errors import fail
+from conformance.cli.errors import fail, stderr
 from conformance.cli.profiles import fail_located
 from conformance.files.engine import CheckSettings, CheckSetupError, check_export
 from conformance.files.executors import DaskExecutor, Executor, ExecutorError, ProcessExecutor
@@ -22,6 +23,7 @@ from conformance.files.validators import load_check_packages
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
 from conformance.reports import run_console, run_json
+from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare, publish
 from conformance.results import RunResult
 
 # options that change how fast a check runs, never what it finds: left out of the recorded command
@@ -56,7 +58,13 @@ def check(
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="A folder of profiles to search first (repeatable)."),
     package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: ~/.fhir/packages)."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text or json (the results document)."),
-    report_dir: Path | None = typer.Option(None, "--report-dir", help="Write results.json into this folder."),
+    report: list[str] = typer.Option([], "--report", help="Report formats to write: json, junit, html, testreport, sarif, markdown, outcome or all (comma-separated, repeatable)."),
+    report_dir: Path | None = typer.Option(None, "--report-dir", help="Folder for the report files (results.json alone when no --report is given)."),
+    evidence: Path | None = typer.Option(None, "--evidence", help="Write a verifiable evidence pack (zip) to this file."),
+    sign_key: Path | None = typer.Option(None, "--sign-key", help="Ed25519 private key (PEM) that signs the evidence pack."),
+    include_inputs: bool = typer.Option(False, "--include-inputs", help="Put the checked files themselves in the evidence pack (their hashes always are)."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="A YAML file of accepted findings (shown as accepted; expired entries fail)."),
+    write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Start a baseline file from this check's failures."),
     require_all: bool = typer.Option(False, "--require-all", help="A requirement not tested is exit 2 (for certification)."),
     progress: ProgressMode = typer.Option(ProgressMode.auto, "--progress", help="auto, bar, plain (a line every few seconds) or none; on stderr."),
     locations: int = typer.Option(5, "--locations", min=0, help="Locations shown per issue code in text output (JSON has them all)."),
@@ -83,6 +91,17 @@ def check(
             packages = load_check_packages(the_profile, ig, PackageCache.default(package_cache))
         except PackageError as exc:
             fail(str(exc))
+    checked = sorted({Path(arg) for arg in paths if Path(arg).is_file()}
+                     | {Path(f.display) for f in inputs.files if Path(f.display).is_file()})
+    publishing = PublishOptions(
+        formats=report or (["json"] if report_dir is not None else []), report_dir=report_dir, evidence=evidence,
+        sign_key=sign_key, include_inputs=include_inputs, baseline=baseline, write_baseline=write_baseline,
+        require_all=require_all, profile_dir=the_profile.folder,
+        packages=packages.validator.definitions.packages.packages if packages is not None else (), inputs=checked)
+    try:
+        plan = prepare(publishing)  # a bad format, baseline or key stops here, before any file is read
+    except PublishError as exc:
+        fail(str(exc))
     try:
         runner: Executor = DaskExecutor(scheduler or "") if executor is ExecutorKind.dask else ProcessExecutor(workers)
     except ExecutorError as exc:
@@ -95,24 +114,25 @@ def check(
         fail(str(exc))
     finally:
         runner.close()
-    _report(result, output, report_dir, require_all, locations)
+    _report(result, plan, output, require_all, locations)
 
 
-def _report(result: RunResult, output: OutputFormat, report_dir: Path | None, require_all: bool, locations: int) -> None:
-    if report_dir is not None:
-        try:
-            run_json.write(result, report_dir)
-        except OSError as exc:
-            fail(f"cannot write the report into {report_dir}: {exc.strerror or exc}")
+def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, locations: int) -> None:
+    done = publish(result, plan, annotations=sys.stderr if output is OutputFormat.json else sys.stdout)
+    result = done.result  # with the baseline applied
     if output is OutputFormat.json:
         typer.echo(run_json.render(result))
     else:
         console = Console(highlight=False, soft_wrap=True)
         run_console.render(result, console, require_all=require_all)
         _by_code(result, console, locations)
+    for problem in done.problems:
+        stderr.print(f"[bold red]conformance: error:[/] {escape(problem)}", markup=True)
+    if done.evidence is not None:
+        stderr.print(f"evidence pack written to {done.evidence.path}", markup=False)
     if result.incomplete:
         raise typer.Exit(130)
-    raise typer.Exit(result.exit_code(require_all=require_all))
+    raise typer.Exit(2 if done.problems else result.exit_code(require_all=require_all))
 
 
 def _by_code(result: RunResult, console: Console, locations: int) -> None:

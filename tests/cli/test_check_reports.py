@@ -1,0 +1,42 @@
+"""`conformance check` writes the requested reports and a verifiable evidence pack holding the checked files' hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conformance.cli import _register, app
+
+REPO = Path(__file__).resolve().parents[2]
+EXPORT = REPO / "fixtures" / "exports" / "eps-prescription-message" / "item-without-dmd" / "export"
+
+_register()
+runner = CliRunner()
+
+
+@pytest.mark.core
+def test_check_writes_every_report_and_an_evidence_pack_that_verifies(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    pack = tmp_path / "evidence.zip"
+    result = runner.invoke(app, ["check", "eps-prescription-message", str(EXPORT), "--progress", "none",
+                                 "--report", "junit,html,sarif,json", "--report-dir", str(reports),
+                                 "--evidence", str(pack)])
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in reports.iterdir()) == ["junit.xml", "report.html", "results.json", "results.sarif"]
+    document = json.loads((reports / "results.json").read_text())
+    statuses = {r["id"]: r["status"] for r in document["requirements"]}
+    assert statuses["EPS-MSG-004"] == "failed"
+    sarif = json.loads((reports / "results.sarif").read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["export.assertion-failed"]
+    checked = EXPORT / "prescription-order.json"
+    with zipfile.ZipFile(pack) as z:
+        text = "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".json"))
+    assert hashlib.sha256(checked.read_bytes()).hexdigest() in text
+    verified = runner.invoke(app, ["report", "verify", str(pack)])
+    assert verified.exit_code == 0, verified.output
+    assert "intact" in verified.output
