@@ -6,7 +6,8 @@ When none of the children an expression starts from is present, its value cannot
 node: it is the value on an element with no children at all, computed once per expression.
 
 The analysis is conservative: an expression gets a guard only when every path in it that starts at
-the focus starts with a plain element name. Anything that may read more — `$this`, `%resource`,
+the focus starts with a plain element name. Arguments of functions that run once per input item
+(`where`, `select`, `all`, `exists`, ...) are not paths from the focus: on an absent input they never run. Anything that may read more — `$this`, `%resource`,
 `%context` and other variables, functions called on the focus (`children()`, `descendants()`,
 `hasValue()`, `extension()`, `iif()`, ...), type names used as the first step — gives no guard,
 and the expression is always evaluated.
@@ -19,6 +20,10 @@ from conformance.fhirpath import ast
 
 class _Unsafe(Exception):
     pass
+
+
+# functions whose arguments are evaluated once per item of their input: on an empty input they never run
+_PER_ITEM = frozenset({"where", "select", "repeat", "all", "exists", "aggregate", "trace"})
 
 
 def first_steps(tree: ast.Expr) -> frozenset[str] | None:
@@ -38,8 +43,8 @@ def _roots(e: ast.Expr) -> set[str]:
         return {e.name}
     if isinstance(e, ast.Invoke):
         found = _roots(e.target)
-        if isinstance(e.member, ast.Call):
-            for arg in e.member.args:  # arguments may be evaluated against the outer focus
+        if isinstance(e.member, ast.Call) and e.member.name not in _PER_ITEM:
+            for arg in e.member.args:  # arguments of other functions may be evaluated against the outer focus
                 found |= _roots(arg)
         return found
     if isinstance(e, ast.Binary):
