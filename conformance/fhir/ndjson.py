@@ -40,7 +40,8 @@ def iter_ndjson(stream: BinaryIO, *, max_line_bytes: int | None = None) -> Itera
             issue = make_issue("ndjson.empty-line", line=lineno, column=1)
             yield lineno, ParseResult(None, [issue], "ndjson")
             continue
-        result = read_json(raw, line_offset=lineno - 1)
+        # without its line break: an error at the end of a truncated line stays on that line
+        result = read_json(raw.rstrip(b"\r\n"), line_offset=lineno - 1)
         result.format = "ndjson"
         yield lineno, result
 

@@ -20,7 +20,6 @@ which would cost more than validating it (validation findings keep their columns
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -128,11 +127,8 @@ class _PartitionRun:
 
     # -- a line or file that holds no resource -----------------------------------------------------------
     def unreadable(self, line: int, parsed: ParseResult) -> None:
-        """Why a line (or file) holds no resource. A JSON error at the very end of an NDJSON line is
-        placed by the reader after its line break; it is kept on the line it belongs to."""
+        """Why a line (or file) holds no resource."""
         for issue in parsed.issues:
-            if parsed.format == "ndjson" and line and issue.line > line:
-                issue = dataclasses.replace(issue, line=line, column=0)
             self.add(EXPORT_FILES, issue)
 
     # -- one top-level resource ----------------------------------------------------------------------------

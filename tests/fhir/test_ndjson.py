@@ -104,3 +104,15 @@ def test_bom_on_the_first_line_is_reported_there() -> None:
 
 def test_a_line_that_is_not_a_resource() -> None:
     assert read(P % 1 + b'\n[1, 2]\n') == [(1, True, []), (2, False, [("structure.not-a-resource", 2, 1)])]
+
+
+def test_an_error_at_the_end_of_a_truncated_line_stays_on_that_line() -> None:
+    import io
+
+    from conformance.fhir.ndjson import iter_ndjson
+
+    data = b'{"resourceType": "Patient", "id": "a"}\n{"resourceType": "Patient", "id": "b"\n{"resourceType": "Patient"}\n'
+    results = list(iter_ndjson(io.BytesIO(data)))
+    assert [(n, r.root is not None) for n, r in results] == [(1, True), (2, False), (3, True)]
+    [issue] = results[1][1].issues
+    assert (issue.code, issue.line) == ("json.syntax", 2)
