@@ -37,7 +37,9 @@ def render(result: RunResult, console: Console, *, require_all: bool = False) ->
     console.print("packages: " + escape(", ".join(result.packages)))
     tests = {t.id: t for g in result.groups for t in g.tests}
     console.print()
-    console.print("[bold]Scenarios[/]")
+    kinds = {g.kind for g in result.groups}
+    console.print("[bold]File checks[/]" if kinds == {"file-check"} else "[bold]Scenarios[/]" if kinds <= {"scenario"}
+                  else "[bold]Scenarios and file checks[/]")
     for group in result.groups:
         _group(group, console)
     console.print()
