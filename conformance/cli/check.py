@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
 from conformance.cli.profiles import fail_located
 from conformance.files.engine import CheckSettings, CheckSetupError, check_export
@@ -109,7 +109,7 @@ def check(
     try:
         result = check_export(the_profile, inputs, runner, packages=packages, progress=choose_progress(progress.value),
                               settings=CheckSettings(partition_bytes=partition_bytes), target=", ".join(paths),
-                              command=_command(ctx))
+                              command=command_line(ctx, leave_out=_EXECUTION_OPTIONS))
     except (CheckSetupError, ExecutorError) as exc:
         fail(str(exc))
     finally:
@@ -152,25 +152,6 @@ def _by_code(result: RunResult, console: Console, locations: int) -> None:
             console.print(f"      {escape(text)}", style="dim" if g.severity != "error" else None)
         if g.count > len(g.first):
             console.print(f"      … and {g.count - len(g.first):,} more (all of them in --format json / --report-dir)")
-
-
-def _command(ctx: typer.Context) -> list[str]:
-    """The command line that reproduces the results (no secret is ever an option here)."""
-    words = ["conformance", ctx.info_name or "check"]
-    for param in ctx.command.params:
-        name = param.name or ""
-        value: Any = ctx.params.get(name)
-        if name in _EXECUTION_OPTIONS:
-            continue
-        if param.param_type_name == "argument":
-            words += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
-        elif value is not None and value != param.default and value not in ([], ()):
-            flag = param.opts[0]
-            if isinstance(value, bool):
-                words.append(flag)
-            else:
-                words += [w for v in (value if isinstance(value, (list, tuple)) else [value]) for w in (flag, str(v))]
-    return words
 
 
 def register(app: typer.Typer) -> None:

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
 from conformance.cli.profiles import fail_located, load_suite_or_fail
 from conformance.packages import PackageCache, PackageError
@@ -105,7 +105,7 @@ def run(
     except PublishError as exc:
         fail(str(exc))
     http = _http_settings(ca_bundle, client_cert, client_key, connect_timeout, read_timeout)
-    command = _command(ctx)
+    command = command_line(ctx)
     with ExitStack() as stack:
         if target == BUILTIN:
             if auth is not AuthMode.none:
@@ -199,22 +199,6 @@ def _http_settings(ca_bundle: Path | None, client_cert: Path | None, client_key:
         fail("--client-key needs --client-cert")
     return HttpSettings(connect_timeout, read_timeout, str(ca_bundle) if ca_bundle else True,
                         str(client_cert) if client_cert else None, str(client_key) if client_key else None)
-
-
-def _command(ctx: typer.Context) -> list[str]:
-    """The command line as given (it holds no secret: those only come from files and the environment)."""
-    words = ["conformance", ctx.info_name or "run"]
-    for param in ctx.command.params:
-        value: Any = ctx.params.get(param.name or "")
-        if param.param_type_name == "argument":
-            words.append(str(value))
-        elif value is not None and value != param.default and value not in ([], ()):
-            flag = param.opts[0]
-            if isinstance(value, bool):
-                words.append(flag)
-            else:
-                words += [w for v in (value if isinstance(value, (list, tuple)) else [value]) for w in (flag, str(v))]
-    return words
 
 
 def register(app: typer.Typer) -> None:
