@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 
@@ -11,8 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from conformance.cli.command_line import command_line
-from conformance.cli.errors import fail, stderr
+from conformance.cli.errors import fail
 from conformance.cli.profiles import fail_located
+from conformance.cli.publishing import finish, show
 from conformance.files.engine import CheckSettings, CheckSetupError, check_export
 from conformance.files.executors import DaskExecutor, Executor, ExecutorError, ProcessExecutor
 from conformance.files.partitions import DEFAULT_PARTITION_BYTES
@@ -22,8 +22,7 @@ from conformance.files.summary import group_findings, where
 from conformance.files.validators import load_check_packages
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
-from conformance.reports import run_console, run_json
-from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare, publish
+from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
 from conformance.results import RunResult
 
 # options that change how fast a check runs, never what it finds: left out of the recorded command
@@ -118,21 +117,9 @@ def check(
 
 
 def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, locations: int) -> None:
-    done = publish(result, plan, annotations=sys.stderr if output is OutputFormat.json else sys.stdout)
-    result = done.result  # with the baseline applied
-    if output is OutputFormat.json:
-        typer.echo(run_json.render(result))
-    else:
-        console = Console(highlight=False, soft_wrap=True)
-        run_console.render(result, console, require_all=require_all)
-        _by_code(result, console, locations)
-    for problem in done.problems:
-        stderr.print(f"[bold red]conformance: error:[/] {escape(problem)}", markup=True)
-    if done.evidence is not None:
-        stderr.print(f"evidence pack written to {done.evidence.path}", markup=False)
-    if result.incomplete:
-        raise typer.Exit(130)
-    raise typer.Exit(2 if done.problems else result.exit_code(require_all=require_all))
+    done = show(result, plan, as_json=output is OutputFormat.json, require_all=require_all,
+                more=lambda shown, console: _by_code(shown, console, locations))
+    finish(done, require_all=require_all)
 
 
 def _by_code(result: RunResult, console: Console, locations: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -11,16 +10,15 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
 from conformance.cli.profiles import fail_located, load_suite_or_fail
+from conformance.cli.publishing import finish, show
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import Profile, ProfileError
-from conformance.reports import run_console, run_json
-from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare, publish
+from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
 from conformance.results import RunResult
 from conformance.scenarios import (
     Auth,
@@ -125,23 +123,12 @@ def run(
 
 def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, unreachable: str,
             target: Target) -> None:
-    done = publish(result, plan, annotations=sys.stderr if output is OutputFormat.json else sys.stdout)
-    result = done.result  # with the baseline applied
-    if output is OutputFormat.json:
-        typer.echo(run_json.render(result))
-    else:
-        run_console.render(result, Console(highlight=False, soft_wrap=True), require_all=require_all)
+    done = show(result, plan, as_json=output is OutputFormat.json, require_all=require_all)
     if unreachable:
         stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.base_url)} could not be reached: "
                      f"{escape(unreachable)}", markup=True)
         stderr.print("  check that it is running and the URL, port and TLS options are right", markup=False)
-    for problem in done.problems:
-        stderr.print(f"[bold red]conformance: error:[/] {escape(problem)}", markup=True)
-    if done.evidence is not None:
-        stderr.print(f"evidence pack written to {done.evidence.path}", markup=False)
-    if result.incomplete:
-        raise typer.Exit(130)
-    raise typer.Exit(2 if unreachable or done.problems else result.exit_code(require_all=require_all))
+    finish(done, require_all=require_all, unable=bool(unreachable))
 
 
 @contextmanager
