@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -36,8 +38,12 @@ def validate(
     must_support: bool = typer.Option(False, "--must-support", help="Report must-support elements that are absent (information)."),
     tx: str | None = typer.Option(None, "--tx", help="A FHIR terminology server ($validate-code) for codes that cannot be checked offline."),
     tx_cache: Path | None = typer.Option(None, "--tx-cache", help="Folder of recorded terminology answers: reused offline, filled when --tx answers."),
+    report: list[str] = typer.Option([], "--report", help="Report files to write as well: sarif, junit, html, json, markdown, testreport, outcome or all (comma-separated)."),
+    report_dir: Path | None = typer.Option(None, "--report-dir", help="Folder for the report files (default: the current folder)."),
 ) -> None:
     """Validate FHIR R4 resources (JSON, XML, NDJSON, Bundles) against the specification."""
+    started = _now()
+    plan = _report_plan(report, report_dir)
     files, problems = discover(paths)
     for path, reason in problems:
         fail(f"{path}: {reason}", "check the path, or quote a glob pattern so the shell does not expand it")
@@ -60,7 +66,39 @@ def validate(
         out.out(operation_outcome.render(results))
     else:
         validate_text.render(results, out, show_information=show_information)
+    if plan is not None:
+        _publish(plan, results, definitions.packages.ids(), paths, started, output is not OutputFormat.text)
     raise typer.Exit(EXIT_OK if all(r.valid for r in results) else EXIT_FAILED)
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _report_plan(report: list[str], report_dir: Path | None) -> Any:
+    """The publishing plan when report files are asked for or GitHub Actions should see annotations."""
+    if not report and os.environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    from conformance.reports.publish import PublishError, PublishOptions, prepare
+
+    try:
+        return prepare(PublishOptions(formats=report, report_dir=report_dir))
+    except PublishError as exc:
+        fail(str(exc))
+
+
+def _publish(plan: Any, results: list[Any], packages: list[str], paths: list[str], started: str,
+             machine_output: bool) -> None:
+    from conformance.reports.publish import publish
+    from conformance.reports.validation_run import validation_run
+
+    run = validation_run(results, packages=packages, target=", ".join(paths), started=started, finished=_now(),
+                         command=["conformance", "validate", *paths])
+    done = publish(run, plan, annotations=sys.stderr if machine_output else sys.stdout)
+    for problem in done.problems:
+        fail(problem)
 
 
 def register(app: typer.Typer) -> None:

@@ -162,3 +162,21 @@ def test_ig_uk_core_source_folder_applies_uk_core_patient(tmp_path: Path) -> Non
     assert code == 1
     issues = json.loads(out)["files"][0]["issues"]
     assert [(i["code"], i["location"]) for i in issues] == [("uk.nhs-number.check-digit", "Patient.identifier[0].value")]
+
+
+def test_report_files_and_github_annotations_come_from_the_same_findings(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(BAD_PATIENT)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out = invoke(str(bad), "--report", "sarif,junit", "--report-dir", str(tmp_path / "reports"))
+    assert code == 1
+    sarif = json.loads((tmp_path / "reports" / "results.sarif").read_text())
+    results = sarif["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results] == [
+        ("value.format", 3), ("json.wrong-type", 4), ("binding.required", 5)]
+    assert f"::error file={bad},line=3,col=3,title=value.format::" in out
+    assert "FAIL" in summary.read_text() and "VALID" in summary.read_text()
+    assert (tmp_path / "reports" / "junit.xml").read_text().count("<failure") == 1
