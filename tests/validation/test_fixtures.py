@@ -108,18 +108,25 @@ def _schema_problems(case: Case) -> list[str]:
         if not isinstance(issue, dict) or set(issue) != {"severity", "code", "location", "line", "column"}:
             problems.append(f"issue {n}: needs exactly severity, code, location, line, column")
             continue
-        kind = CATALOGUE.get(issue["code"])
-        if kind is None:
-            problems.append(f"issue {n}: {issue['code']} is not in the issue catalogue")
-        elif issue["severity"] != kind.severity.value and not issue["code"].startswith("invariant."):
-            problems.append(f"issue {n}: {issue['code']} has severity {kind.severity.value}, not {issue['severity']}")
-        if issue["severity"] not in REPORTED:
-            problems.append(f"issue {n}: only {'/'.join(REPORTED)} issues are compared")
-        if not isinstance(issue["location"], str):
-            problems.append(f"issue {n}: location must be a string")
-        if not (isinstance(issue["line"], int) and isinstance(issue["column"], int)
-                and issue["line"] >= 1 and issue["column"] >= 1):
-            problems.append(f"issue {n}: line and column are 1-based integers")
+        problems += _issue_problems(n, issue)
+    return problems
+
+
+def _issue_problems(n: int, issue: dict[str, Any]) -> list[str]:
+    """What is wrong with one expected issue's code, severity, location and position."""
+    problems = []
+    kind = CATALOGUE.get(issue["code"])
+    if kind is None:
+        problems.append(f"issue {n}: {issue['code']} is not in the issue catalogue")
+    elif issue["severity"] != kind.severity.value and not issue["code"].startswith("invariant."):
+        problems.append(f"issue {n}: {issue['code']} has severity {kind.severity.value}, not {issue['severity']}")
+    if issue["severity"] not in REPORTED:
+        problems.append(f"issue {n}: only {'/'.join(REPORTED)} issues are compared")
+    if not isinstance(issue["location"], str):
+        problems.append(f"issue {n}: location must be a string")
+    if not (isinstance(issue["line"], int) and isinstance(issue["column"], int)
+            and issue["line"] >= 1 and issue["column"] >= 1):
+        problems.append(f"issue {n}: line and column are 1-based integers")
     return problems
 
 

@@ -32,13 +32,14 @@ from test_fixtures import (
     REPORTED,
     Case,
     IssueRow,
+    _issue_problems,
     _position_problem,
     _row,
     _show,
     render_diff,
 )
 
-from conformance.issues import CATALOGUE, Issue
+from conformance.issues import Issue
 
 VALIDATION = Path(__file__).resolve().parents[2] / "fixtures" / "validation"
 SUITES = ("invariants", "profiles")
@@ -145,18 +146,7 @@ def _schema_problems(case: Case) -> list[str]:
         if not isinstance(issue, dict) or set(issue) - {"message_contains"} != ISSUE_KEYS:
             problems.append(f"issue {n}: needs severity, code, location, line, column (and maybe message_contains)")
             continue
-        kind = CATALOGUE.get(issue["code"])
-        if kind is None:
-            problems.append(f"issue {n}: {issue['code']} is not in the issue catalogue")
-        elif issue["severity"] != kind.severity.value and not issue["code"].startswith("invariant."):
-            problems.append(f"issue {n}: {issue['code']} has severity {kind.severity.value}, not {issue['severity']}")
-        if issue["severity"] not in REPORTED:
-            problems.append(f"issue {n}: only {'/'.join(REPORTED)} issues are compared")
-        if not isinstance(issue["location"], str):
-            problems.append(f"issue {n}: location must be a string")
-        if not (isinstance(issue["line"], int) and isinstance(issue["column"], int)
-                and issue["line"] >= 1 and issue["column"] >= 1):
-            problems.append(f"issue {n}: line and column are 1-based integers")
+        problems += _issue_problems(n, issue)
         contains = issue.get("message_contains")
         if contains is not None and not (isinstance(contains, str) and contains):
             problems.append(f"issue {n}: message_contains must be a non-empty string")
