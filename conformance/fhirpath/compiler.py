@@ -369,19 +369,26 @@ def _equivalent(left: Closure, right: Closure, op: str) -> Closure:
 _COMPARISONS = {"<": lambda c: c < 0, ">": lambda c: c > 0, "<=": lambda c: c <= 0, ">=": lambda c: c >= 0}
 
 
+def _operands(a: list[Any], b: list[Any], env: Env, op: str) -> tuple[Any, Any] | None:
+    """The single values of a binary operator's two sides; None when either is empty (empty propagation)."""
+    if not a or not b:
+        return None
+    if len(a) > 1 or len(b) > 1:
+        raise FhirPathError(f"'{op}' expects single items, got {len(a)} and {len(b)}")
+    va, vb = system_value(a[0], env), system_value(b[0], env)
+    if va is NO_VALUE or vb is NO_VALUE:
+        return None
+    return va, vb
+
+
 def _compare(left: Closure, right: Closure, op: str) -> Closure:
     test = _COMPARISONS[op]
 
     def run(coll: list[Any], env: Env) -> list[Any]:
-        a = left(coll, env)
-        b = right(coll, env)
-        if not a or not b:
+        pair = _operands(left(coll, env), right(coll, env), env, op)
+        if pair is None:
             return EMPTY
-        if len(a) > 1 or len(b) > 1:
-            raise FhirPathError(f"'{op}' expects single items, got {len(a)} and {len(b)}")
-        va, vb = system_value(a[0], env), system_value(b[0], env)
-        if va is NO_VALUE or vb is NO_VALUE:
-            return EMPTY
+        va, vb = pair
         c = compare_values(va, vb, env, op)
         return EMPTY if c is None else (TRUE if test(c) else FALSE)
 
@@ -431,15 +438,10 @@ def _arithmetic(left: Closure, right: Closure, op: str) -> Closure:
     fn = ARITHMETIC[op]
 
     def run(coll: list[Any], env: Env) -> list[Any]:
-        a = left(coll, env)
-        b = right(coll, env)
-        if not a or not b:
+        pair = _operands(left(coll, env), right(coll, env), env, op)
+        if pair is None:
             return EMPTY
-        if len(a) > 1 or len(b) > 1:
-            raise FhirPathError(f"'{op}' expects single items, got {len(a)} and {len(b)}")
-        va, vb = system_value(a[0], env), system_value(b[0], env)
-        if va is NO_VALUE or vb is NO_VALUE:
-            return EMPTY
+        va, vb = pair
         if type(va) is Node:
             va = node_quantity(va, env) or va
         if type(vb) is Node:
