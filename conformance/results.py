@@ -66,6 +66,11 @@ class Requirement:
     evidence: str = ""
     source: str = ""
     prerequisite: str = ""  # why it may be untestable here (e.g. a package to install), shown when not tested
+    verification: str = "automated"  # automated | manual (satisfied only by an attestation)
+
+    @property
+    def manual(self) -> bool:
+        return self.verification == "manual"
 
     @property
     def mandatory(self) -> bool:

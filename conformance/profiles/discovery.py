@@ -75,16 +75,29 @@ def find_profile(name: str, roots: Sequence[Path]) -> Path:
     for folder in folders:
         if _declared_id(folder) == name:
             return folder
+    for folder in folders:
+        if name in _declared_aliases(folder):
+            return folder
     known = ", ".join(sorted(f.name for f in folders)) or "none"
     searched = ", ".join(str(r) for r in roots) or "nowhere (no profile folders exist)"
     raise ProfileError([LocatedError(name, f"no profile '{name}'; searched {searched}; available: {known}")],
                        f"no profile '{name}'")
 
 
-def _declared_id(folder: Path) -> str | None:
+def _manifest_data(folder: Path) -> dict[str, object]:
     try:
         data = yaml.safe_load((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    value = data.get("id") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _declared_id(folder: Path) -> str | None:
+    value = _manifest_data(folder).get("id")
     return value if isinstance(value, str) else None
+
+
+def _declared_aliases(folder: Path) -> list[str]:
+    """The other ids a profile answers to (`aliases:`), e.g. the id of the profile it replaces."""
+    value = _manifest_data(folder).get("aliases")
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

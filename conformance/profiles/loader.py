@@ -13,7 +13,17 @@ from typing import Any
 from conformance.profiles import schema
 from conformance.profiles.errors import LocatedError, ProfileError
 from conformance.profiles.located import LocatedDocument, load_yaml
-from conformance.profiles.model import FileRule, FileSpec, InputDecl, PackageRef, Profile, ReferenceSettings
+from conformance.profiles.model import (
+    Environment,
+    FileRule,
+    FileSpec,
+    InputDecl,
+    NotApplicable,
+    PackageRef,
+    Profile,
+    ReferenceSettings,
+    Specification,
+)
 from conformance.profiles.paths import display_path
 from conformance.profiles.requirements import read_requirements
 
@@ -46,6 +56,11 @@ def load_profile(location: Path) -> Profile:
     requirements, problems = read_requirements(requirements_file, display_path(requirements_file))
     errors.extend(problems)
     file_specs, file_rules = _file_checks(document, data.get("file_checks"), {r.id for r in requirements}, errors)
+    environments = _environments(document, data.get("environments", []), {r.id for r in requirements}, errors)
+    default_environment = data.get("default_environment")
+    if default_environment is not None and default_environment not in {e.id for e in environments}:
+        errors.append(document.error(f"default_environment '{default_environment}' is not one of the environments",
+                                     ["default_environment"]))
     if errors:
         raise ProfileError(errors, f"{shown} is not a valid profile")
     return Profile(
@@ -54,6 +69,8 @@ def load_profile(location: Path) -> Profile:
         packages=packages, requirements_file=requirements_file, requirements=tuple(requirements),
         scenario_files=tuple(scenario_files), description=data.get("description", ""),
         file_checks=file_rules, file_specs=file_specs, inputs=inputs, reference=reference,
+        aliases=tuple(data.get("aliases", ())), specification=_specification(data.get("specification")),
+        environments=environments, default_environment=default_environment,
     )
 
 
@@ -88,7 +105,41 @@ def _reference(document: LocatedDocument, folder: Path, data: dict[str, Any],
         if not seed.is_dir():
             errors.append(document.error(f"seed folder {data['seed']} does not exist in {display_path(folder)}",
                                          ["reference", "seed"]))
-    return ReferenceSettings(auth=data.get("auth", "none"), seed=seed)
+    return ReferenceSettings(auth=data.get("auth", "none"), seed=seed, api=data.get("api"))
+
+
+def _specification(data: dict[str, Any] | None) -> Specification | None:
+    if not data:
+        return None
+    return Specification(title=data["title"], repository=data["repository"], commit=data["commit"],
+                         version=str(data.get("version", "")), openapi=data.get("openapi", ""),
+                         local=data.get("local", ""), uk_core=data.get("uk_core", ""))
+
+
+def _environments(document: LocatedDocument, data: list[dict[str, Any]], requirement_ids: set[str],
+                  errors: list[LocatedError]) -> tuple[Environment, ...]:
+    """The environments (schema-checked); every requirement a `not_applicable` names must exist."""
+    found = []
+    for i, env in enumerate(data):
+        groups = []
+        for j, group in enumerate(env.get("not_applicable", [])):
+            for k, rid in enumerate(group["requirements"]):
+                if rid not in requirement_ids:
+                    errors.append(document.error(f"requirement '{rid}' is not in the requirements file",
+                                                 ["environments", i, "not_applicable", j, "requirements", k]))
+            groups.append(NotApplicable(tuple(group["requirements"]), group["reason"], group.get("source", "")))
+        found.append(Environment(env["id"], env.get("title", ""), env.get("url", ""), env.get("description", ""),
+                                 tuple(groups)))
+    _unique_ids(document, [e.id for e in found], errors)
+    return tuple(found)
+
+
+def _unique_ids(document: LocatedDocument, names: list[str], errors: list[LocatedError]) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if name in seen:
+            errors.append(document.error(f"environment '{name}' is declared twice", ["environments", i, "id"]))
+        seen.add(name)
 
 
 def _unique(document: LocatedDocument, key: str, names: list[str], what: str, errors: list[LocatedError]) -> None:

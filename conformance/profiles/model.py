@@ -57,6 +57,46 @@ class ReferenceSettings:
 
     auth: str = "none"
     seed: Path | None = None
+    api: str | None = None  # the built-in server behaviour (e.g. "pds"); None: the generic FHIR server
+
+
+@dataclass(frozen=True, slots=True)
+class Specification:
+    """The published specification a profile's requirements are read from (their source links point into it)."""
+
+    title: str
+    repository: str
+    commit: str
+    version: str = ""
+    openapi: str = ""  # the OpenAPI document's path inside the repository
+    local: str = ""  # its path under an nhs-specs folder, for `profiles coverage` and the source-link tests
+    uk_core: str = ""  # which UK Core release the real API conforms to, as the specification says
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """Requirements that do not apply in an environment, and the specification's reason."""
+
+    requirements: tuple[str, ...]
+    reason: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    """An environment the specification names (sandbox, integration, production) and what is out of scope there."""
+
+    id: str
+    title: str = ""
+    url: str = ""
+    description: str = ""
+    not_applicable: tuple[NotApplicable, ...] = ()
+
+    def reason_not_applicable(self, requirement_id: str) -> NotApplicable | None:
+        for group in self.not_applicable:
+            if requirement_id in group.requirements:
+                return group
+        return None
 
 
 FILE_RULE_TYPES = ("files-present", "validate", "resource-counts", "unique-ids", "references-resolve",
@@ -118,6 +158,18 @@ class Profile:
     file_specs: tuple[FileSpec, ...] = ()  # file_checks.files
     inputs: tuple[InputDecl, ...] = ()
     reference: ReferenceSettings = ReferenceSettings()
+    aliases: tuple[str, ...] = ()  # other ids it answers to (e.g. the profile it replaces)
+    specification: Specification | None = None
+    environments: tuple[Environment, ...] = ()
+    default_environment: str | None = None
+
+    def environment(self, name: str | None) -> Environment | None:
+        """The named environment, else the default one (None when the profile names no environments)."""
+        wanted = name or self.default_environment or (self.environments[0].id if self.environments else None)
+        for env in self.environments:
+            if env.id == wanted:
+                return env
+        return None
 
     def requirement(self, requirement_id: str) -> Requirement | None:
         for r in self.requirements:

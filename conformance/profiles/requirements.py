@@ -1,8 +1,9 @@
 """A profile's requirement catalogue: `requirements.csv`, in the columns of an NHS assurance sheet.
 
 Columns (header row, any order, case and `_`/`-` ignored): identifier, level, use case, description,
-test cases, evidence required, source link. identifier, level and description are mandatory;
-levels are MUST (or SHALL), SHOULD and MAY.
+test cases, evidence required, source link, verification. identifier, level and description are
+mandatory; levels are MUST (or SHALL), SHOULD and MAY; verification is `automated` (the default) or
+`manual` (witness testing: satisfied only by an attestation).
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from pathlib import Path
 from conformance.profiles.errors import LocatedError
 from conformance.results import Requirement
 
-COLUMNS = ("identifier", "level", "use case", "description", "test cases", "evidence required", "source link")
+COLUMNS = ("identifier", "level", "use case", "description", "test cases", "evidence required", "source link",
+           "verification")
 _MANDATORY = ("identifier", "level", "description")
 LEVELS = ("MUST", "SHALL", "SHOULD", "MAY")
 _FIELDS = {"identifier": "id", "level": "level", "use case": "use_case", "description": "description",
-           "test cases": "test_cases", "evidence required": "evidence", "source link": "source"}
+           "test cases": "test_cases", "evidence required": "evidence", "source link": "source",
+           "verification": "verification"}
+VERIFICATIONS = ("automated", "manual")
 
 
 def _normal(name: str) -> str:
@@ -85,6 +89,12 @@ def parse_requirements(text: str, display: str) -> tuple[list[Requirement], list
                                            positions["description"] + 1))
                 continue
             values["level"] = level
+            verification = values.get("verification", "").lower() or "automated"
+            if verification not in VERIFICATIONS:
+                errors.append(LocatedError(display, f"{rid}: verification '{values['verification']}' is not one of "
+                                           + ", ".join(VERIFICATIONS), line, positions["verification"] + 1))
+                continue
+            values["verification"] = verification
             found.append(Requirement(**values))
     except csv.Error as exc:
         errors.append(LocatedError(display, f"not valid CSV: {exc}", reader.line_num))
@@ -97,5 +107,6 @@ def to_csv(requirements: Sequence[Requirement]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for r in requirements:
-        writer.writerow([r.id, r.level, r.use_case, r.description, r.test_cases, r.evidence, r.source])
+        writer.writerow([r.id, r.level, r.use_case, r.description, r.test_cases, r.evidence, r.source,
+                         r.verification])
     return out.getvalue()

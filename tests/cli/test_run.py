@@ -236,7 +236,7 @@ def test_profiles_show_names_packages_inputs_scenarios_and_coverage() -> None:
 
 def test_profiles_requirements_as_csv_and_json() -> None:
     csv_text = invoke("profiles", "requirements", PROFILE, "--format", "csv").stdout
-    assert csv_text.splitlines()[0] == "identifier,level,use case,description,test cases,evidence required,source link"
+    assert csv_text.splitlines()[0] == "identifier,level,use case,description,test cases,evidence required,source link,verification"
     assert parse_requirements(csv_text, "out.csv") == (list(load_profile(NHS).requirements), [])
     rows = json.loads(invoke("profiles", "requirements", PROFILE, "--format", "json").stdout)["requirements"]
     assert rows[0] == {"id": "PDS-CAP-001", "level": "MUST", "useCase": "Capability",

@@ -73,7 +73,7 @@ def test_shall_counts_as_mandatory_and_blank_lines_are_ignored() -> None:
 def test_the_catalogue_writes_back_in_the_assurance_sheet_columns() -> None:
     p = load_profile(NHS)
     text = to_csv(p.requirements)
-    assert text.splitlines()[0] == "identifier,level,use case,description,test cases,evidence required,source link"
+    assert text.splitlines()[0] == "identifier,level,use case,description,test cases,evidence required,source link,verification"
     again, errors = parse_requirements(text, "again.csv")
     assert errors == [] and again == list(p.requirements)
 
