@@ -142,7 +142,7 @@ def _builtin_target(profile: Profile, faults: list[str]) -> Iterator[tuple[Targe
         credentials = builtin_credentials(profile.reference.auth, Path(folder))
         try:
             config = ServerConfig(host="127.0.0.1", port=0, seed_dir=profile.reference.seed,
-                                  faults=frozenset(faults), **credentials.server)
+                                  faults=frozenset(faults), api=profile.reference.api, **credentials.server)
             server = ReferenceServer(config).start()
         except (ValueError, OSError) as exc:  # ConfigError is a ValueError: an unknown fault, a port in use
             fail(f"the built-in reference server could not start: {exc}")

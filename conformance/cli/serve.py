@@ -24,7 +24,9 @@ def serve(
     port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     auth: str | None = typer.Option(None, "--auth", help=f"Auth mode: {', '.join(AUTH_MODES)} (default: the profile's, else none)."),
-    fault: list[str] = typer.Option([], "--fault", help=f"Break one rule on purpose (repeatable): {', '.join(FAULTS)}."),
+    api: str | None = typer.Option(None, "--api", help="Serve a national API's behaviour (e.g. pds) at its specification's base path (default: the profile's, else the generic FHIR server)."),
+    fault: list[str] = typer.Option([], "--fault", help=f"Break one rule on purpose (repeatable): {', '.join(FAULTS)}; in an API mode its own faults (--list-faults)."),
+    list_faults: bool = typer.Option(False, "--list-faults", help="List the faults this server (or API mode) can commit, with the requirements each breaks, and exit."),
     seed: Path | None = typer.Option(None, "--seed", help="Folder of JSON resources to start with (default: the profile's, else the built-in Patients)."),
     database: Path | None = typer.Option(None, "--database", help="SQLite file to keep the data in (default: in memory)."),
     tls_cert: Path | None = typer.Option(None, "--tls-cert", help="Serve HTTPS with this certificate (PEM)."),
@@ -37,7 +39,11 @@ def serve(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Do not log each request on stderr."),
 ) -> None:
     """Run the built-in reference FHIR R4 server until Ctrl-C, printing its base URL."""
-    profile_auth, profile_seed = _profile_settings(profile) if profile else (None, None)
+    profile_auth, profile_seed, profile_api = _profile_settings(profile) if profile else (None, None, None)
+    api = api or profile_api
+    if list_faults:
+        _list_faults(api)
+        return
     mode = auth or profile_auth or "none"
     if mode not in AUTH_MODES:
         fail(f"unknown auth mode '{mode}'", f"use one of {', '.join(AUTH_MODES)}")
@@ -52,7 +58,8 @@ def serve(
     try:
         config = ServerConfig(host=host, port=port, seed_dir=seed or profile_seed, faults=frozenset(fault), auth=mode,
                               tls_cert=tls_cert, tls_key=tls_key, client_ca=client_ca, jwks_file=jwks, clients=clients,
-                              static_tokens=frozenset(token), validate_on_write=not no_validate, database=database)
+                              static_tokens=frozenset(token), validate_on_write=not no_validate, database=database,
+                              api=api)
         server = ReferenceServer(config).start()
     except ConfigError as exc:
         fail(str(exc))
@@ -64,6 +71,8 @@ def serve(
             typer.echo(f"token URL:        {server.token_url}")
         for line in generated:
             typer.echo(line)
+        if config.api:
+            typer.echo(f"API behaviour:    {config.api}")
         typer.echo(f"auth: {mode}; faults: {', '.join(sorted(config.faults)) or 'none'}. Press Ctrl-C to stop.")
         _wait_for_stop(server)
     finally:
@@ -105,8 +114,23 @@ def _client(value: str) -> tuple[str, str]:
     return client_id, secret
 
 
-def _profile_settings(name: str) -> tuple[str | None, Path | None]:
-    """A profile's reference auth mode (as the server's) and seed folder."""
+def _list_faults(api: str | None) -> None:
+    if api is None:
+        for name, description in FAULTS.items():
+            typer.echo(f"{name}: {description}")
+        return
+    from conformance.reference.apis import behaviour
+
+    try:
+        found = behaviour(api)
+    except ConfigError as exc:
+        fail(str(exc))
+    for f in found.faults:
+        typer.echo(f"{f.name}: {f.description} (breaks {', '.join(f.breaks)})")
+
+
+def _profile_settings(name: str) -> tuple[str | None, Path | None, str | None]:
+    """A profile's reference auth mode (as the server's), seed folder and API behaviour."""
     from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
 
     try:
@@ -114,7 +138,7 @@ def _profile_settings(name: str) -> tuple[str | None, Path | None]:
     except ProfileError as exc:
         fail(str(exc))
     settings = loaded.reference
-    return _PROFILE_AUTH.get(settings.auth, settings.auth), settings.seed
+    return _PROFILE_AUTH.get(settings.auth, settings.auth), settings.seed, settings.api
 
 
 def register(app: typer.Typer) -> None:

@@ -6,8 +6,9 @@ client-credentials and signed-JWT auth and (mutual) TLS; and can break one rule 
 (`FAULTS`) so that every scenario of a profile is proven able to fail.
 """
 
+from conformance.reference import apis
 from conformance.reference.config import AUTH_MODES, BUILTIN_SEED, FAULTS, ConfigError, ServerConfig
 from conformance.reference.outcomes import ERROR_SYSTEM
 from conformance.reference.server import ReferenceServer
 
-__all__ = ["AUTH_MODES", "BUILTIN_SEED", "ERROR_SYSTEM", "FAULTS", "ConfigError", "ReferenceServer", "ServerConfig"]
+__all__ = ["apis", "AUTH_MODES", "BUILTIN_SEED", "ERROR_SYSTEM", "FAULTS", "ConfigError", "ReferenceServer", "ServerConfig"]

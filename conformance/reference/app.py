@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from conformance.reference import faults
 from conformance.reference.auth import Authenticator, TokenError
 from conformance.reference.negotiation import RESPONSE_CONTENT_TYPE
 from conformance.reference.outcomes import error_outcome
-from conformance.reference.service import FhirService, Request, Response
+from conformance.reference.service import Request, Response
 
 log = logging.getLogger("conformance.reference")
 
@@ -27,14 +27,23 @@ ECHOED = ("X-Request-ID", "X-Correlation-ID")
 Exchange = tuple[int, dict[str, str], bytes]
 
 
+class Service(Protocol):
+    def handle(self, request: Request) -> Response: ...
+
+
 class ReferenceApp:
-    def __init__(self, service: FhirService, auth: Authenticator, token_url: str, scheme: str,
-                 active_faults: Collection[str]) -> None:
+    """`base_path` is where the service answers (an API behaviour's own); `active_faults` are the
+    generic server's outgoing faults (an API behaviour applies its own)."""
+
+    def __init__(self, service: Service, auth: Authenticator, token_url: str, scheme: str,
+                 active_faults: Collection[str], base_path: str = FHIR_BASE_PATH) -> None:
         self.service = service
         self.auth = auth
         self.token_url = token_url
         self.scheme = scheme
         self.faults = frozenset(active_faults)
+        self.base_path = base_path
+        self.max_body_bytes = auth.config.max_body_bytes
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Exchange:
         """Answer one request; `headers` has lower-case names. Never raises."""
@@ -42,12 +51,12 @@ class ReferenceApp:
         try:
             if url.path == TOKEN_PATH:
                 return self._token(method, headers, body)
-            if url.path == FHIR_BASE_PATH or url.path.startswith(FHIR_BASE_PATH + "/"):
-                request = Request(method, url.path[len(FHIR_BASE_PATH):],
+            if url.path == self.base_path or url.path.startswith(self.base_path + "/"):
+                request = Request(method, url.path[len(self.base_path):],
                                   parse_qsl(url.query, keep_blank_values=True), headers, body)
                 return self._fhir(request, self.service.handle(request))
             outcome = error_outcome("not-supported", "UNSUPPORTED_SERVICE",
-                                    f"nothing is served at {url.path}; the FHIR base is {FHIR_BASE_PATH}")
+                                    f"nothing is served at {url.path}; the FHIR base is {self.base_path}")
             return self._fhir(Request(method, url.path, [], headers), Response(404, outcome))
         except Exception:  # our own bug: answer 500 and keep serving
             log.exception("internal error answering %s %s", method, url.path)

@@ -55,6 +55,7 @@ class ServerConfig:
     max_page_size: int = 100
     token_lifetime: int = 599
     max_body_bytes: int = 5 * 1024 * 1024
+    api: str | None = None  # a national API behaviour (`conformance.reference.apis`); None: generic FHIR
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -71,9 +72,14 @@ class ServerConfig:
 
     def problems(self) -> list[str]:
         found: list[str] = []
-        unknown = sorted(self.faults - FAULTS.keys())
+        try:
+            known = self.known_faults()
+        except ConfigError as exc:  # an unknown API behaviour
+            return [str(exc)]
+        unknown = sorted(self.faults - set(known))
         if unknown:
-            found.append(f"unknown fault(s) {', '.join(unknown)}; known faults: {', '.join(FAULTS)}")
+            mode = f" of the '{self.api}' API" if self.api else ""
+            found.append(f"unknown fault(s) {', '.join(unknown)}; known faults{mode}: {', '.join(known) or 'none'}")
         if self.auth not in AUTH_MODES:
             found.append(f"unknown auth mode '{self.auth}'; use one of {', '.join(AUTH_MODES)}")
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -85,6 +91,14 @@ class ServerConfig:
         if not 1 <= self.page_size <= self.max_page_size:
             found.append("page_size must be between 1 and max_page_size")
         return found
+
+    def known_faults(self) -> list[str]:
+        """The faults this server can commit: the generic ones, or those of its API behaviour."""
+        if self.api is None:
+            return list(FAULTS)
+        from conformance.reference.apis import behaviour  # the behaviours build on this module
+
+        return [f.name for f in behaviour(self.api).faults]
 
     @property
     def tls(self) -> bool:

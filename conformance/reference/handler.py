@@ -37,7 +37,7 @@ class RequestHandler(BaseHTTPRequestHandler):
         return {k.lower(): v for k, v in self.headers.items()}
 
     def _dispatch(self) -> None:
-        body = self._read_body(self._app.service.config.max_body_bytes)
+        body = self._read_body(self._app.max_body_bytes)
         if body is not None:
             self._send(*self._app.handle(self.command, self.path, self._headers(), body))
 

@@ -76,14 +76,14 @@ def error_outcome(issue_type: str, error_code: str, message: str, expression: st
     }
     if expression:
         issue["expression"] = [expression]
-    return _outcome([issue], message)
+    return outcome_with_issues([issue], message)
 
 
 def findings_outcome(issues: Iterable[Issue]) -> dict[str, Any]:
     """One OperationOutcome issue per validation finding, located by expression, line and column."""
     entries = [_finding(i) for i in issues]
     summary = f"the resource has {sum(i['severity'] in ('error', 'fatal') for i in entries)} error(s)"
-    return _outcome(entries, summary)
+    return outcome_with_issues(entries, summary)
 
 
 def _finding(issue: Issue) -> dict[str, Any]:
@@ -100,6 +100,6 @@ def _finding(issue: Issue) -> dict[str, Any]:
     return entry
 
 
-def _outcome(issues: list[dict[str, Any]], summary: str) -> dict[str, Any]:
+def outcome_with_issues(issues: list[dict[str, Any]], summary: str) -> dict[str, Any]:
     div = f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{html.escape(summary)}</p></div>'
     return {"resourceType": "OperationOutcome", "text": {"status": "generated", "div": div}, "issue": issues}

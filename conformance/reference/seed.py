@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,12 @@ from conformance.reference.nhs import is_valid_nhs_number, nhs_numbers
 from conformance.reference.search import PARAMS
 
 
-def load_seed(directory: Path) -> list[dict[str, Any]]:
-    """The seed resources, in file-name order; any problem is a ConfigError naming the file."""
+def load_seed(directory: Path, problem: Callable[[dict[str, Any]], str | None] | None = None) -> list[dict[str, Any]]:
+    """The seed resources, in file-name order; any problem is a ConfigError naming the file.
+
+    `problem` says what is wrong with one resource (default: what the generic FHIR server cannot
+    serve); an API behaviour passes its own.
+    """
     if not directory.is_dir():
         raise ConfigError(f"{directory}: the seed folder does not exist")
     resources: list[dict[str, Any]] = []
@@ -22,9 +27,10 @@ def load_seed(directory: Path) -> list[dict[str, Any]]:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read the seed resource: {exc}") from None
         for resource in _resources(data):
-            problem = _problem(resource)
-            if problem:
-                raise ConfigError(f"{path}: {problem}")
+            wrong = "a seed entry must be a JSON object" if not isinstance(resource, dict) else (
+                problem or _problem)(resource)
+            if wrong:
+                raise ConfigError(f"{path}: {wrong}")
             resources.append(resource)
     return resources
 

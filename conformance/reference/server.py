@@ -16,6 +16,8 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from conformance.reference import apis
+from conformance.reference.apis import ApiBehaviour, ApiContext
 from conformance.reference.app import FHIR_BASE_PATH, TOKEN_PATH, ReferenceApp
 from conformance.reference.auth import Authenticator
 from conformance.reference.config import BUILTIN_SEED, ConfigError, ServerConfig
@@ -72,6 +74,8 @@ class ReferenceServer:
         self._store: Store | None = None
         self.origin = ""  # scheme://host:port, kept after stop() for reports
         self._port = 0
+        self.api: ApiBehaviour | None = apis.behaviour(self.config.api) if self.config.api else None
+        self.base_path = self.api.base_path if self.api else FHIR_BASE_PATH
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> ReferenceServer:
@@ -81,7 +85,7 @@ class ReferenceServer:
         config = self.config
         auth = Authenticator(config)
         context = _tls_context(config) if config.tls else None
-        store = _seeded_store(config)
+        store = _seeded_store(config, self.api)
         try:
             httpd = _HttpServer((config.host, config.port))
         except OSError as exc:
@@ -92,8 +96,12 @@ class ReferenceServer:
         scheme = "https" if context else "http"
         self._port = int(httpd.server_address[1])
         self.origin = f"{scheme}://{_url_host(config.host)}:{self._port}"
-        service = FhirService(config, store, auth, self.base_url, self.token_url)
-        httpd.app = ReferenceApp(service, auth, self.token_url, scheme, config.faults)
+        if self.api is not None:
+            service = self.api.service(ApiContext(config, store, auth, self.base_url, self.token_url))
+            httpd.app = ReferenceApp(service, auth, self.token_url, scheme, (), self.base_path)
+        else:
+            generic = FhirService(config, store, auth, self.base_url, self.token_url)
+            httpd.app = ReferenceApp(generic, auth, self.token_url, scheme, config.faults)
         self._httpd, self._store = httpd, store
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=f"conformance-reference-{self.port}", daemon=True)
@@ -133,8 +141,8 @@ class ReferenceServer:
 
     @property
     def base_url(self) -> str:
-        """The FHIR base URL, e.g. http://127.0.0.1:54321/FHIR/R4."""
-        return self.origin + FHIR_BASE_PATH
+        """The FHIR base URL, e.g. http://127.0.0.1:54321/FHIR/R4 (an API behaviour's own base path)."""
+        return self.origin + self.base_path
 
     @property
     def token_url(self) -> str:
@@ -142,15 +150,21 @@ class ReferenceServer:
         return self.origin + TOKEN_PATH
 
 
-def _seeded_store(config: ServerConfig) -> Store:
-    """The store, seeded unless it already holds resources (a database file kept from an earlier run)."""
-    seed = load_seed(config.seed_dir or BUILTIN_SEED)
+def _seeded_store(config: ServerConfig, api: ApiBehaviour | None) -> Store:
+    """The store, seeded unless it already holds resources (a database file kept from an earlier run).
+
+    An API behaviour keeps no SQL search index: it searches its records itself.
+    """
+    if api is not None:
+        seed = load_seed(config.seed_dir or api.seed, api.seed_problem)
+    else:
+        seed = load_seed(config.seed_dir or BUILTIN_SEED)
     try:
         store = Store(config.database)
         if store.is_empty():
             for resource in seed:
                 rtype, rid = resource["resourceType"], resource["id"]
-                store.write(rtype, rid, resource, index_rows(rtype, resource))
+                store.write(rtype, rid, resource, index_rows(rtype, resource) if api is None else ())
     except sqlite3.Error as exc:
         raise ConfigError(f"cannot use the database {config.database or '(in memory)'}: {exc}") from None
     return store

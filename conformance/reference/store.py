@@ -123,6 +123,14 @@ class Store:
                                     "ORDER BY c.id LIMIT ? OFFSET ?", (resource_type, *args, limit, offset)).fetchall()
         return total, [Record(resource_type, r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
+    def current(self, resource_type: str) -> list[Record]:
+        """Every current resource of a type, by id: for API behaviours that search their records themselves."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, v.version, v.last_updated, v.body FROM current c JOIN versions v ON v.type = c.type "
+                "AND v.id = c.id AND v.version = c.version WHERE c.type = ? ORDER BY c.id", (resource_type,)).fetchall()
+        return [Record(resource_type, r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
     def _current_version(self, resource_type: str, resource_id: str) -> int | None:
         row = self._db.execute("SELECT version FROM current WHERE type = ? AND id = ?",
                                (resource_type, resource_id)).fetchone()
