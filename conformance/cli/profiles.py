@@ -24,6 +24,7 @@ from conformance.profiles import (
     profile_roots,
     to_csv,
 )
+from conformance.profiles.coverage import Coverage, CoverageError, find_specs_dir, measure
 from conformance.scenarios import Suite, load_suite
 
 app = typer.Typer(
@@ -116,6 +117,34 @@ def show_command(profile: ProfileArgument, profiles_dir: ProfilesDirOption = Non
     _print_description(data, Console(highlight=False, soft_wrap=True))
 
 
+@app.command("coverage")
+def coverage_command(
+    profile: ProfileArgument,
+    specs: Annotated[Path | None, typer.Option("--specs", help="The nhs-specs folder (default: $CONFORMANCE_SPECS_DIR, else ../shared/nhs-specs).")] = None,
+    profiles_dir: ProfilesDirOption = None,
+    output: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text,
+) -> None:
+    """List each operation and response of the profile's OpenAPI specification and the requirements covering it.
+
+    Exit 0; 1 when a requirement's source link does not resolve in the specification; 2 when the
+    specification cannot be found.
+    """
+    try:
+        p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
+    except ProfileError as exc:
+        fail_located(exc)
+    try:
+        found = measure(p, find_specs_dir(specs))
+    except CoverageError as exc:
+        fail(str(exc))
+    if output is Format.json:
+        typer.echo(json.dumps(coverage_json(found), indent=2, ensure_ascii=False))
+    else:
+        _print_coverage(found, Console(highlight=False, soft_wrap=True))
+    if found.broken:
+        raise typer.Exit(1)
+
+
 @app.command("requirements")
 def requirements_command(
     profile: ProfileArgument,
@@ -162,8 +191,57 @@ def describe(suite: Suite, cache: PackageCache) -> dict[str, Any]:
         "requirements": {"total": len(p.requirements), "byLevel": levels,
                          "notCovered": [r.id for r in p.requirements if r.id not in covered]},
         "fileChecks": len(p.file_checks),
-        "reference": {"auth": p.reference.auth, "seed": str(p.reference.seed) if p.reference.seed else None},
+        "reference": {"auth": p.reference.auth, "seed": str(p.reference.seed) if p.reference.seed else None,
+                      "api": p.reference.api},
+        "specification": _specification(p),
+        "environments": [{"id": e.id, "title": e.title, "url": e.url,
+                          "notApplicable": sorted({rid for g in e.not_applicable for rid in g.requirements})}
+                         for e in p.environments],
+        "defaultEnvironment": (env.id if (env := p.environment(None)) else None),
     }
+
+
+def _specification(p: Profile) -> dict[str, Any] | None:
+    spec = p.specification
+    if spec is None:
+        return None
+    return {"title": spec.title, "version": spec.version, "repository": spec.repository, "commit": spec.commit,
+            "openapi": spec.openapi, "local": spec.local, "ukCore": spec.uk_core}
+
+
+def coverage_json(c: Coverage) -> dict[str, Any]:
+    return {
+        "profile": c.profile, "specification": str(c.document), "title": c.title, "version": c.version,
+        "operations": [{"method": o.operation.method, "path": o.operation.path, "operationId": o.operation.operation_id,
+                        "pointer": o.operation.pointer, "requirements": list(o.requirements),
+                        "responses": [{"status": r.status, "pointer": r.pointer, "requirements": list(r.requirements)}
+                                      for r in o.responses]} for o in c.operations],
+        "figures": {"responses": {"covered": c.responses_covered, "total": c.responses_total,
+                                  "percent": round(c.percent, 1)},
+                    "operations": {"covered": c.operations_covered, "total": len(c.operations)}},
+        "elsewhere": list(c.elsewhere),
+        "brokenLinks": [{"requirement": rid, "problem": why} for rid, why in c.broken],
+    }
+
+
+def _print_coverage(c: Coverage, out: Console) -> None:
+    out.print(f"[bold]{escape(c.profile)}[/] against {escape(c.title)} {escape(c.version)} ({escape(str(c.document))})")
+    for o in c.operations:
+        op = o.operation
+        named = f" ({escape(op.operation_id)})" if op.operation_id else ""
+        out.print(f"\n[bold]{op.method} {escape(op.path)}[/]{named}: {_covering(o.requirements)}")
+        for r in o.responses:
+            out.print(f"  {escape(r.status):<8} {_covering(r.requirements)}")
+    out.print(f"\nresponses covered: {c.responses_covered}/{c.responses_total} ({c.percent:.1f}%); "
+              f"operations covered: {c.operations_covered}/{len(c.operations)}")
+    if c.elsewhere:
+        out.print(f"requirements linked elsewhere (FHIR profiles, pages, other parts of the document): {len(c.elsewhere)}")
+    for rid, why in c.broken:
+        out.print(f"[red]source link of {escape(rid)} does not hold:[/] {escape(why)}")
+
+
+def _covering(requirements: tuple[str, ...]) -> str:
+    return escape(", ".join(requirements)) if requirements else "[yellow]not covered[/]"
 
 
 def _installed(spec: str | None, path: Path | None, cache: PackageCache) -> bool:
@@ -178,6 +256,20 @@ def _print_description(d: dict[str, Any], out: Console) -> None:
     out.print(f"publisher: {escape(d['publisher'])}; FHIR {d['fhirVersion']}; folder: {escape(d['path'])}")
     if d["description"]:
         out.print(escape(d["description"].strip()))
+    spec = d["specification"]
+    if spec:
+        version = f" {spec['version']}" if spec["version"] else ""
+        out.print(f"specification: {escape(spec['title'])}{escape(version)} — {escape(spec['repository'])} at "
+                  f"{escape(spec['commit'][:12])}" + (f", {escape(spec['openapi'])}" if spec["openapi"] else ""))
+        if spec["ukCore"]:
+            out.print(f"  UK Core: {escape(spec['ukCore'])}")
+        if spec["local"]:
+            out.print(f"  coverage: conformance profiles coverage {escape(d['id'])} (reads {escape(spec['local'])} "
+                      "in the nhs-specs folder)")
+    for env in d["environments"]:
+        default = " (default)" if env["id"] == d["defaultEnvironment"] else ""
+        na = f"; not applicable: {escape(', '.join(env['notApplicable']))}" if env["notApplicable"] else ""
+        out.print(f"environment {escape(env['id'])}{default}: {escape(env['title'] or env['url'])}{na}")
     out.print("\n[bold]Packages[/]")
     for pk in d["packages"]:
         state = "[green]available[/]" if pk["installed"] else f"[yellow]not installed[/] — {escape(pk['install'])}"
