@@ -204,6 +204,13 @@ _kind("invariant.not-evaluated", W, "{key} could not be evaluated: {reason}", "A
 # -- bundles -----------------------------------------------------------------------------------------------
 _kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one entry (bdl-7)", "Entries of a Bundle must not share a fullUrl (unless versions differ).")
 
+# -- HTTP limits (`conformance run`: conformance/scenarios/limits.py) ------------------------------------
+_kind("http.response-too-large", E, "the response from {url} is {size} bytes ({what}), over the limit of {limit}; it was not read further", "A response body larger than `--max-response-mb` as received, or than `--max-decompressed-mb` once gzip/deflate is undone (a compression bomb). The step ends there; the run goes on.")
+_kind("http.response-undecodable", E, "the response from {url} could not be decompressed: {reason}", "A body whose Content-Encoding (gzip, deflate) is corrupt.")
+_kind("http.request-deadline", E, "no complete response from {url} within {limit} s (--request-deadline)", "The whole exchange (connecting, headers and every byte of the body) took longer than the per-request deadline: a target that trickles its answer cannot hold a run.")
+_kind("http.run-deadline", E, "the run's deadline of {limit} s (--run-deadline) passed during the request to {url}", "The run took longer than `--run-deadline`; the request in flight ends and the scenarios after it are not run.")
+_kind("http.response-too-deep", E, "the JSON response from {url} nests more than {limit} levels deep; it was not parsed (--max-json-depth)", "A JSON body nested deeper than the limit is recorded as text and never parsed (no FHIR resource is that deep).")
+
 # -- tool ----------------------------------------------------------------------------------------------------
 _kind("internal.error", F, "internal error while validating: {reason}. This is a bug in conformance; please report it", "The tool failed; the message says where. Other files are still validated.")
 

@@ -22,16 +22,21 @@ from conformance.reports.publish import Plan, PublishError, PublishOptions, prep
 from conformance.results import RunResult
 from conformance.scenarios import (
     Auth,
+    BasicAuth,
+    HttpLimits,
     HttpSettings,
+    Redactor,
     Runner,
     Target,
     build_auth,
     builtin_credentials,
     load_run_packages,
+    parse_target,
     resolve_inputs,
 )
 
 BUILTIN = "builtin"
+MB = 1024 * 1024
 
 
 class AuthMode(StrEnum):
@@ -63,6 +68,11 @@ def run(
     client_key: Path | None = typer.Option(None, "--client-key", help="The client certificate's private key (PEM)."),
     connect_timeout: float = typer.Option(10.0, "--connect-timeout", min=0.1, help="Seconds to wait for a connection."),
     read_timeout: float = typer.Option(30.0, "--read-timeout", min=0.1, help="Seconds to wait for a response."),
+    max_response_mb: float = typer.Option(50.0, "--max-response-mb", min=0.001, help="Largest response body read, in MB as received."),
+    max_decompressed_mb: float = typer.Option(50.0, "--max-decompressed-mb", min=0.001, help="Largest response body after gzip/deflate is undone, in MB."),
+    request_deadline: float = typer.Option(60.0, "--request-deadline", min=0.1, help="Seconds one request may take in all (connect, headers and body)."),
+    run_deadline: float = typer.Option(3600.0, "--run-deadline", min=1.0, help="Seconds the whole run may take; scenarios after it are not run."),
+    max_json_depth: int = typer.Option(256, "--max-json-depth", min=1, help="Deepest nesting of a JSON response body that is parsed."),
     input_: list[str] = typer.Option([], "--input", help="An input value, NAME=VALUE (repeatable; never a secret)."),
     inputs_file: list[Path] = typer.Option([], "--inputs", help="A YAML file of input values (secrets may go here)."),
     scenario: list[str] = typer.Option([], "--scenario", help="Run only these scenario ids (repeatable)."),
@@ -102,7 +112,9 @@ def run(
         plan = prepare(publishing)  # a bad format, baseline or key stops here, before any request
     except PublishError as exc:
         fail(str(exc))
-    http = _http_settings(ca_bundle, client_cert, client_key, connect_timeout, read_timeout)
+    limits = HttpLimits(int(max_response_mb * MB), int(max_decompressed_mb * MB), request_deadline, run_deadline,
+                        max_json_depth)
+    http = _http_settings(ca_bundle, client_cert, client_key, connect_timeout, read_timeout, limits)
     command = command_line(ctx)
     with ExitStack() as stack:
         if target == BUILTIN:
@@ -112,20 +124,36 @@ def run(
         else:
             if fault:
                 fail("--fault works only with the built-in target (no --target)")
-            if not target.startswith(("http://", "https://")):
-                fail(f"--target {target!r} is not an http(s) URL", "give the FHIR base URL, e.g. https://example.org/FHIR/R4")
-            the_target = Target(target, target)
-            the_auth = _auth(auth, token_file, client_id, client_secret_file, private_key, kid, token_url)
+            the_target, the_auth = _url_target(target, auth, token_file, client_id, client_secret_file,
+                                               private_key, kid, token_url)
         runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=scenario, command=command)
         result = runner.run()
     _report(result, plan, output, require_all, runner.target_unreachable, the_target)
+
+
+def _url_target(target: str, auth: AuthMode, token_file: Path | None, client_id: str | None,
+                client_secret_file: Path | None, private_key: Path | None, kid: str | None,
+                token_url: str | None) -> tuple[Target, Auth]:
+    """`--target URL`: user-info becomes Basic credentials, secrets in it are redacted everywhere."""
+    try:
+        url = parse_target(target)
+    except ValueError:
+        fail(f"--target {Redactor().url(target)!r} is not an http(s) URL",
+             "give the FHIR base URL, e.g. https://example.org/FHIR/R4")
+    the_target = Target(url.base, url.shown, url.query, url.secrets)
+    if url.user is not None or url.password is not None:
+        if auth is not AuthMode.none:
+            fail(f"--target {url.shown} carries a user name and password, and --auth {auth.value} is given too",
+                 "give the credentials one way only (the URL's user-info is sent as HTTP Basic auth)")
+        return the_target, BasicAuth(url.user or "", url.password or "")
+    return the_target, _auth(auth, token_file, client_id, client_secret_file, private_key, kid, token_url)
 
 
 def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, unreachable: str,
             target: Target) -> None:
     done = show(result, plan, as_json=output is OutputFormat.json, require_all=require_all)
     if unreachable:
-        stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.base_url)} could not be reached: "
+        stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.label or target.base_url)} could not be reached: "
                      f"{escape(unreachable)}", markup=True)
         stderr.print("  check that it is running and the URL, port and TLS options are right", markup=False)
     finish(done, require_all=require_all, unable=bool(unreachable))
@@ -178,14 +206,14 @@ def _read(path: Path) -> bytes:
 
 
 def _http_settings(ca_bundle: Path | None, client_cert: Path | None, client_key: Path | None,
-                   connect_timeout: float, read_timeout: float) -> HttpSettings:
+                   connect_timeout: float, read_timeout: float, limits: HttpLimits) -> HttpSettings:
     for option, path in (("--ca-bundle", ca_bundle), ("--client-cert", client_cert), ("--client-key", client_key)):
         if path is not None and not path.is_file():
             fail(f"{option} {path}: no such file")
     if client_key is not None and client_cert is None:
         fail("--client-key needs --client-cert")
     return HttpSettings(connect_timeout, read_timeout, str(ca_bundle) if ca_bundle else True,
-                        str(client_cert) if client_cert else None, str(client_key) if client_key else None)
+                        str(client_cert) if client_cert else None, str(client_key) if client_key else None, limits)
 
 
 def register(app: typer.Typer) -> None:

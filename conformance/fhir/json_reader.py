@@ -50,6 +50,19 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Pairs:
     return obj
 
 
+class _HugeInteger(JsonNumber):
+    """An integer with more digits than Python converts (4,300): reported as out of range, no value."""
+
+    __slots__ = ()
+
+
+MAX_INTEGER_DIGITS = 4300
+
+
+def _parse_int(text: str) -> JsonNumber:
+    return _HugeInteger(text) if len(text.lstrip("-")) > MAX_INTEGER_DIGITS else JsonNumber(text)
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -57,7 +70,7 @@ def _refuse_constant(name: str) -> Any:
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_pairs_hook,
     parse_float=JsonNumber,
-    parse_int=JsonNumber,
+    parse_int=_parse_int,
     parse_constant=_refuse_constant,
 )
 
@@ -428,6 +441,10 @@ class _Builder:
         elif vtype is bool:
             node.json_kind = "boolean"
             node.value = "true" if value else "false"
+        elif vtype is _HugeInteger:
+            node.json_kind = "number"
+            self.issues.append(make_issue("value.out-of-range", node, value=f"an integer of {len(value):,} digits",
+                                          type=f"any number read (at most {MAX_INTEGER_DIGITS:,} digits)"))
         if extra is not None:
             self._primitive_extras(node, extra, depth)
 

@@ -10,20 +10,21 @@ Rules:
   chose it; the reader reports it if it is not FHIR);
 - a folder (named, or matched by a pattern) contributes the files with a FHIR extension
   (`.json`, `.xml`, `.ndjson`, `.jsonl`, any case), recursively unless told otherwise,
-  skipping hidden entries (names starting with `.`) and never following a symlinked folder
-  twice (loops are cut);
-- patterns use `glob` syntax with `**` for any depth; hidden entries are not matched.
+  skipping hidden entries (names starting with `.`) and never following a symbolic link to a
+  folder inside it (`walk.py`: loops and `..` links cannot make a walk endless or repeat it);
+- patterns use `glob` syntax with `**` for any depth; hidden entries are not matched;
+- a file reached by several paths (links, `./a.json` and `a.json`) is read once.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from conformance.files.walk import Unlistable, identity, is_pattern, safe_glob, walk_files
+
 FHIR_EXTENSIONS = frozenset({".json", ".xml", ".ndjson", ".jsonl"})
-_GLOB_CHARS = frozenset("*?[")
 
 
 def discover(paths: Sequence[str], *, recursive: bool = True) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -31,9 +32,9 @@ def discover(paths: Sequence[str], *, recursive: bool = True) -> tuple[list[Path
     found: dict[str, Path] = {}
     problems: list[tuple[str, str]] = []
     for arg in paths:
-        if _is_pattern(arg) and not os.path.lexists(arg):
+        if is_pattern(arg) and not os.path.lexists(arg):
             count = 0
-            for match in sorted(glob.glob(arg, recursive=True)):
+            for match in safe_glob(arg):
                 if os.path.isdir(match):
                     count += _walk(Path(match), recursive, found, problems)
                 elif os.path.isfile(match):
@@ -55,51 +56,17 @@ def discover(paths: Sequence[str], *, recursive: bool = True) -> tuple[list[Path
     return files, problems
 
 
-def _is_pattern(arg: str) -> bool:
-    return any(c in _GLOB_CHARS for c in arg)
-
-
-def _key(path: Path) -> str:
-    """Identity of a file for de-duplication: `./a.json` and `a.json` are one file."""
-    return os.path.normcase(os.path.abspath(path))
-
-
 def _add(path: Path, found: dict[str, Path]) -> None:
-    found.setdefault(_key(path), path)
+    found.setdefault(identity(path), path)
 
 
 def _walk(top: Path, recursive: bool, found: dict[str, Path], problems: list[tuple[str, str]]) -> int:
     """Add the FHIR files under `top` and count them; folders that cannot be listed become problems."""
     count = 0
-    seen_dirs: set[tuple[int, int]] = set()
-    stack = [top]
-    while stack:
-        folder = stack.pop()
-        try:
-            info = folder.stat()
-            ident = (info.st_dev, info.st_ino)
-            if ident in seen_dirs:
-                continue
-            seen_dirs.add(ident)
-            with os.scandir(folder) as entries:
-                listed = list(entries)
-        except OSError as exc:
-            problems.append((str(folder), f"cannot list this folder: {exc.strerror or exc}"))
-            continue
-        subdirs = []
-        for entry in listed:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-                is_file = not is_dir and entry.is_file()
-            except OSError:
-                is_dir = is_file = False
-            if is_dir:
-                if recursive:
-                    subdirs.append(folder / entry.name)
-            elif is_file and os.path.splitext(entry.name)[1].lower() in FHIR_EXTENSIONS:
-                _add(folder / entry.name, found)
-                count += 1
-        stack.extend(sorted(subdirs, reverse=True))
+    for item in walk_files(top, recursive=recursive):
+        if isinstance(item, Unlistable):
+            problems.append((str(item.path), f"cannot list this folder: {item.error.strerror or item.error}"))
+        elif os.path.splitext(item.name)[1].lower() in FHIR_EXTENSIONS:
+            _add(item, found)
+            count += 1
     return count

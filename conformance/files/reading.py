@@ -4,7 +4,9 @@ The same rules as `conformance.fhir.read` (content decides JSON or XML, the name
 applied to any stream: a file on disk, a gzip file, a zip member, a slice of an NDJSON file.
 NDJSON is read one line at a time, so memory does not grow with the file. A problem with the
 whole file (unreadable, refused, empty, not FHIR) is one result with no root and a fatal issue
-at line 0; a refusal in the middle of a stream ends the file after the resources already read.
+at line 0. A compressed file (gzip, a zip member) is first decompressed once through the archive
+guards with its output thrown away, so a bomb is refused before a line of it is parsed (a gzip of
+a billion blank lines must not cost a finding per line before the ratio check fires).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def read_partition(f: ExportFile, part: Partition, limits: ArchiveLimits,
                 yield from iter_ndjson(LineRange(raw, part.start, part.end), max_line_bytes=max_bytes)  # type: ignore[arg-type]
             return
         opener = _opener(f, limits)
+        if f.location.gzip or f.location.member is not None:
+            _prescan(opener)
         with opener() as stream:
             head = _head(stream)
         if head is None:
@@ -101,6 +105,16 @@ def _opener(f: ExportFile, limits: ArchiveLimits) -> Opener:
                     yield stream  # type: ignore[misc]
 
     return member if location.member is not None else disk
+
+
+def _prescan(opener: Opener) -> None:
+    """Decompress the whole stream through its guards, keeping nothing: ArchiveRefused for a bomb."""
+    with opener() as stream:
+        while stream.read(_PRESCAN_CHUNK):
+            pass
+
+
+_PRESCAN_CHUNK = 1024 * 1024
 
 
 def _head(stream: BinaryIO) -> bytes | None:

@@ -9,7 +9,8 @@ gets:
   folder (or the fixed start of the glob) it was found under, the member name inside a zip,
   the name without `.gz` for a gzip file;
 - `location`, how any process (or a cluster worker) opens it: absolute paths only.
-Folders and zips contribute the files with a FHIR extension (`.json`, `.xml`, `.ndjson`,
+Folders (walked by `walk.py`: linked folders never followed, a file reached twice read once) and zips
+contribute the files with a FHIR extension (`.json`, `.xml`, `.ndjson`,
 `.jsonl`) and `.gz` files; a file named explicitly is taken whatever its extension. A manifest
 declares the type of the files it lists (and adds those not found otherwise). Nothing here raises
 for bad input: an argument that names nothing is a `problem` (exit 2), an unsafe archive or a
@@ -19,7 +20,6 @@ broken manifest a located finding, and the run goes on.
 from __future__ import annotations
 
 import dataclasses
-import glob
 import os
 import posixpath
 import zipfile
@@ -42,9 +42,9 @@ from conformance.files.manifest import (
     parse_manifest,
     resolve_url,
 )
+from conformance.files.walk import Unlistable, identity, is_pattern, safe_glob, walk_files
 from conformance.issues import Issue, make_issue
 
-_GLOB_CHARS = frozenset("*?[")
 _ARCHIVE_EXTENSIONS = frozenset({".zip", ".gz"})
 
 
@@ -119,10 +119,10 @@ class _Collector:
 
     # -- arguments -------------------------------------------------------------------------------
     def add_argument(self, arg: str) -> None:
-        if any(c in _GLOB_CHARS for c in arg) and not os.path.lexists(arg):
+        if is_pattern(arg) and not os.path.lexists(arg):
             root = _static_root(arg)
             count = 0
-            for match in sorted(glob.glob(arg, recursive=True)):
+            for match in safe_glob(arg):
                 if os.path.isdir(match):
                     count += self._walk(Path(match), root)
                 elif os.path.isfile(match):
@@ -142,41 +142,19 @@ class _Collector:
 
     def _walk(self, top: Path, root: Path) -> int:
         count = 0
-        seen: set[tuple[int, int]] = set()
-        stack = [top]
-        while stack:
-            folder = stack.pop()
-            try:
-                info = folder.stat()
-                if (info.st_dev, info.st_ino) in seen:
-                    continue
-                seen.add((info.st_dev, info.st_ino))
-                with os.scandir(folder) as entries:
-                    listed = sorted(entries, key=lambda e: e.name)
-            except OSError as exc:
-                self.out.findings.append((str(folder), make_issue("file.unreadable", reason=exc.strerror or str(exc))))
-                continue
-            subfolders = []
-            for entry in listed:
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                path = folder / entry.name
-                if is_dir:
-                    subfolders.append(path)
-                elif _accepted(entry.name):
-                    self._add_file(path, _inner(path, root))
-                    count += 1
-            stack.extend(reversed(subfolders))
+        for item in walk_files(top):
+            if isinstance(item, Unlistable):
+                reason = item.error.strerror or str(item.error)
+                self.out.findings.append((str(item.path), make_issue("file.unreadable", reason=reason)))
+            elif _accepted(item.name):
+                self._add_file(item, _inner(item, root))
+                count += 1
         return count
 
     # -- one file --------------------------------------------------------------------------------
     def _add_file(self, path: Path, inner: str, declared: str | None = None) -> None:
         display = str(path)
-        absolute = os.path.abspath(path)
+        absolute = identity(path)  # the real path: a file reached by two paths is one file
         size = _size(absolute)
         suffix = path.suffix.lower()
         if suffix == ".zip":
@@ -271,7 +249,7 @@ class _Collector:
             missing = key not in self.files
             place = f"{found.file.location.path}!/{member}"
         else:
-            absolute = os.path.normpath(os.path.join(os.path.dirname(found.file.location.path), relative))
+            absolute = identity(os.path.join(os.path.dirname(found.file.location.path), relative))
             key = (absolute, None)
             if key not in self.files and os.path.isfile(absolute):
                 display = os.path.join(os.path.dirname(shown), relative) if os.path.dirname(shown) else relative
@@ -297,7 +275,7 @@ def _static_root(pattern: str) -> Path:
     parts = Path(pattern).parts
     fixed: list[str] = []
     for part in parts[:-1]:
-        if any(c in _GLOB_CHARS for c in part):
+        if is_pattern(part):
             break
         fixed.append(part)
     return Path(*fixed) if fixed else Path(".")

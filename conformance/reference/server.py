@@ -33,6 +33,9 @@ log = logging.getLogger("conformance.reference")
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = False  # joined on close
     block_on_close = True
+    # the listen backlog: socketserver's default of 5 resets a burst of concurrent clients (a load
+    # test, a parallel suite) before the accept loop catches up; the OS caps it at somaxconn
+    request_queue_size = 512
 
     def __init__(self, address: tuple[str, int], app: ReferenceApp | None = None) -> None:
         if ":" in address[0]:

@@ -254,7 +254,7 @@ def _body(part: dict[str, Any]) -> dict[str, Any] | None:
     text = part.get("body")
     if text is None:
         return None
-    with contextlib.suppress(ValueError):  # not JSON: shown as recorded
+    with contextlib.suppress(ValueError, RecursionError):  # not JSON (or too deep): shown as recorded
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     note = ""
     if part.get("bodyTruncated"):

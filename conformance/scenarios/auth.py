@@ -8,6 +8,7 @@ handles is given to the run's `Redactor` before it is used.
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from dataclasses import dataclass
@@ -54,6 +55,24 @@ class BearerAuth(Auth):
 
     def headers(self, client: HttpClient, record: list[dict[str, Any]]) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class BasicAuth(Auth):
+    """HTTP Basic credentials, from the user-info of `--target` (moved out of the URL)."""
+
+    user: str
+    password: str
+    kind = "basic"
+
+    def register_secrets(self, redactor: Redactor) -> None:
+        redactor.add(self.password)
+        redactor.add(self.user)
+        redactor.add(f"{self.user}:{self.password}")
+
+    def headers(self, client: HttpClient, record: list[dict[str, Any]]) -> dict[str, str]:
+        pair = f"{self.user}:{self.password}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
 
 
 class TokenAuth(Auth):

@@ -61,10 +61,10 @@ def parse_capabilities(root: Node | None) -> Capabilities:
 class CapabilityCache:
     """Fetches `[base]/metadata` the first time a condition needs it."""
 
-    def __init__(self, client: HttpClient, base_url: str,
+    def __init__(self, client: HttpClient, metadata_url: str,
                  headers: Callable[[list[dict[str, Any]]], Mapping[str, str]]) -> None:
         self._client = client
-        self._url = base_url.rstrip("/") + "/metadata"
+        self._url = metadata_url
         self._headers = headers
         self._value: Capabilities | None = None
 

@@ -1,6 +1,9 @@
-"""HTTP to the system under test: explicit timeouts, one retry, TLS on, every exchange recorded.
+"""HTTP to the system under test: explicit timeouts, one retry, TLS on, bounded, every exchange recorded.
 
 - connect and read timeouts are always set (a slow target ends its scenario, never the run);
+- every exchange is bounded (`limits.py`): bytes, decompressed bytes, a deadline over the whole
+  request and one over the run, and the nesting depth of a JSON body; a limit ends that step
+  with its issue code;
 - a connection error (refused, reset, DNS, TLS handshake) is retried once for idempotent methods;
 - TLS certificates are verified unless the user names another CA bundle; client certificates
   give mutual TLS;
@@ -11,13 +14,18 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from conformance.scenarios.limits import Deadline, HttpLimits, LimitExceeded, Watchdog, check_depth, read_body
 from conformance.scenarios.redact import Redactor
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -33,6 +41,7 @@ class HttpSettings:
     verify: bool | str = True  # True, or a CA bundle file
     client_cert: str | None = None
     client_key: str | None = None
+    limits: HttpLimits = field(default_factory=HttpLimits)
 
 
 @dataclass(slots=True)
@@ -52,11 +61,37 @@ class Response:
 
 
 class TransportError(Exception):
-    """No HTTP response: the target is unreachable, too slow, or the TLS handshake failed."""
+    """No usable HTTP response: the target is unreachable, too slow, the TLS handshake failed, or a
+    limit stopped the exchange (then `code` is the limit's issue code)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
+
+
+_exchange_watchdog = threading.local()  # the Watchdog of the exchange this thread is sending
+
+
+def _watched(pool: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    """A connection pool that hands each connection it lends to the current exchange's watchdog."""
+
+    class Watched(pool):  # type: ignore[valid-type,misc]
+        def _get_conn(self, timeout: float | None = None) -> Any:
+            connection = super()._get_conn(timeout)
+            watchdog = getattr(_exchange_watchdog, "current", None)
+            if watchdog is not None:
+                watchdog.watch(connection)
+            return connection
+
+    return Watched
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _watched(HTTPConnectionPool),
+                                                   "https": _watched(HTTPSConnectionPool)}
 
 
 class HttpClient:
@@ -64,14 +99,21 @@ class HttpClient:
         self.settings = settings
         self.redactor = redactor
         self.session = requests.Session()
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, _WatchedAdapter())
         self.session.verify = settings.verify
         if settings.client_cert:
             self.session.cert = (settings.client_cert, settings.client_key) if settings.client_key else settings.client_cert
         self.responses = 0  # how many HTTP responses were received at all
         self.failures: list[str] = []  # why each request without a response failed
+        self.run_ends = time.monotonic() + settings.limits.run_deadline
 
     def close(self) -> None:
         self.session.close()
+
+    def run_over(self) -> bool:
+        """Whether the run's deadline has passed (no request is sent after it)."""
+        return time.monotonic() >= self.run_ends
 
     def send(self, method: str, url: str, *, headers: dict[str, str], body: bytes | None, record: list[dict[str, Any]],
              role: str = "request") -> Response:
@@ -79,15 +121,21 @@ class HttpClient:
         attempts = 2 if method in IDEMPOTENT else 1
         started = datetime.now(UTC)
         t0 = time.perf_counter()
+        limits = self.settings.limits
+        deadline = Deadline(limits, self.run_ends)
+        code: str | None = None
+        response: Response | None = None
         for attempt in range(1, attempts + 1):
+            if deadline.remaining() <= 0:
+                exceeded = deadline.exceeded(url)
+                reason, code = exceeded.reason, exceeded.code
+                break
             try:
-                # verify is passed with each request: on the session alone, REQUESTS_CA_BUNDLE would override it
-                raw = self.session.request(method, url, headers=headers, data=body, allow_redirects=False,
-                                           timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                                           verify=self.settings.verify)
-                content = raw.content
+                response = self._attempt(method, url, headers, body, deadline, t0)
+            except LimitExceeded as exc:
+                reason, code = exc.reason, exc.code
             except requests.ConnectionError as exc:
-                if attempt < attempts:
+                if attempt < attempts and deadline.remaining() > 0:
                     continue
                 reason = describe_failure(exc, url, self.settings)
             except requests.Timeout:
@@ -95,15 +143,56 @@ class HttpClient:
             except requests.RequestException as exc:
                 reason = f"the request to {url} failed: {exc}"
             else:
-                elapsed = (time.perf_counter() - t0) * 1000
-                response = Response(raw.status_code, raw.headers, content, elapsed, url)
                 self.responses += 1
+                try:
+                    check_depth(response.body, limits, url)
+                except LimitExceeded as exc:  # recorded as text, never parsed by anything
+                    record.append(self._exchange(role, method, url, headers, body, started, response, exc.reason,
+                                                 attempt))
+                    raise TransportError(exc.reason, exc.code) from None
                 record.append(self._exchange(role, method, url, headers, body, started, response, None, attempt))
                 return response
             break
-        record.append(self._exchange(role, method, url, headers, body, started, None, reason, attempts))
+        record.append(self._exchange(role, method, url, headers, body, started, response, reason, attempts))
         self.failures.append(reason)
-        raise TransportError(reason)
+        raise TransportError(reason, code)
+
+    def _attempt(self, method: str, url: str, headers: dict[str, str], body: bytes | None, deadline: Deadline,
+                 t0: float) -> Response:
+        """One try: headers and body within the limits, the whole exchange under the watchdog."""
+        limits = self.settings.limits
+        read_timeout = max(min(self.settings.read_timeout, deadline.remaining()), 0.001)
+        connect_timeout = max(min(self.settings.connect_timeout, deadline.remaining()), 0.001)
+        sent = dict(headers)
+        if not any(k.lower() == "accept-encoding" for k in sent):
+            sent["Accept-Encoding"] = "gzip, deflate"  # the encodings read_body can undo within its limits
+        with Watchdog(deadline.remaining()) as watchdog:
+            _exchange_watchdog.current = watchdog
+            raw = None
+            try:
+                # verify is passed with each request: on the session alone, REQUESTS_CA_BUNDLE would override it
+                raw = self.session.request(method, url, headers=sent, data=body, allow_redirects=False,
+                                           timeout=(connect_timeout, read_timeout),
+                                           verify=self.settings.verify, stream=True)
+                content = read_body(raw.raw, limits, deadline, watchdog, url)
+            except requests.RequestException:
+                if watchdog.fired:
+                    raise deadline.exceeded(url) from None
+                raise
+            except urllib3.exceptions.ReadTimeoutError:
+                if watchdog.fired:
+                    raise deadline.exceeded(url) from None
+                raise requests.Timeout() from None
+            except (urllib3.exceptions.HTTPError, OSError):
+                if watchdog.fired:
+                    raise deadline.exceeded(url) from None
+                raise requests.ConnectionError(f"{url} closed the connection while sending the body") from None
+            finally:
+                _exchange_watchdog.current = None
+                if raw is not None:
+                    raw.close()
+        elapsed = (time.perf_counter() - t0) * 1000
+        return Response(raw.status_code, raw.headers, content, elapsed, url)
 
     def _exchange(self, role: str, method: str, url: str, headers: dict[str, str], body: bytes | None,
                   started: datetime, response: Response | None, error: str | None, attempts: int) -> dict[str, Any]:

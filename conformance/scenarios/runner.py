@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from conformance import __version__
 from conformance.profiles import Profile
@@ -40,14 +40,17 @@ from conformance.scenarios.inputs import ResolvedInputs
 from conformance.scenarios.model import Scenario, Step, Suite
 from conformance.scenarios.packages import RunPackages
 from conformance.scenarios.redact import Redactor
+from conformance.scenarios.target import join_url
 
 FHIR_JSON = "application/fhir+json"
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    base_url: str
-    label: str = ""  # how reports name it, e.g. "builtin (http://127.0.0.1:5000/FHIR/R4)"
+    base_url: str  # the FHIR base: no user-info, no query (see target.parse_target)
+    label: str = ""  # how reports name it, e.g. "builtin (http://127.0.0.1:5000/FHIR/R4)"; no secret
+    query: tuple[tuple[str, str], ...] = ()  # the base URL's own query, sent with every request to it
+    secrets: tuple[str, ...] = ()  # credentials that came with the URL: redacted everywhere
 
 
 class Runner:
@@ -63,25 +66,30 @@ class Runner:
         self.only = tuple(only)
         self.command = list(command)
         self.progress = progress
-        self.redactor = Redactor(inputs.secret_values())
+        self.redactor = Redactor((*inputs.secret_values(), *target.secrets))
         self.auth.register_secrets(self.redactor)
         self.client = HttpClient(http or HttpSettings(), self.redactor)
         self._origin = _origin(target.base_url)
-        self._capabilities = CapabilityCache(self.client, target.base_url, self._auth_headers)
+        self._capabilities = CapabilityCache(self.client, self._url("metadata", []), self._auth_headers)
         self._prerequisites: dict[str, str] = {}
         self._current: GroupResult | None = None
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> RunResult:
         profile = self.suite.profile
-        result = RunResult(profile.id, profile.version, profile.title, self.target.label or self.target.base_url,
+        label = self.redactor.url(self.target.label or self.target.base_url)
+        result = RunResult(profile.id, profile.version, profile.title, label,
                            started=_now(), packages=self.packages.ids, tool_version=__version__,
-                           command=self.command, inputs=self.inputs.redacted())
+                           command=[self.redactor.url(w) if "://" in w else self.redactor.text(w) for w in self.command],
+                           inputs=self.inputs.redacted())
         try:
             for scenario in self.suite.scenarios:
                 if self.only and scenario.id not in self.only:
                     continue
                 self._current = None
+                if self.client.run_over():  # not "incomplete" (that is Ctrl-C): each skip says why
+                    result.groups.append(self._past_deadline(scenario))
+                    continue
                 group = self._scenario(scenario)
                 result.groups.append(group)
                 if self.progress is not None:
@@ -99,10 +107,16 @@ class Runner:
 
     @property
     def target_unreachable(self) -> str:
-        """Why nothing ever answered ("" when something did, or nothing was asked)."""
+        """Why nothing ever answered ("" when something did, or nothing was asked); no secret in it."""
         if self.client.failures and self.client.responses == 0:
-            return self.client.failures[0]
+            return self.redactor.text(self.client.failures[0])
         return ""
+
+    def _past_deadline(self, scenario: Scenario) -> GroupResult:
+        why = (f"not run: the run's deadline of {self.client.settings.limits.run_deadline:g} s passed "
+               "(--run-deadline)")
+        tests = [self._not_run(scenario, s, why) for s in scenario.steps]
+        return GroupResult(scenario.id, scenario.title, "scenario", tests, scenario.requirements, message=why)
 
     def _requirements(self, profile: Profile) -> list[Requirement]:
         return [replace(r, prerequisite=self._prerequisites[r.id]) if r.id in self._prerequisites else r
@@ -118,7 +132,7 @@ class Runner:
         try:
             why = unmet(scenario.skip_unless, self.inputs.values, lambda: self._capabilities_for(record))
         except (TransportError, AuthError) as exc:
-            group.message = f"could not check the scenario's conditions: {exc}"
+            group.message = self.redactor.text(f"could not check the scenario's conditions: {exc}")
             group.tests = [self._not_run(scenario, s, group.message) for s in scenario.steps]
             group.tests[0] = replace(group.tests[0], outcome=Outcome.ERROR, exchanges=record)
             return group
@@ -189,7 +203,11 @@ class Runner:
             test.findings.extend(self._captures(step, view, response, values))
             test.findings.extend(check_response(step.expect, view, _Lenient(values), self.packages.validator))
         except (TransportError, AuthError) as exc:
-            test.outcome, test.message = Outcome.ERROR, str(exc)
+            test.outcome, test.message = Outcome.ERROR, self.redactor.text(str(exc))
+            code = getattr(exc, "code", None)
+            if code is not None:  # a limit stopped the exchange: a located finding with its code
+                test.findings.append(Finding("response within the run's limits", Outcome.FAIL, test.message,
+                                             code=code, location=test.id))
             return test
         finally:
             test.duration_ms = (time.perf_counter() - t0) * 1000
@@ -217,13 +235,7 @@ class Runner:
         return response
 
     def _url(self, path: str, query: list[tuple[str, str]]) -> str:
-        if path.startswith(("http://", "https://")):
-            url = path
-        else:
-            url = self.target.base_url.rstrip("/") + "/" + path.lstrip("/")
-        if query:
-            url += ("&" if "?" in url else "?") + urlencode(query, safe="|:,/")
-        return url
+        return join_url(self.target.base_url, self.target.query, path, query)
 
     def _body(self, kind: str, value: Any, values: dict[str, str]) -> bytes:
         if kind == "json":

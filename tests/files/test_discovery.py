@@ -135,16 +135,49 @@ def test_chmod_000_folder_is_reported(tree: Path) -> None:
     assert problems == [("exports/sub/deep", "cannot list this folder: Permission denied")]
 
 
-@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
-def test_symlink_loops_are_cut(tree: Path) -> None:
-    (tree / "sub" / "loop").symlink_to(tree, target_is_directory=True)
-    files, problems = discover(["exports/sub"])
-    assert names(files) == [
-        "exports/sub/deep/f.json", "exports/sub/g.xml",
-        "exports/sub/loop/E.JSON", "exports/sub/loop/a.json", "exports/sub/loop/b.xml", "exports/sub/loop/c.ndjson",
-        "exports/sub/loop/d.jsonl",
-    ]
+symlinks = pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+
+
+SUB = {"exports/sub/deep/f.json", "exports/sub/g.xml"}
+EVERYTHING = {"exports/E.JSON", "exports/a.json", "exports/b.xml", "exports/c.ndjson", "exports/d.jsonl",
+              "exports/image.png", "exports/notes.txt", "exports/sub/deep/f.json", "exports/sub/deep/readme.md",
+              "exports/sub/g.xml"}
+
+
+@symlinks
+@pytest.mark.parametrize(("arg", "expected"), [
+    ("exports/sub", SUB),
+    ("exports/sub/**", SUB | {"exports/sub/deep/readme.md"}),  # a file matched by a pattern: any extension
+    ("exports/sub/**/*.json", {"exports/sub/deep/f.json"}),
+    ("exports/**/*", EVERYTHING),
+])
+def test_a_link_loop_is_never_followed_by_a_walk_or_a_glob(tree: Path, arg: str, expected: set[str]) -> None:
+    (tree / "sub" / "loop").symlink_to(tree / "sub", target_is_directory=True)
+    (tree / "sub" / "deep" / "up").symlink_to("..", target_is_directory=True)
+    files, problems = discover([arg])
+    assert sorted(names(files)) == sorted(expected)  # each once, none through a link
     assert problems == []
+
+
+@symlinks
+def test_a_link_out_of_the_tree_is_not_followed_and_a_file_reached_twice_is_read_once(tree: Path,
+                                                                                       tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text("{}")
+    (tree / "sub" / "out").symlink_to(outside, target_is_directory=True)
+    (tree / "sub" / "leak.json").symlink_to(outside / "secret.json")
+    (tree / "sub" / "again.json").symlink_to(tree / "sub" / "deep" / "f.json")
+    files, problems = discover(["exports/sub", "exports/sub/deep/f.json", "./exports/sub/deep/f.json"])
+    assert names(files) == ["exports/sub/again.json", "exports/sub/g.xml"]  # again.json is deep/f.json: once
+    assert problems == []
+
+
+@symlinks
+def test_a_folder_the_user_names_is_followed_even_when_it_is_a_link(tree: Path, tmp_path: Path) -> None:
+    (tmp_path / "alias").symlink_to(tree / "sub", target_is_directory=True)
+    files, _ = discover(["alias"])
+    assert names(files) == ["alias/deep/f.json", "alias/g.xml"]
 
 
 def test_folder_with_an_unreadable_file(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
