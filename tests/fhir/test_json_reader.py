@@ -351,3 +351,13 @@ def test_fhirpath_suite_json_inputs_read_without_fatal_issues(shared_dir: Path, 
 @pytest.mark.shared
 def test_fhirpath_suite_json_inputs_are_all_listed(shared_dir: Path) -> None:
     assert sorted(p.name for p in (shared_dir / "fhirpath-suite-r4").glob("*.json")) == sorted(SUITE_ISSUES)
+
+
+def test_an_integer_of_more_than_4300_digits_is_a_located_range_error_not_an_internal_one() -> None:
+    data = b'{"resourceType": "Patient",\n "multipleBirthInteger": ' + b"9" * 5000 + b',\n "x": -' + b"1" * 4300 + b"}"
+    result = read_json(data)
+    assert [(i.code, i.location, i.line) for i in result.issues] == [
+        ("value.out-of-range", "Patient.multipleBirthInteger", 2)]
+    assert result.issues[0].message.startswith("an integer of 5,000 digits is out of range")
+    assert result.root is not None and result.root.child("multipleBirthInteger").value is None  # type: ignore[union-attr]
+    assert result.root.child("x").value == "-" + "1" * 4300  # type: ignore[union-attr]

@@ -177,3 +177,18 @@ def test_response_negotiation(accept: str | None, format_param: str | None, ok: 
 ])
 def test_body_media_types(content_type: str | None, ok: bool) -> None:
     assert body_acceptable(content_type) is ok
+
+
+def test_a_burst_of_200_concurrent_connections_is_all_answered() -> None:
+    """The listen backlog holds a burst (socketserver's default of 5 reset about a third of 100)."""
+    with running() as server:
+        sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(200)]
+        try:
+            for s in sockets:
+                s.sendall(b"GET /FHIR/R4/metadata HTTP/1.1\r\nHost: x\r\nAccept: application/fhir+json\r\n"
+                          b"Connection: close\r\n\r\n")
+            answers = [s.recv(12) for s in sockets]
+        finally:
+            for s in sockets:
+                s.close()
+    assert answers == [b"HTTP/1.1 200"] * 200
