@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "conformance"
 # a layer may import itself and the layers listed for it
 ALLOWED: dict[str, set[str]] = {
     "issues": set(),
-    "results": {"issues"},
+    "results": {"issues"},  # plus the FOUNDATION below, as every layer
     "fhir": {"issues"},
     "packages": {"issues", "fhir"},
     "definitions": {"issues", "fhir", "packages"},
@@ -29,6 +29,9 @@ ALLOWED: dict[str, set[str]] = {
                 "profiles", "scenarios"},
 }
 TOP_LEVEL_SHARED = {"__init__"}  # conformance/__init__.py holds only the version
+# the foundation every layer may use: the user-error base class and the interruption handling
+FOUNDATION = {"errors", "interrupts"}
+ALLOWED.update({name: set() for name in FOUNDATION})
 
 
 def _layer(module: str) -> str:
@@ -67,7 +70,7 @@ def test_module_imports_only_lower_layers(path: Path) -> None:
     assert allowed is not None, f"{rel}: layer '{layer}' is not in ARCHITECTURE.md's table; add it"
     for module in _imports(path):
         target = _layer(module)
-        if target in (layer, "conformance", "__init__"):
+        if target in (layer, "conformance", "__init__") or target in FOUNDATION:
             continue
         assert target in allowed, f"{rel} imports {module}: '{layer}' may not depend on '{target}'"
 

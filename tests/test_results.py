@@ -56,12 +56,12 @@ def test_requirement_status_from_its_evidence(requirement: Requirement, evidence
     ([Outcome.PASS], False, 0),
     ([Outcome.FAIL], False, 1),
     ([Outcome.ERROR], False, 2),
-    ([], False, 0),
-    ([], True, 2),  # not tested, and the assessor asked for everything
+    ([], False, 2),  # a MUST without a verdict: INCOMPLETE
+    ([], True, 2),
     ([Outcome.SKIP], True, 2),
 ])
 def test_run_exit_code(evidence: list[Outcome], require_all: bool, code: int) -> None:
     g = group(*[(f"t{i}", o, (MUST.id,)) for i, o in enumerate(evidence)])
     run = RunResult("p", "1", "P", "target", "2026-01-01T00:00:00Z", groups=[g],
-                    requirements=requirement_results([MUST], [g]))
-    assert run.exit_code(require_all=require_all) == code
+                    requirements=requirement_results([MUST], [g]), require_all=require_all)
+    assert run.exit_code() == code

@@ -13,6 +13,7 @@ from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail
 from conformance.cli.profiles import fail_located
 from conformance.cli.publishing import finish, show
+from conformance.cli.scope import run_scope
 from conformance.files.engine import CheckSettings, CheckSetupError, check_export
 from conformance.files.executors import DaskExecutor, Executor, ExecutorError, ProcessExecutor
 from conformance.files.partitions import DEFAULT_PARTITION_BYTES
@@ -23,7 +24,7 @@ from conformance.files.validators import load_check_packages
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
 from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
-from conformance.results import RunResult
+from conformance.results import RunResult, Scope
 
 # options that change how fast a check runs, never what it finds: left out of the recorded command
 _EXECUTION_OPTIONS = frozenset({"workers", "executor", "scheduler", "progress", "partition_bytes"})
@@ -64,7 +65,8 @@ def check(
     include_inputs: bool = typer.Option(False, "--include-inputs", help="Put the checked files themselves in the evidence pack (their hashes always are)."),
     baseline: Path | None = typer.Option(None, "--baseline", help="A YAML file of accepted findings (shown as accepted; expired entries fail)."),
     write_baseline: Path | None = typer.Option(None, "--write-baseline", help="Start a baseline file from this check's failures."),
-    require_all: bool = typer.Option(False, "--require-all", help="A requirement not tested is exit 2 (for certification)."),
+    require_all: bool = typer.Option(False, "--require-all", help="Every requirement in scope (not only MUST) needs a verdict, else exit 2."),
+    attestations: Path | None = typer.Option(None, "--attestations", help="A YAML file of an assessor's attestations for the profile's manual requirements."),
     progress: ProgressMode = typer.Option(ProgressMode.auto, "--progress", help="auto, bar, plain (a line every few seconds) or none; on stderr."),
     locations: int = typer.Option(5, "--locations", min=0, help="Locations shown per issue code in text output (JSON has them all)."),
     partition_bytes: int = typer.Option(DEFAULT_PARTITION_BYTES, "--partition-bytes", min=1, hidden=True,
@@ -81,6 +83,7 @@ def check(
         fail("--executor dask needs --scheduler ADDRESS", "e.g. --scheduler tcp://127.0.0.1:8786")
     if scheduler and executor is not ExecutorKind.dask:
         fail("--scheduler works only with --executor dask")
+    scope = run_scope(the_profile, None, attestations, "", require_all)
     inputs = collect_inputs(paths)
     for arg, reason in inputs.problems:
         fail(f"{arg}: {reason}", "check the path, or quote a glob pattern so the shell does not expand it")
@@ -96,7 +99,8 @@ def check(
         formats=report or (["json"] if report_dir is not None else []), report_dir=report_dir, evidence=evidence,
         sign_key=sign_key, include_inputs=include_inputs, baseline=baseline, write_baseline=write_baseline,
         require_all=require_all, profile_dir=the_profile.folder,
-        packages=packages.validator.definitions.packages.packages if packages is not None else (), inputs=checked)
+        packages=packages.validator.definitions.packages.packages if packages is not None else (), inputs=checked,
+        profile_ids=frozenset({the_profile.id, *the_profile.aliases}))
     try:
         plan = prepare(publishing)  # a bad format, baseline or key stops here, before any file is read
     except PublishError as exc:
@@ -113,13 +117,13 @@ def check(
         fail(str(exc))
     finally:
         runner.close()
-    _report(result, plan, output, require_all, locations)
+    _report(result, plan, scope, output, locations)
 
 
-def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, locations: int) -> None:
-    done = show(result, plan, as_json=output is OutputFormat.json, require_all=require_all,
+def _report(result: RunResult, plan: Plan, scope: Scope, output: OutputFormat, locations: int) -> None:
+    done = show(result, plan, scope, as_json=output is OutputFormat.json,
                 more=lambda shown, console: _by_code(shown, console, locations))
-    finish(done, require_all=require_all)
+    finish(done)
 
 
 def _by_code(result: RunResult, console: Console, locations: int) -> None:

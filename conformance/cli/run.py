@@ -16,10 +16,11 @@ from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
 from conformance.cli.profiles import fail_located, load_suite_or_fail
 from conformance.cli.publishing import finish, show
+from conformance.cli.scope import run_scope, select_scenarios
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import Profile, ProfileError
 from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
-from conformance.results import RunResult
+from conformance.results import RunResult, Scope
 from conformance.scenarios import (
     Auth,
     BasicAuth,
@@ -75,7 +76,10 @@ def run(
     max_json_depth: int = typer.Option(256, "--max-json-depth", min=1, help="Deepest nesting of a JSON response body that is parsed."),
     input_: list[str] = typer.Option([], "--input", help="An input value, NAME=VALUE (repeatable; never a secret)."),
     inputs_file: list[Path] = typer.Option([], "--inputs", help="A YAML file of input values (secrets may go here)."),
-    scenario: list[str] = typer.Option([], "--scenario", help="Run only these scenario ids (repeatable)."),
+    scenario: list[str] = typer.Option([], "--scenario", help="Run only these scenario ids (repeatable): a PARTIAL run, not a conformance verdict."),
+    requirement: list[str] = typer.Option([], "--requirement", help="Run only the scenarios that evidence these requirement ids (repeatable): a PARTIAL run."),
+    environment: str | None = typer.Option(None, "--environment", "-e", help="The profile environment the target is (e.g. sandbox, integration, production); requirements that do not apply there are 'not applicable'."),
+    attestations: Path | None = typer.Option(None, "--attestations", help="A YAML file of an assessor's attestations for the profile's manual requirements."),
     ig: list[str] = typer.Option([], "--ig", help="More FHIR packages: ID#VERSION, a folder, a .tgz (repeatable)."),
     profiles_dir: list[Path] = typer.Option([], "--profiles-dir", help="A folder of profiles to search first (repeatable)."),
     package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: ~/.fhir/packages)."),
@@ -95,10 +99,8 @@ def run(
         inputs = resolve_inputs(suite.inputs, input_, inputs_file)
     except ProfileError as exc:
         fail_located(exc)
-    unknown = sorted(set(scenario) - {s.id for s in suite.scenarios})
-    if unknown:
-        fail("no scenario " + ", ".join(unknown) + f" in {suite.profile.id}",
-             "its scenarios: " + ", ".join(s.id for s in suite.scenarios))
+    selected, partial = select_scenarios(suite, scenario, requirement)
+    scope = run_scope(suite.profile, environment, attestations, partial, require_all)
     try:
         packages = load_run_packages(suite.profile, ig, PackageCache.default(package_cache))
     except PackageError as exc:
@@ -107,7 +109,8 @@ def run(
         formats=report or (["json"] if report_dir is not None else []), report_dir=report_dir, evidence=evidence,
         sign_key=sign_key, include_inputs=include_inputs, baseline=baseline, write_baseline=write_baseline,
         require_all=require_all, profile_dir=suite.profile.folder,
-        packages=packages.validator.definitions.packages.packages)
+        packages=packages.validator.definitions.packages.packages,
+        profile_ids=frozenset({suite.profile.id, *suite.profile.aliases}))
     try:
         plan = prepare(publishing)  # a bad format, baseline or key stops here, before any request
     except PublishError as exc:
@@ -126,9 +129,9 @@ def run(
                 fail("--fault works only with the built-in target (no --target)")
             the_target, the_auth = _url_target(target, auth, token_file, client_id, client_secret_file,
                                                private_key, kid, token_url)
-        runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=scenario, command=command)
+        runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=selected, command=command)
         result = runner.run()
-    _report(result, plan, output, require_all, runner.target_unreachable, the_target)
+    _report(result, plan, scope, output, runner.target_unreachable, the_target)
 
 
 def _url_target(target: str, auth: AuthMode, token_file: Path | None, client_id: str | None,
@@ -149,14 +152,14 @@ def _url_target(target: str, auth: AuthMode, token_file: Path | None, client_id:
     return the_target, _auth(auth, token_file, client_id, client_secret_file, private_key, kid, token_url)
 
 
-def _report(result: RunResult, plan: Plan, output: OutputFormat, require_all: bool, unreachable: str,
+def _report(result: RunResult, plan: Plan, scope: Scope, output: OutputFormat, unreachable: str,
             target: Target) -> None:
-    done = show(result, plan, as_json=output is OutputFormat.json, require_all=require_all)
+    done = show(result, plan, scope, as_json=output is OutputFormat.json, unreachable=unreachable)
     if unreachable:
         stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.label or target.base_url)} could not be reached: "
                      f"{escape(unreachable)}", markup=True)
         stderr.print("  check that it is running and the URL, port and TLS options are right", markup=False)
-    finish(done, require_all=require_all, unable=bool(unreachable))
+    finish(done)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from conformance import __version__
@@ -96,8 +96,8 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
     settings = settings or CheckSettings()
     progress = progress or NoProgress()
     started = _now()
-    skipped = _skipped_rules(profile, packages)
-    runnable = tuple(r for r in profile.file_checks if r.id not in skipped)
+    skipped, untested = _skipped_rules(profile, packages)
+    runnable = tuple(_runnable(r, untested) for r in profile.file_checks if r.id not in skipped)
     _check_expressions(runnable)
     plan = CheckPlan(uuid.uuid4().hex, runnable, profile.file_specs, packages.factory if packages else None,
                      settings.limits, settings.max_bytes)
@@ -131,7 +131,7 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
             for number, rule in enumerate(runnable):
                 if rule.type in CROSS_FILE_TYPES:
                     merge.findings.setdefault(rule.id, []).extend(cross_file_findings(rule, number, export))
-    group = _group(profile, merge, skipped, incomplete, len(files), packages)
+    group = _group(profile, merge, skipped, untested, incomplete, len(files), packages)
     _sort_findings(group, [f.display for f in inputs.files])
     return RunResult(
         profile_id=profile.id, profile_version=profile.version, profile_title=profile.title, target=target,
@@ -140,9 +140,16 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
         command=list(command))
 
 
-def _skipped_rules(profile: Profile, packages: CheckPackages | None) -> dict[str, str]:
-    """Rules that cannot run here, with why: validate rules whose profiles are not loaded."""
+def _skipped_rules(profile: Profile, packages: CheckPackages | None) -> tuple[dict[str, str],
+                                                                             dict[str, tuple[str, ...]]]:
+    """Rules that cannot run at all (no packages), and validate rules that run without some profiles.
+
+    A missing optional package never drops a rule: base R4, the national rules and every profile
+    that is loaded still run; only the profiles it would provide are "not tested", with the
+    command that gets them (issue: an export with an invalid gender must fail without UK Core).
+    """
     skipped: dict[str, str] = {}
+    untested: dict[str, tuple[str, ...]] = {}
     for rule in profile.file_checks:
         if rule.type != "validate":
             continue
@@ -151,9 +158,16 @@ def _skipped_rules(profile: Profile, packages: CheckPackages | None) -> dict[str
             continue
         missing = missing_profiles(rule, packages.validator)
         if missing:
-            skipped[rule.id] = (f"not tested: {', '.join(missing)} not in the loaded packages; "
-                                + how_to_get(profile, missing))
-    return skipped
+            untested[rule.id] = tuple(missing)
+    return skipped, untested
+
+
+def _runnable(rule: FileRule, untested: dict[str, tuple[str, ...]]) -> FileRule:
+    """The rule as it can run here: a validate rule without the profiles no loaded package defines."""
+    missing = untested.get(rule.id)
+    if not missing:
+        return rule
+    return replace(rule, profiles=tuple((rt, url) for rt, url in rule.profiles if url not in missing))
 
 
 def _check_expressions(rules: Sequence[FileRule]) -> None:
@@ -166,8 +180,8 @@ def _check_expressions(rules: Sequence[FileRule]) -> None:
                                       f"parse: {exc}") from None
 
 
-def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], incomplete: bool, n_files: int,
-           packages: CheckPackages | None) -> GroupResult:
+def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], untested: dict[str, tuple[str, ...]],
+           incomplete: bool, n_files: int, packages: CheckPackages | None) -> GroupResult:
     validate_requirements = sorted({r for rule in profile.file_checks if rule.type == "validate"
                                     for r in rule.requirements})
     reading = merge.findings.get(EXPORT_FILES, [])
@@ -175,6 +189,7 @@ def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], incomplete:
     tests = [TestResult(EXPORT_FILES, EXPORT_FILES_TITLE, outcome, tuple(validate_requirements), reading,
                         "an input could not be read; the export was not checked in full" if outcome is Outcome.ERROR
                         else "")]
+    nothing_read = merge.resources == 0
     for rule in profile.file_checks:
         if rule.id in skipped:
             tests.append(TestResult(rule.id, rule.title, Outcome.SKIP, rule.requirements, message=skipped[rule.id]))
@@ -183,7 +198,17 @@ def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], incomplete:
                                     message="not run: the check was interrupted before the whole export was read"))
         else:
             found = _once_findings(rule, merge.once) + merge.findings.get(rule.id, [])
-            tests.append(TestResult(rule.id, rule.title, _verdict(found), rule.requirements, found))
+            verdict = _verdict(found)
+            if verdict is Outcome.PASS and nothing_read:  # zero resources checked never passes a file rule
+                tests.append(TestResult(rule.id, rule.title, Outcome.SKIP, rule.requirements, found,
+                                        "not tested: no resource of the export could be read"))
+            else:
+                tests.append(TestResult(rule.id, rule.title, verdict, rule.requirements, found))
+        if rule.id in untested:
+            missing = untested[rule.id]
+            tests.append(TestResult(f"{rule.id}.unloaded-profiles", f"{rule.title}: profiles not loaded", Outcome.SKIP,
+                                    rule.requirements, message=f"not tested against {', '.join(missing)}: not in the "
+                                    f"loaded packages; {how_to_get(profile, missing)}"))
     notes = "; ".join(packages.notes) if packages and packages.notes else ""
     message = f"{n_files} file(s), {merge.resources} resource(s)" + (f"; {notes}" if notes else "")
     return GroupResult(GROUP_ID, f"Exported-file checks of {profile.id}", "file-check", tests, message=message)

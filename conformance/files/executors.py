@@ -13,6 +13,7 @@ and a scheduler whose workers can read the same paths (a shared file system) and
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections import deque
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from conformance.files.partials import PartitionResult
 from conformance.files.worker import Job
+from conformance.interrupts import ignore_in_worker
 
 JobFunction = Callable[[Job], PartitionResult]
 IN_FLIGHT_PER_WORKER = 2
@@ -65,11 +67,15 @@ class ProcessExecutor:
         if self.workers == 1 or len(jobs) <= 1:
             yield from SerialExecutor().map(fn, jobs)
             return
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=_context())
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)), mp_context=_context(),
+                                   initializer=ignore_in_worker)
         try:
             yield from _ordered(lambda job: pool.submit(fn, job), jobs, self.workers * IN_FLIGHT_PER_WORKER,
                                 _pool_result)
-        finally:
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM) or abandoned: stop now, not after the running jobs
+            stop_pool(pool)
+            raise
+        else:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
@@ -117,6 +123,36 @@ class DaskExecutor:
 
     def close(self) -> None:
         self.client.close()
+
+
+def stop_pool(pool: ProcessPoolExecutor, grace: float = 1.0) -> None:
+    """Terminate and reap every worker at once, then the forkserver and the resource tracker.
+
+    `shutdown(wait=True)` would wait for the running partitions (minutes on a big export); an
+    interrupted run must stop within seconds and leave no process behind.
+    """
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(grace)
+        if process.is_alive():
+            process.kill()
+            process.join(grace)
+    _stop_helpers()
+
+
+def _stop_helpers() -> None:
+    """Stop multiprocessing's forkserver and resource tracker (they would otherwise outlive an interrupted run)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    for helper in (getattr(forkserver, "_forkserver", None), getattr(resource_tracker, "_resource_tracker", None)):
+        stop = getattr(helper, "_stop", None)
+        if stop is not None:
+            with contextlib.suppress(OSError, ChildProcessError, AttributeError):
+                stop()
 
 
 def _context() -> multiprocessing.context.BaseContext:

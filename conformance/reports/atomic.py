@@ -11,11 +11,22 @@ import tempfile
 from pathlib import Path
 
 
+def default_mode() -> int:
+    """0666 less the process umask (0644 by default), as a plain `open()` would create the file.
+
+    `mkstemp` creates 0600 files: a report that a CI runner under another user cannot read.
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write `data` to `path` (folders created as needed); OSError when it cannot."""
+    """Write `data` to `path` (folders created as needed, mode per the umask); OSError when it cannot."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, default_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()

@@ -3,7 +3,7 @@
 A baseline is a YAML file (`--baseline FILE`; `--write-baseline FILE` starts one from a run):
 
     version: 1
-    profile: nhs-patient-demographics        # optional; a baseline for another profile is refused
+    profile: personal-demographics           # optional; a baseline for another profile is refused
     accepted:
       - requirement: PDS-VER-001             # every failure of this requirement
         justification: ETags ship in release 4.2 (ticket PDS-123)
@@ -31,7 +31,7 @@ accepted.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -39,19 +39,20 @@ from typing import Any
 
 import yaml
 
-from conformance.reports.acceptance import (
-    ACCEPTABLE_STATUSES,
+from conformance.errors import ConformanceError
+from conformance.reports.atomic import write_atomic
+from conformance.results import (
     Acceptance,
-    BaselinedRun,
     BaselineEntryState,
     BaselineSummary,
+    Finding,
+    GroupResult,
+    Outcome,
+    RequirementStatus,
+    RunResult,
+    TestResult,
     acceptance_of,
-    accepted_finding,
-    accepted_requirement,
-    accepted_test,
 )
-from conformance.reports.atomic import write_atomic
-from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult
 
 PLACEHOLDER = "TODO"
 DEFAULT_DAYS = 90
@@ -59,8 +60,22 @@ _TOP_KEYS = {"version", "profile", "accepted"}
 _ENTRY_KEYS = {"requirement", "code", "test", "path", "location", "justification", "expires"}
 
 
-class BaselineError(ValueError):
+ACCEPTABLE_STATUSES = frozenset({RequirementStatus.FAILED, RequirementStatus.WARNING})
+
+
+class BaselineError(ConformanceError):
     """A baseline that cannot be used; the message says file:line, what is wrong and what to do."""
+
+
+class _NoDatesLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: `expires: 2027-13-45` stays a string, so a bad date is a located
+    BaselineError rather than a crash inside the YAML library."""
+
+
+_NoDatesLoader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def compile_glob(pattern: str) -> re.Pattern[str]:
@@ -94,7 +109,7 @@ class Entry:
         return ", ".join(words)
 
     def acceptance(self) -> Acceptance:
-        return Acceptance(self.index, self.justification, self.expires.isoformat(), self.matched)
+        return Acceptance(self.index, self.justification, self.expires.isoformat(), self.matched, self.line)
 
     def expired_on(self, today: date) -> bool:
         return self.expires < today
@@ -134,8 +149,8 @@ def load_baseline(path: Path) -> Baseline:
 
 def parse_baseline(text: str, file: str) -> Baseline:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_NoDatesLoader)
+        data = yaml.load(text, Loader=_NoDatesLoader)  # noqa: S506 - a SafeLoader without timestamps
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else file
@@ -189,9 +204,12 @@ def _entry(item: Any, index: int, line: int, file: str) -> Entry:
     if justification.strip().upper().startswith(PLACEHOLDER):
         raise BaselineError(f"{where}: the justification is still the placeholder written by --write-baseline; "
                             "replace it with the reason (a ticket, a dated decision)")
+    if item.get("expires") in (None, ""):
+        raise BaselineError(f"{where}: `expires` is required, as a date YYYY-MM-DD (the last day the entry holds)")
     expires = _date(item.get("expires"))
     if expires is None:
-        raise BaselineError(f"{where}: `expires` is required, as a date YYYY-MM-DD (the last day the entry holds)")
+        raise BaselineError(f"{where}: `expires: {item.get('expires')}` is not a date; write YYYY-MM-DD "
+                            "(the last day the entry holds)")
     return Entry(index, line, justification.strip(), expires, **strings)
 
 
@@ -209,14 +227,19 @@ def _date(value: Any) -> date | None:
 # -- applying ----------------------------------------------------------------------------------------
 
 
-def apply_baseline(result: RunResult, baseline: Baseline, *, today: date | None = None) -> BaselinedRun:
+def check_profile(baseline: Baseline, profile_ids: set[str]) -> None:
+    """BaselineError when the baseline names a profile that is not this one (its id or an alias)."""
+    if baseline.profile is not None and profile_ids and baseline.profile not in profile_ids:
+        raise BaselineError(f"{baseline.file}: this baseline is for profile {baseline.profile}, "
+                            f"not {' / '.join(sorted(profile_ids))}")
+
+
+def apply_baseline(result: RunResult, baseline: Baseline, *, today: date | None = None) -> RunResult:
     """The run with accepted failures flagged (a new result; `result` is not changed).
 
     Raises BaselineError when the baseline names another profile.
     """
-    if baseline.profile is not None and baseline.profile != result.profile_id:
-        raise BaselineError(f"{baseline.file}: this baseline is for profile {baseline.profile}, "
-                            f"not {result.profile_id}")
+    check_profile(baseline, {result.profile_id})
     today = today or date.today()
     active = [e for e in baseline.entries if not e.expired_on(today)]
     used: set[int] = set()
@@ -240,14 +263,13 @@ def apply_baseline(result: RunResult, baseline: Baseline, *, today: date | None 
                 failing = [tests[i] for i in r.evidence if i in tests and tests[i].outcome is Outcome.FAIL]
                 if failing and all(acceptance_of(t) is not None for t in failing):
                     acceptance = acceptance_of(failing[0])
-        requirements.append(accepted_requirement(r, acceptance) if acceptance is not None else r)
+        requirements.append(replace(r, accepted=acceptance) if acceptance is not None else r)
     states = tuple(BaselineEntryState(e.index, e.matched, e.justification, e.expires.isoformat(),
-                                      "expired" if e.expired_on(today) else "applied" if e.index in used else "unused")
+                                      "expired" if e.expired_on(today) else "applied" if e.index in used else "unused",
+                                      e.line)
                    for e in baseline.entries)
-    return BaselinedRun(result.profile_id, result.profile_version, result.profile_title, result.target,
-                        result.started, result.finished, groups, requirements, list(result.packages),
-                        result.tool_version, result.incomplete, list(result.command), dict(result.inputs),
-                        BaselineSummary(baseline.file, today.isoformat(), states))
+    return replace(result, groups=groups, requirements=requirements,
+                   baseline=BaselineSummary(baseline.file, today.isoformat(), states))
 
 
 def _group(group: GroupResult, entries: list[Entry], by_requirement: dict[str, Entry], used: set[int]) -> GroupResult:
@@ -272,7 +294,7 @@ def _test(test: TestResult, group: GroupResult, entries: list[Entry], by_require
                 acceptance = entry.acceptance()
             elif whole is not None:
                 acceptance = whole.acceptance()
-        findings.append(accepted_finding(f, acceptance) if acceptance is not None else f)
+        findings.append(replace(f, accepted=acceptance) if acceptance is not None else f)
     deciding = [f for f in findings if f.outcome is Outcome.FAIL and f.severity == "error"]
     if deciding:
         accepted = acceptance_of(deciding[0]) if all(acceptance_of(f) is not None for f in deciding) else None
@@ -282,7 +304,7 @@ def _test(test: TestResult, group: GroupResult, entries: list[Entry], by_require
         if entry is not None:
             used.add(entry.index)
         accepted = entry.acceptance() if entry is not None else whole.acceptance() if whole is not None else None
-    return accepted_test(test, findings, accepted)
+    return replace(test, findings=findings, accepted=accepted)
 
 
 # -- starting one ---------------------------------------------------------------------------------------

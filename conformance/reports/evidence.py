@@ -36,9 +36,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from conformance.reports import html, results_io
-from conformance.reports.acceptance import baseline_of
+from conformance.reports.atomic import default_mode
 from conformance.reports.signing import ALGORITHM, fingerprint, load_private_key, raw_public
-from conformance.reports.verdict import verdict
 from conformance.results import RunResult
 
 FORMAT = "conformance-evidence"
@@ -76,8 +75,7 @@ class Written:
 def write_evidence(pack: Path, result: RunResult, *, profile_dir: Path | None = None,
                    packages: Sequence[PackageLike] = (), inputs: Sequence[Path] = (),
                    include_inputs: bool = False, baseline_file: Path | None = None,
-                   signing_key: bytes | None = None, now: datetime | None = None,
-                   require_all: bool = False) -> Written:
+                   signing_key: bytes | None = None, now: datetime | None = None) -> Written:
     """Write the pack atomically. EvidenceError when a key, an input or the target cannot be used."""
     key = None
     if signing_key is not None:
@@ -90,12 +88,13 @@ def write_evidence(pack: Path, result: RunResult, *, profile_dir: Path | None = 
     members: dict[str, dict[str, Any]] = {}
     pack.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{pack.name}-", suffix=".tmp", dir=pack.parent)
+    os.fchmod(fd, default_mode())
     os.close(fd)
     try:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             writer = _Members(zf, members, now)
             writer.text(RESULTS, results_io.render(result))
-            writer.text(REPORT, html.render(result, require_all=require_all))
+            writer.text(REPORT, html.render(result))
             for name, exchanges in _exchanges(result):
                 writer.text(name, json.dumps(exchanges, indent=2, ensure_ascii=False) + "\n")
             profile = _profile(writer, result, profile_dir)
@@ -103,7 +102,7 @@ def write_evidence(pack: Path, result: RunResult, *, profile_dir: Path | None = 
             if baseline_file is not None:
                 writer.file(BASELINE, baseline_file)
             provenance = _provenance(result, stamp, profile, [_package(p) for p in packages], checked,
-                                     baseline_file, require_all)
+                                     baseline_file)
             writer.text(PROVENANCE, json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
             manifest: dict[str, Any] = {"format": FORMAT, "version": VERSION, "created": stamp,
                                         "tool": {"name": "conformance", "version": result.tool_version},
@@ -209,8 +208,8 @@ def _package(p: PackageLike) -> dict[str, Any]:
 
 
 def _provenance(result: RunResult, stamp: str, profile: dict[str, Any], packages: list[dict[str, Any]],
-                inputs: list[dict[str, Any]], baseline_file: Path | None, require_all: bool) -> dict[str, Any]:
-    v = verdict(result, require_all=require_all)
+                inputs: list[dict[str, Any]], baseline_file: Path | None) -> dict[str, Any]:
+    v = result.verdict()
     data: dict[str, Any] = {
         "format": f"{FORMAT}/{VERSION}",
         "tool": {"name": "conformance", "version": result.tool_version, "python": platform.python_version(),
@@ -219,13 +218,13 @@ def _provenance(result: RunResult, stamp: str, profile: dict[str, Any], packages
         "times": {"started": result.started, "finished": result.finished, "packed": stamp},
         "target": result.target,
         "incomplete": result.incomplete,
-        "verdict": {"label": v.label, "exitCode": v.exit_code, "reason": v.reason, "requireAll": require_all},
+        "verdict": {"label": v.label, "exitCode": v.exit_code, "reason": v.reason, "requireAll": result.require_all},
         "profile": profile,
         "packages": packages or [{"id": p.partition("#")[0], "version": p.partition("#")[2]} for p in result.packages],
         "inputs": inputs,
         "includeInputs": any("member" in i for i in inputs),
     }
-    baseline = baseline_of(result)
+    baseline = result.baseline
     if baseline_file is not None or baseline is not None:
         data["baseline"] = {"member": BASELINE if baseline_file is not None else None,
                             "file": baseline.file if baseline is not None else str(baseline_file),

@@ -173,8 +173,8 @@ def load_result(pack: Path) -> RunResult:
     return check.result
 
 
-def render(pack: Path, format_name: str, *, require_all: bool | None = None) -> str:
-    """One report format re-rendered from the pack alone (`require_all` defaults to the run's)."""
+def render(pack: Path, format_name: str) -> str:
+    """One report format re-rendered from the pack alone (the verdict is decided again from its facts)."""
     from conformance.reports.writer import FORMATS
 
     if format_name not in FORMATS:
@@ -183,10 +183,7 @@ def render(pack: Path, format_name: str, *, require_all: bool | None = None) -> 
     if not check.ok or check.result is None:
         raise EvidenceError(f"{pack} fails verification ({'; '.join(check.problems)}); "
                             "run `conformance report verify` for details")
-    if require_all is None:
-        require_all = bool(check.provenance.get("verdict", {}).get("requireAll", False))
-    spec = FORMATS[format_name]
-    return spec.render(check.result, require_all=require_all) if spec.shows_verdict else spec.render(check.result)
+    return FORMATS[format_name].render(check.result)
 
 
 def describe(check: Verification) -> list[str]:

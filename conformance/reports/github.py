@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance.reports import markdown
-from conformance.reports.acceptance import acceptance_of
-from conformance.reports.verdict import test_reason
-from conformance.results import Finding, Outcome, RunResult, TestResult
+from conformance.results import Finding, Outcome, RunResult, TestResult, acceptance_of, test_reason
 
 MAX_ANNOTATIONS = 50
 
@@ -36,8 +34,7 @@ def annotation_lines(result: RunResult, *, limit: int = MAX_ANNOTATIONS) -> list
     return lines
 
 
-def emit(result: RunResult, stream: TextIO, env: Mapping[str, str] | None = None, *,
-         require_all: bool = False) -> bool:
+def emit(result: RunResult, stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """Annotations to `stream` and the summary to $GITHUB_STEP_SUMMARY, when under GitHub Actions.
 
     Returns whether anything was emitted. OSError when the summary file cannot be written.
@@ -51,7 +48,7 @@ def emit(result: RunResult, stream: TextIO, env: Mapping[str, str] | None = None
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
         with Path(summary).open("a", encoding="utf-8") as handle:
-            handle.write(markdown.render(result, require_all=require_all) + "\n")
+            handle.write(markdown.render(result) + "\n")
     return True
 
 

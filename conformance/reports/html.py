@@ -24,9 +24,18 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from conformance.reports.acceptance import Acceptance, acceptance_of, baseline_of
-from conformance.reports.verdict import test_reason, verdict
-from conformance.results import Finding, GroupResult, Outcome, RequirementStatus, RunResult, TestResult
+from conformance.results import (
+    RULES,
+    Acceptance,
+    Finding,
+    GroupResult,
+    Outcome,
+    RequirementStatus,
+    RunResult,
+    TestResult,
+    acceptance_of,
+    test_reason,
+)
 
 FILE_NAME = "report.html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -74,10 +83,10 @@ SCRIPT = """
 """.strip()
 
 
-def render(result: RunResult, *, require_all: bool = False) -> str:
+def render(result: RunResult) -> str:
     template = _environment().get_template("report.html.j2")
     script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-    return template.render(r=view(result, require_all=require_all), script=SCRIPT, script_hash=script_hash)
+    return template.render(r=view(result), script=SCRIPT, script_hash=script_hash)
 
 
 @cache
@@ -87,9 +96,9 @@ def _environment() -> Environment:
     return env
 
 
-def view(result: RunResult, *, require_all: bool = False) -> dict[str, Any]:
+def view(result: RunResult) -> dict[str, Any]:
     """What the template shows, already worked out (the template only lays it out)."""
-    v = verdict(result, require_all=require_all)
+    v = result.verdict()
     summary = result.summary()
     tests = {t.id: t for g in result.groups for t in g.tests}
     groups = {g.id: g for g in result.groups}
@@ -100,7 +109,7 @@ def view(result: RunResult, *, require_all: bool = False) -> dict[str, Any]:
     levels = sorted({row["level"] for row in requirements})
     problems = [_test(t, g, open_=True) for g in result.groups for t in g.tests
                 if t.outcome in (Outcome.FAIL, Outcome.ERROR)]
-    baseline = baseline_of(result)
+    baseline = result.baseline
     return {
         "title": f"{result.profile_title or result.profile_id} — conformance report",
         "profile": {"id": result.profile_id, "version": result.profile_version, "title": result.profile_title},
@@ -113,10 +122,12 @@ def view(result: RunResult, *, require_all: bool = False) -> dict[str, Any]:
         "command": shlex.join(result.command) if result.command else "",
         "inputs": sorted(result.inputs.items()),
         "incomplete": result.incomplete,
-        "verdict": {"label": v.label, "headline": v.headline, "reason": v.reason, "code": v.exit_code,
-                    "css": {0: "pass", 1: "fail", 2: "error"}[v.exit_code]},
+        "verdict": {"label": v.label, "headline": v.label, "reason": v.reason, "code": v.exit_code,
+                    "css": {"PASS": "pass", "FAIL": "fail", "INCOMPLETE": "error", "PARTIAL": "partial"}[v.label], "missing": v.missing},
+        "rules": RULES,
+        "environment": result.environment,
         "summary": summary,
-        "accepted_count": getattr(summary, "accepted", 0),
+        "accepted_count": summary.accepted,
         "coverage_pct": round(summary.coverage * 100, 1),
         "requirements": requirements,
         "status_filters": [(s, counts.get(s, 0)) for s in _STATUS_ORDER if counts.get(s, 0) or s in

@@ -23,8 +23,7 @@ from typing import Any
 
 from lxml import etree
 
-from conformance.reports.acceptance import acceptance_of
-from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult
+from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, acceptance_of
 
 FILE_NAME = "junit.xml"
 _MAX_MESSAGE = 500

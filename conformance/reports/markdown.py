@@ -8,28 +8,41 @@ message cannot break the table or inject HTML.
 
 from __future__ import annotations
 
-from conformance.reports.acceptance import acceptance_of, baseline_of
-from conformance.reports.verdict import test_reason, verdict
-from conformance.results import Outcome, RequirementResult, RequirementStatus, RunResult, TestResult
+from conformance.results import (
+    RULES,
+    Outcome,
+    RequirementResult,
+    RequirementStatus,
+    RunResult,
+    TestResult,
+    acceptance_of,
+    test_reason,
+)
 
 FILE_NAME = "summary.md"
-_ICON = {0: "✅", 1: "❌", 2: "⚠️"}
+_ICON = {"PASS": "✅", "FAIL": "❌", "INCOMPLETE": "⚠️", "PARTIAL": "🔶"}
 _STATUS_ICON = {
     RequirementStatus.PASSED: "✅", RequirementStatus.FAILED: "❌", RequirementStatus.WARNING: "⚠️",
     RequirementStatus.ERROR: "💥", RequirementStatus.SKIPPED: "⏭️", RequirementStatus.NOT_TESTED: "➖",
+    RequirementStatus.NOT_APPLICABLE: "🚫",
 }
 _MAX_CELL = 300
 
 
-def render(result: RunResult, *, require_all: bool = False) -> str:
-    v = verdict(result, require_all=require_all)
+def render(result: RunResult) -> str:
+    v = result.verdict()
     s = result.summary()
-    lines = [f"## {_ICON[v.exit_code]} {v.headline}: {_text(result.profile_title)} "
+    lines = [f"## {_ICON[v.label]} {v.label}: {_text(result.profile_title)} "
              f"(`{result.profile_id}` {_text(result.profile_version)})", "",
              f"{_text(v.reason)} (exit {v.exit_code})."]
     if result.incomplete:
         lines += ["", "> **Incomplete:** the run was interrupted; this summary covers what ran."]
-    accepted = getattr(s, "accepted", 0)
+    if v.missing:
+        lines += ["", "### Without a verdict", ""]
+        lines += [f"- `{_cell(m.id)}` ({m.level}, {m.status}): {_text(m.reason)}" for m in v.missing]
+    if result.environment:
+        lines += ["", f"Environment: `{_text(result.environment)}`."]
+    accepted = s.accepted
     lines += ["", "| Requirements | Passed | Failed | Warnings | Errors | Skipped | Not tested |"
               + (" Accepted |" if accepted else "") + " Coverage |",
               "|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if accepted else "") + "---:|",
@@ -42,17 +55,18 @@ def render(result: RunResult, *, require_all: bool = False) -> str:
         lines += ["", "### Needs attention", "", "| | Requirement | Level | Status | Evidence |", "|---|---|---|---|---|"]
         for r in attention:
             lines.append(_attention_row(r, tests))
-    baseline = baseline_of(result)
+    baseline = result.baseline
     if baseline is not None and baseline.expired:
         lines += ["", "### Expired baseline entries", ""]
-        lines += [f"- entry {e.entry} ({_text(e.matched)}) expired after {e.expires}: {_text(e.justification)}"
-                  for e in baseline.expired]
+        lines += [f"- {_text(e.describe(baseline.file))}: {_text(e.justification)}" for e in baseline.expired]
     lines += ["", f"<details><summary>All requirements ({len(result.requirements)})</summary>", "",
               "| | Requirement | Level | Status | Description |", "|---|---|---|---|---|"]
     for r in result.requirements:
         status = r.status.value + (" (accepted)" if acceptance_of(r) else "")
         lines.append(f"| {_STATUS_ICON[r.status]} | `{_cell(r.requirement.id)}` | {_cell(r.requirement.level)} | "
                      f"{status} | {_cell(r.requirement.description)} |")
+    lines += ["", "</details>", "", "<details><summary>How the verdict is decided</summary>", ""]
+    lines += [f"- {_text(rule)}" for rule in RULES]
     lines += ["", "</details>", ""]
     lines.append(f"Target: {_text(result.target)} · packages: {_text(', '.join(result.packages) or 'none')} · "
                  f"conformance {_text(result.tool_version)} · {_text(result.started)}")

@@ -6,8 +6,8 @@ the run starts (report format names, the baseline file, the signing key) and rai
 the `--report` files, the `--evidence` pack and, under GitHub Actions, the annotations and job
 summary. An output that cannot be written does not stop the others; `Published.problems` lists
 it (the CLI reports them and exits 2). The exit code of the run is
-`Published.result.exit_code(require_all=...)`: with a baseline, accepted failures no longer fail
-it and an expired entry does.
+`Published.result.exit_code()` (the verdict of `conformance.results.verdict`): with a baseline,
+accepted failures no longer fail it and an expired entry does.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
+from conformance.errors import ConformanceError
 from conformance.reports import github
 from conformance.reports.baseline import (
     Baseline,
     BaselineError,
     apply_baseline,
+    check_profile,
     load_baseline,
     write_baseline,
 )
@@ -33,7 +35,7 @@ from conformance.reports.writer import ReportError, parse_formats, write_reports
 from conformance.results import RunResult
 
 
-class PublishError(Exception):
+class PublishError(ConformanceError):
     """An option that cannot work (unknown format, unreadable baseline or key); exit 2 before the run."""
 
 
@@ -50,6 +52,7 @@ class PublishOptions:
     profile_dir: Path | None = None  # the profile's folder, copied and hashed into the evidence pack
     packages: Sequence[PackageLike] = ()  # the FHIR packages used (id, version, path), hashed into the pack
     inputs: Sequence[Path] = ()  # the files checked (`check`), hashed into the pack
+    profile_ids: frozenset[str] = frozenset()  # the profile's id and aliases: a baseline for another is refused
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def prepare(options: PublishOptions) -> Plan:
     if options.baseline is not None:
         try:
             baseline = load_baseline(options.baseline)
+            check_profile(baseline, set(options.profile_ids))
         except BaselineError as exc:
             raise PublishError(str(exc)) from exc
     key = None
@@ -117,8 +121,7 @@ def publish(result: RunResult, plan: Plan, *, env: Mapping[str, str] | None = No
             published.problems.append(f"cannot write --write-baseline {options.write_baseline}: {exc.strerror or exc}")
     if plan.formats:
         try:
-            published.reports = write_reports(published.result, plan.formats, options.report_dir or Path("."),
-                                              require_all=options.require_all)
+            published.reports = write_reports(published.result, plan.formats, options.report_dir or Path("."))
         except ReportError as exc:
             published.reports = exc.written
             published.problems.extend(exc.problems)
@@ -127,12 +130,11 @@ def publish(result: RunResult, plan: Plan, *, env: Mapping[str, str] | None = No
             published.evidence = write_evidence(
                 options.evidence, published.result, profile_dir=options.profile_dir, packages=options.packages,
                 inputs=options.inputs, include_inputs=options.include_inputs, baseline_file=options.baseline,
-                signing_key=plan.signing_key, now=now, require_all=options.require_all)
+                signing_key=plan.signing_key, now=now)
         except EvidenceError as exc:
             published.problems.append(str(exc))
     try:
-        published.annotated = github.emit(published.result, annotations or sys.stdout, env,
-                                          require_all=options.require_all)
+        published.annotated = github.emit(published.result, annotations or sys.stdout, env)
     except OSError as exc:
         published.problems.append(f"cannot write the GitHub job summary: {exc.strerror or exc}")
     return published

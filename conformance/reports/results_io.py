@@ -13,15 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from conformance.reports.acceptance import (
-    Acceptance,
-    BaselinedRun,
-    BaselineSummary,
-    accepted_finding,
-    accepted_requirement,
-    accepted_test,
-)
 from conformance.results import (
+    Acceptance,
+    Attestation,
+    BaselineSummary,
     Finding,
     GroupResult,
     Outcome,
@@ -67,7 +62,7 @@ def schema_errors(document: Any) -> list[str]:
 
 
 def run_result_from_json(data: dict[str, Any]) -> RunResult:
-    """A RunResult (a BaselinedRun when the document carries a baseline) from a results document.
+    """A RunResult from a results document (its verdict is decided again from the same facts).
 
     Raises ResultsDocumentError naming the first problem when the document does not match the schema.
     """
@@ -82,9 +77,12 @@ def run_result_from_json(data: dict[str, Any]) -> RunResult:
         "requirements": [_requirement(r) for r in data["requirements"]],
         "packages": list(data["packages"]), "tool_version": data["tool"]["version"],
         "incomplete": data["incomplete"], "command": list(data["command"]), "inputs": dict(data["inputs"]),
+        "environment": data.get("environment", ""), "partial": data.get("partial", ""),
+        "interrupted": data.get("interrupted", ""), "unreachable": data.get("unreachable", ""),
+        "require_all": bool(data.get("requireAll", False)), "attestations": data.get("attestations", ""),
     }
     if "baseline" in data:
-        return BaselinedRun(**fields, baseline=BaselineSummary.from_json(data["baseline"]))
+        fields["baseline"] = BaselineSummary.from_json(data["baseline"])
     return RunResult(**fields)
 
 
@@ -93,18 +91,14 @@ def _acceptance(data: dict[str, Any]) -> Acceptance | None:
 
 
 def _finding(data: dict[str, Any]) -> Finding:
-    finding = Finding(data["check"], Outcome(data["outcome"]), data["message"], data["severity"], data.get("code"),
-                      data.get("location"), data.get("path"), data.get("line"), data.get("column"))
-    acceptance = _acceptance(data)
-    return accepted_finding(finding, acceptance) if acceptance else finding
+    return Finding(data["check"], Outcome(data["outcome"]), data["message"], data["severity"], data.get("code"),
+                   data.get("location"), data.get("path"), data.get("line"), data.get("column"), _acceptance(data))
 
 
 def _test(data: dict[str, Any]) -> TestResult:
-    test = TestResult(data["id"], data["title"], Outcome(data["outcome"]), tuple(data["requirements"]),
+    return TestResult(data["id"], data["title"], Outcome(data["outcome"]), tuple(data["requirements"]),
                       [_finding(f) for f in data["findings"]], data["message"], float(data["durationMs"]),
-                      list(data["exchanges"]))
-    acceptance = _acceptance(data)
-    return accepted_test(test, test.findings, acceptance) if acceptance else test
+                      list(data["exchanges"]), _acceptance(data))
 
 
 def _group(data: dict[str, Any]) -> GroupResult:
@@ -118,8 +112,7 @@ def _group(data: dict[str, Any]) -> GroupResult:
 
 def _requirement(data: dict[str, Any]) -> RequirementResult:
     requirement = Requirement(data["id"], data["level"], data["description"], use_case=data.get("useCase", ""),
-                              source=data.get("source", ""))
-    result = RequirementResult(requirement, RequirementStatus(data["status"]), list(data["evidence"]),
-                               data["message"])
-    acceptance = _acceptance(data)
-    return accepted_requirement(result, acceptance) if acceptance else result
+                              source=data.get("source", ""), verification=data.get("verification", "automated"))
+    attestation = Attestation.from_json(data["id"], data["attestation"]) if "attestation" in data else None
+    return RequirementResult(requirement, RequirementStatus(data["status"]), list(data["evidence"]),
+                             data["message"], _acceptance(data), attestation)

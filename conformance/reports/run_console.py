@@ -27,13 +27,17 @@ _STATUS_STYLE = {
     RequirementStatus.ERROR: "magenta",
     RequirementStatus.SKIPPED: "dim",
     RequirementStatus.NOT_TESTED: "yellow",
+    RequirementStatus.NOT_APPLICABLE: "dim",
 }
+_VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "INCOMPLETE": "bold magenta", "PARTIAL": "bold yellow"}
 _MAX_FINDINGS = 5
 
 
-def render(result: RunResult, console: Console, *, require_all: bool = False) -> None:
+def render(result: RunResult, console: Console) -> None:
     console.print(f"[bold]{escape(result.profile_id)}[/] {escape(result.profile_version)} — {escape(result.profile_title)}")
     console.print(f"target: {escape(result.target)}")
+    if result.environment:
+        console.print(f"environment: {escape(result.environment)}")
     console.print("packages: " + escape(", ".join(result.packages)))
     tests = {t.id: t for g in result.groups for t in g.tests}
     console.print()
@@ -50,27 +54,41 @@ def render(result: RunResult, console: Console, *, require_all: bool = False) ->
     table.add_column("level")
     table.add_column("description", overflow="fold")
     for r in result.requirements:
-        style = _STATUS_STYLE[r.status]
-        table.add_row(f"[{style}]{r.status.value}[/]", escape(r.requirement.id), r.requirement.level,
-                      escape(r.requirement.description))
+        table.add_row(_status(r), escape(r.requirement.id), r.requirement.level, escape(r.requirement.description))
     console.print(table)
-    problems = [r for r in result.requirements if r.status is not RequirementStatus.PASSED]
+    problems = [r for r in result.requirements if r.status is not RequirementStatus.PASSED or r.attestation]
     if problems:
         console.print()
     for r in problems:
         _requirement_detail(r, tests, console)
     summary = result.summary()
     console.print()
+    accepted = f", [yellow]{summary.accepted} accepted[/]" if summary.accepted else ""
+    not_applicable = f", {summary.not_applicable} not applicable" if summary.not_applicable else ""
     console.print(f"{summary.requirements} requirements: [green]{summary.passed} passed[/], "
-                  f"[red]{summary.failed} failed[/], {summary.warnings} warning(s), {summary.errors} error(s), "
-                  f"{summary.skipped} skipped, {summary.not_tested} not tested — coverage {summary.coverage:.1%}")
-    if result.incomplete:
-        console.print("[bold yellow]INCOMPLETE[/]: the run was interrupted; the report covers what ran")
-    code = result.exit_code(require_all=require_all)
-    verdict = {0: "[bold green]PASS[/]", 1: "[bold red]FAIL[/]", 2: "[bold magenta]NOT CERTIFIABLE[/]"}[code]
-    reason = {0: "every mandatory requirement tested passed", 1: "a mandatory requirement failed",
-              2: "a test could not run" + (" or a requirement was not tested (--require-all)" if require_all else "")}[code]
-    console.print(f"{verdict}: {reason} (exit {code})")
+                  f"[red]{summary.failed} failed[/]{accepted}, {summary.warnings} warning(s), {summary.errors} error(s), "
+                  f"{summary.skipped} skipped, {summary.not_tested} not tested{not_applicable} — "
+                  f"coverage {summary.coverage:.1%}")
+    baseline = result.baseline
+    if baseline is not None:
+        for entry in baseline.expired:
+            console.print(f"[bold red]expired baseline entry[/] {escape(entry.describe(baseline.file))}: "
+                          f"{escape(entry.justification)}")
+    verdict = result.verdict()
+    for missing in verdict.missing:
+        console.print(f"  [magenta]no verdict[/] {escape(missing.id)} ({missing.level}, {missing.status}): "
+                      f"{escape(missing.reason)}")
+    console.print(f"[{_VERDICT_STYLE[verdict.label]}]{verdict.label}[/]: {escape(verdict.reason)} "
+                  f"(exit {verdict.exit_code})")
+
+
+def _status(r: RequirementResult) -> str:
+    """The status cell: an accepted failure reads "accepted", never "failed" under a PASS."""
+    if r.accepted is not None:
+        return "[yellow]accepted[/]"
+    if r.attestation is not None:
+        return f"[{_STATUS_STYLE[r.status]}]{r.status.value} (attested)[/]"
+    return f"[{_STATUS_STYLE[r.status]}]{r.status.value}[/]"
 
 
 def _group(group: GroupResult, console: Console) -> None:
@@ -86,9 +104,11 @@ def _group(group: GroupResult, console: Console) -> None:
 
 
 def _requirement_detail(r: RequirementResult, tests: dict[str, TestResult], console: Console) -> None:
-    style = _STATUS_STYLE[r.status]
-    console.print(f"[{style}]{r.status.value}[/] [bold]{escape(r.requirement.id)}[/] ({r.requirement.level}): "
-                  f"{escape(r.message)}")
+    message = r.message
+    if r.accepted is not None:
+        message = (f"{r.status.value}, accepted by baseline entry #{r.accepted.entry} until {r.accepted.expires}: "
+                   f"{r.accepted.justification}")
+    console.print(f"{_status(r)} [bold]{escape(r.requirement.id)}[/] ({r.requirement.level}): {escape(message)}")
     for test_id in r.evidence:
         test = tests.get(test_id)
         if test is None or test.outcome not in (Outcome.FAIL, Outcome.ERROR):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.reports.acceptance import acceptance_of
 from conformance.reports.operation_outcome import COL_EXT, FILE_EXT, ISSUE_CODE_SYSTEM, LINE_EXT, issue_type
-from conformance.results import Finding, Outcome, RunResult
+from conformance.results import Finding, Outcome, RunResult, acceptance_of
 
 FILE_NAME = "outcome.json"
 

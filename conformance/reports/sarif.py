@@ -18,19 +18,18 @@ from typing import Any
 from urllib.parse import quote
 
 from conformance.issues import CATALOGUE
-from conformance.reports.acceptance import acceptance_of
-from conformance.results import Finding, Outcome, RunResult, TestResult
+from conformance.results import Finding, Outcome, RunResult, TestResult, acceptance_of
 
 FILE_NAME = "results.sarif"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"fatal": "error", "error": "error", "warning": "warning", "information": "note"}
 
 
-def render(result: RunResult, *, require_all: bool = False) -> str:
-    return json.dumps(log(result, require_all=require_all), indent=2, ensure_ascii=False) + "\n"
+def render(result: RunResult) -> str:
+    return json.dumps(log(result), indent=2, ensure_ascii=False) + "\n"
 
 
-def log(result: RunResult, *, require_all: bool = False) -> dict[str, Any]:
+def log(result: RunResult) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     results = []
     descriptions = {r.requirement.id: r.requirement.description for r in result.requirements}
@@ -46,7 +45,7 @@ def log(result: RunResult, *, require_all: bool = False) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "conformance", "fullName": f"conformance {result.tool_version}".strip(),
                             "version": result.tool_version or "unknown", "rules": list(rules.values())}},
-        "invocations": [_invocation(result, require_all)],
+        "invocations": [_invocation(result)],
         "results": results,
         "columnKind": "unicodeCodePoints",
         "properties": {"profile": f"{result.profile_id}#{result.profile_version}", "target": result.target,
@@ -108,10 +107,10 @@ def _result(finding: Finding, test: TestResult, rule_id: str, rule_index: int) -
     return data
 
 
-def _invocation(result: RunResult, require_all: bool) -> dict[str, Any]:
+def _invocation(result: RunResult) -> dict[str, Any]:
     errors = [t for g in result.groups for t in g.tests if t.outcome is Outcome.ERROR]
     data: dict[str, Any] = {"executionSuccessful": not result.incomplete and not errors,
-                            "exitCode": result.exit_code(require_all=require_all)}
+                            "exitCode": result.exit_code()}
     if result.command:
         data["commandLine"] = shlex.join(result.command)
     if result.started:

@@ -19,9 +19,8 @@ import uuid
 from html import escape
 from typing import Any
 
-from conformance.reports.acceptance import acceptance_of
 from conformance.reports.junit import exchange_line
-from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult
+from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, acceptance_of
 
 FILE_NAME = "testreport.json"
 _NAMESPACE = uuid.UUID("7d1f0a4e-5b1c-4f3e-9a55-6c0d8f1e2b3a")  # fixed, so fullUrls repeat across renders

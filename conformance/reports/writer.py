@@ -24,16 +24,15 @@ class ReportFormat:
     file_name: str
     render: Callable[..., str]
     description: str
-    shows_verdict: bool = False  # takes require_all, so its verdict matches the exit code
 
 
 FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
     ReportFormat("json", "results.json", results_io.render, "the results document (schema: results.schema.json)"),
     ReportFormat("junit", junit.FILE_NAME, junit.render, "JUnit XML for CI test pages (GitLab, Jenkins)"),
-    ReportFormat("html", html.FILE_NAME, html.render, "one self-contained HTML page for assessors", True),
+    ReportFormat("html", html.FILE_NAME, html.render, "one self-contained HTML page for assessors"),
     ReportFormat("testreport", testreport.FILE_NAME, testreport.render, "FHIR R4 TestReports in a Bundle"),
-    ReportFormat("sarif", sarif.FILE_NAME, sarif.render, "SARIF 2.1.0 file findings for code scanning", True),
-    ReportFormat("markdown", markdown.FILE_NAME, markdown.render, "a Markdown summary ($GITHUB_STEP_SUMMARY)", True),
+    ReportFormat("sarif", sarif.FILE_NAME, sarif.render, "SARIF 2.1.0 file findings for code scanning"),
+    ReportFormat("markdown", markdown.FILE_NAME, markdown.render, "a Markdown summary ($GITHUB_STEP_SUMMARY)"),
     ReportFormat("outcome", run_outcome.FILE_NAME, run_outcome.render, "FHIR OperationOutcome per checked file"),
 )}
 
@@ -64,8 +63,7 @@ def parse_formats(values: Iterable[str]) -> list[str]:
     return names
 
 
-def write_reports(result: RunResult, formats: Sequence[str], report_dir: Path, *,
-                  require_all: bool = False) -> dict[str, Path]:
+def write_reports(result: RunResult, formats: Sequence[str], report_dir: Path) -> dict[str, Path]:
     """Write each format into `report_dir` (created if needed); returns format -> path written.
 
     Raises ReportError after writing everything it could, when a format failed.
@@ -76,7 +74,7 @@ def write_reports(result: RunResult, formats: Sequence[str], report_dir: Path, *
         spec = FORMATS[name]
         target = report_dir / spec.file_name
         try:
-            text = spec.render(result, require_all=require_all) if spec.shows_verdict else spec.render(result)
+            text = spec.render(result)
         except Exception as exc:  # a bug in one format must not cost the run its other reports
             problems.append(f"{name}: internal error while rendering ({type(exc).__name__}: {exc}); please report it")
             continue

@@ -33,7 +33,7 @@ def test_an_internal_error_is_reported_as_a_bug_with_exit_2(monkeypatch: pytest.
 def test_every_command_module_is_known_to_the_registry() -> None:
     from pathlib import Path
 
-    helpers = {"__init__", "commands", "errors", "command_line", "publishing"}
+    helpers = {"__init__", "commands", "errors", "command_line", "publishing", "scope"}
     modules = {p.stem for p in Path(commands.__file__).parent.glob("*.py")} - helpers
     registered = {module.rpartition(".")[2] for module, _ in commands.COMMANDS.values()}
     assert modules <= registered, f"command modules not registered: {sorted(modules - registered)}"

@@ -75,7 +75,7 @@ def test_a_conforming_message_is_exit_0_and_a_broken_one_exit_1() -> None:
     assert invoke(MESSAGE_PROFILE, str(FIXTURES / "messages" / "good"), "--workers", "1").exit_code == 0
     broken = invoke(MESSAGE_PROFILE, str(FIXTURES / "messages" / "broken"), "--workers", "1")
     assert broken.exit_code == 1
-    assert "FAIL: a mandatory requirement failed (exit 1)" in broken.stdout
+    assert "FAIL: MUST requirement(s) failed:" in broken.stdout and "(exit 1)" in broken.stdout
 
 
 def test_text_output_groups_findings_by_code_with_counts_and_first_locations() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -245,22 +246,63 @@ UK_VALIDATE = "REC-FC-VALIDATE"
 UK_CORE_REQUIREMENT = "REC-EXP-002"  # evidenced by REC-FC-VALIDATE and export-files
 
 
+UNLOADED = f"{UK_VALIDATE}.unloaded-profiles"
+INSTALL_UK_CORE = "conformance packages install 'fhir.r4.ukcore.stu2'"
+
+
+def _without_uk_core(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    groups = [g for g in document["groups"] if g["kind"] == "file-check"]
+    tests = {t["id"]: t for t in groups[0]["tests"]}
+    rules = RULES[UK]
+    at = rules.index(UK_VALIDATE) + 1
+    assert list(tests) == [EXPORT_FILES, *rules[:at], UNLOADED, *rules[at:]]
+    return tests
+
+
 @pytest.mark.core
 @pytest.mark.parametrize("case", [c for c in CASES[UK] if UK_VALIDATE not in expected(FIXTURES / UK / c)["failing_rules"]])
-def test_without_uk_core_the_validate_rule_is_skipped_and_every_other_rule_still_gives_its_verdict(case: str) -> None:
-    """No ../shared needed: the cross-file rules and the reading of files do not depend on UK Core."""
+def test_without_uk_core_base_and_national_rules_still_run_and_only_uk_core_is_not_tested(case: str) -> None:
+    """No ../shared needed: base R4, the national rules and the cross-file rules run without UK Core; only the
+    UK Core profiles are "not tested", so the requirement they evidence has no verdict (INCOMPLETE, exit 2) unless
+    another MUST failed (FAIL, exit 1)."""
     want = expected(FIXTURES / UK / case)
     export = export_of(FIXTURES / UK / case)
     code, document = check(UK, export)
-    assert code == want["exit_code"]
-    tests = file_tests(UK, document)
+    assert code == (1 if want["failing_rules"] else 2)
+    assert document["verdict"]["label"] == ("FAIL" if want["failing_rules"] else "INCOMPLETE")
+    tests = _without_uk_core(document)
     outcomes = {test: t["outcome"] for test, t in tests.items()}
-    assert outcomes == {test: "skip" if test == UK_VALIDATE else "fail" if test in want["failing_rules"] else "pass"
+    assert outcomes == {test: "skip" if test == UNLOADED else "fail" if test in want["failing_rules"] else "pass"
                         for test in tests}
-    assert tests[UK_VALIDATE]["message"].endswith(
-        "not in the loaded packages; conformance packages install 'fhir.r4.ukcore.stu2'")
-    assert "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient" in tests[UK_VALIDATE]["message"]
+    assert tests[UNLOADED]["message"].endswith(f"not in the loaded packages; {INSTALL_UK_CORE}")
+    assert "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Patient" in tests[UNLOADED]["message"]
+    uk_core = next(r for r in document["requirements"] if r["id"] == UK_CORE_REQUIREMENT)
+    failed_anyway = want["requirements"].get(UK_CORE_REQUIREMENT) == "failed"  # the files themselves failed it
+    assert uk_core["status"] == ("failed" if failed_anyway else "skipped")
+    assert failed_anyway or INSTALL_UK_CORE in uk_core["message"]
+    missing = document["verdict"].get("withoutVerdict", [])
+    assert [m["id"] for m in missing] == ([] if failed_anyway else [UK_CORE_REQUIREMENT])
     statuses = {r["id"]: r["status"] for r in document["requirements"] if r["id"] != UK_CORE_REQUIREMENT}
     assert statuses == {**dict.fromkeys(REQUIREMENTS[UK][:1] + REQUIREMENTS[UK][2:], "passed"),
                         **{k: v for k, v in want["requirements"].items() if k != UK_CORE_REQUIREMENT}}
-    assert_findings(tests, export, want)
+    assert_findings({k: v for k, v in tests.items() if k != UNLOADED}, export, want)
+
+
+@pytest.mark.core
+def test_without_uk_core_a_wrong_check_digit_and_an_invalid_gender_still_fail(tmp_path: Path) -> None:
+    """The national NHS number rule and base R4's required binding need no UK Core package."""
+    export = tmp_path / "export"
+    shutil.copytree(export_of(FIXTURES / UK / "conforming"), export)
+    patients = export / "Patient.ndjson"
+    lines = patients.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["gender"] = "bloke"
+    first["identifier"][0]["value"] = "9000000018"  # check digit should be 7
+    patients.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+    code, document = check(UK, export)
+    assert (code, document["verdict"]["label"]) == (1, "FAIL")
+    tests = _without_uk_core(document)
+    codes = sorted({f["code"] for f in tests[UK_VALIDATE]["findings"] if f["outcome"] == "fail"})
+    assert codes == ["binding.required", "uk.nhs-number.check-digit"]
+    assert tests[UNLOADED]["outcome"] == "skip"
+    assert document["verdict"]["failed"] == [UK_CORE_REQUIREMENT]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conformance.reports.acceptance import BaselinedRun, acceptance_of
 from conformance.reports.baseline import (
     BaselineError,
     apply_baseline,
@@ -19,7 +18,7 @@ from conformance.reports.baseline import (
     write_baseline,
 )
 from conformance.reports.results_io import run_result_from_json, schema_errors, to_document
-from conformance.results import Finding, Outcome, RequirementStatus
+from conformance.results import Finding, Outcome, RequirementStatus, RunResult, acceptance_of
 from tests.reports.conftest import load_run
 
 TODAY = date(2026, 2, 1)
@@ -36,11 +35,11 @@ def entry(selector: str, expires: str = "2026-12-31", why: str = "known, fixed i
         f"  justification: {why}\n  expires: {expires}\n"
 
 
-def apply(text: str, run: str = "scenario", today: date = TODAY) -> BaselinedRun:
+def apply(text: str, run: str = "scenario", today: date = TODAY) -> RunResult:
     return apply_baseline(load_run(run), parse_baseline(text, "baseline.yaml"), today=today)
 
 
-def status(result: BaselinedRun, rid: str) -> tuple[str, bool]:
+def status(result: RunResult, rid: str) -> tuple[str, bool]:
     r = next(r for r in result.requirements if r.requirement.id == rid)
     return r.status.value, acceptance_of(r) is not None
 
@@ -57,11 +56,14 @@ def test_requirement_entry_accepts_and_shows_it() -> None:
     assert result.exit_code() == 1  # other failures are new
 
 
-def test_accepting_every_failure_passes_the_run() -> None:
+def test_accepting_every_failure_leaves_only_the_requirement_without_a_verdict() -> None:
     entries = [entry("requirement: PDS-VER-001"), entry("requirement: PDS-HDR-001"),
                entry("code: binding.required\nlocation: Patient.gender"), entry("test: search/*")]
     result = apply(baseline(*entries))
-    assert result.exit_code() == 0
+    verdict = result.verdict()
+    # every failure is accepted; the one MUST that was not tested keeps the run from passing
+    assert (verdict.label, verdict.exit_code, verdict.failed) == ("INCOMPLETE", 2, ())
+    assert [m.id for m in verdict.missing] == ["PDS-UKC-001"]
     assert [e.state for e in result.baseline.entries] == ["applied"] * 4
     assert result.summary().accepted == 4
 
@@ -114,7 +116,9 @@ def test_code_path_and_location_patterns() -> None:
 def test_errors_are_never_accepted() -> None:
     result = apply(baseline(entry("requirement: EXP-BUN-001"), entry("test: bundles/*")), run="file-check")
     assert status(result, "EXP-BUN-001") == ("error", False)
-    assert result.exit_code() == 2
+    verdict = result.verdict()
+    assert (verdict.label, verdict.exit_code, verdict.failed) == ("FAIL", 1, ("EXP-PAT-001",))
+    assert [m.id for m in verdict.missing] == ["EXP-BUN-001"]  # never accepted, still without a verdict
 
 
 def test_should_warnings_can_be_accepted() -> None:
@@ -136,12 +140,26 @@ def test_baselined_document_validates_and_round_trips() -> None:
     document = to_document(result)
     assert schema_errors(document) == []
     back = run_result_from_json(document)
-    assert isinstance(back, BaselinedRun) and to_document(back) == document
+    assert back.baseline is not None and to_document(back) == document
     assert back.exit_code() == result.exit_code() == 1
     assert document["summary"]["accepted"] == 2
     assert document["baseline"]["entries"][2] == {
         "entry": 3, "matched": "requirement PDS-CAP-001", "justification": "known, fixed in 4.2 (PDS-123)",
-        "expires": "2025-01-01", "state": "expired"}
+        "expires": "2025-01-01", "state": "expired", "line": 9}
+
+
+def test_an_impossible_date_is_a_located_baseline_error_not_a_crash() -> None:
+    with pytest.raises(BaselineError) as caught:
+        parse_baseline(baseline(entry("requirement: PDS-VER-001", expires="2027-13-45")), "b.yaml")
+    assert str(caught.value) == ("b.yaml:3: entry 1: `expires: 2027-13-45` is not a date; write YYYY-MM-DD "
+                                 "(the last day the entry holds)")
+
+
+def test_an_expired_entry_is_named_with_its_file_and_line() -> None:
+    result = apply(baseline(entry("requirement: PDS-VER-001"), entry("requirement: PDS-HDR-001", expires="2026-01-31")))
+    verdict = result.verdict()
+    assert verdict.label == "FAIL"
+    assert verdict.expired == ("baseline.yaml:6: entry #2 (requirement PDS-HDR-001) expired after 2026-01-31",)
 
 
 def test_profile_mismatch_is_refused() -> None:
@@ -158,7 +176,7 @@ def test_profile_mismatch_is_refused() -> None:
     ("accepted:\n- requirement: X\n  justification: 'TODO: why is this accepted?'\n  expires: 2026-01-01\n",
      "baseline.yaml:2: entry 1: the justification is still the placeholder"),
     ("accepted:\n- requirement: X\n  justification: y\n", "baseline.yaml:2: entry 1: `expires` is required"),
-    ("accepted:\n- requirement: X\n  justification: y\n  expires: soon\n", "`expires` is required, as a date"),
+    ("accepted:\n- requirement: X\n  justification: y\n  expires: soon\n", "`expires: soon` is not a date; write YYYY-MM-DD"),
     ("accepted:\n- justification: y\n  expires: 2026-01-01\n", "say what is accepted"),
     ("accepted:\n- requirement: X\n  code: y.z\n  justification: y\n  expires: 2026-01-01\n", "not both"),
     ("accepted:\n- requirement: X\n  justification: y\n  expiry: 2026-01-01\n", "unknown key(s) expiry"),

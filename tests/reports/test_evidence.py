@@ -125,7 +125,7 @@ def test_verify_a_good_signed_pack(signed: Path, key: Ed25519PrivateKey) -> None
     lines = describe(check)
     assert lines[0] == f"evidence pack {signed}: intact, {check.members} member(s) match manifest.json (SHA-256)"
     assert lines[1] == f"signature: valid Ed25519 signature by the key given ({fingerprint(key.public_key())})"
-    assert "verdict: FAIL (exit 1): mandatory requirement(s) failed: PDS-READ-003, PDS-SRCH-001, PDS-HDR-001, " \
+    assert "verdict: FAIL (exit 1): MUST requirement(s) failed: PDS-READ-003, PDS-SRCH-001, PDS-HDR-001, " \
            "PDS-VER-001" in lines
     assert "inputs: 1 file(s) hashed, contents included" in lines
 

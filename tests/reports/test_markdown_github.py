@@ -17,7 +17,7 @@ def test_golden(run_name: str) -> None:
 
 def test_summary_lists_what_needs_attention() -> None:
     text = markdown.render(load_run("file-check"))
-    assert text.startswith("## ⚠️ NOT CERTIFIABLE: UK Core exported files (`uk-core-exports` 0.2.0)\n")
+    assert text.startswith("## ❌ FAIL: UK Core exported files (`uk-core-exports` 0.2.0)\n")
     attention = text.split("### Needs attention")[1].split("<details>")[0]
     assert [line.split("|")[2].strip() for line in attention.splitlines() if line.startswith("| ")][1:] == [
         "`EXP-PAT-001`", "`EXP-PAT-002`", "`EXP-BUN-001`"]
@@ -39,8 +39,9 @@ def test_accepted_and_expired_are_called_out() -> None:
                               "  expires: 2025-01-01\n", "b.yaml")
     text = markdown.render(apply_baseline(load_run("scenario"), baseline, today=date(2026, 1, 1)))
     assert "| ☑️ | `PDS-VER-001` | MUST | failed — accepted until 2030-01-01: ETags in 4.2 |" in text
-    assert "- entry 2 (requirement PDS-HDR-001) expired after 2025-01-01: old" in text
-    assert "Accepted |" in text.splitlines()[4]
+    assert "- b.yaml:5: entry #2 (requirement PDS-HDR-001) expired after 2025-01-01: old" in text
+    header = next(line for line in text.splitlines() if line.startswith("| Requirements |"))
+    assert "Accepted |" in header
 
 
 def test_annotations_for_file_findings_and_scenario_failures() -> None:

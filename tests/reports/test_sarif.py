@@ -62,7 +62,7 @@ def test_results_are_located_and_rules_documented() -> None:
     assert [results[i]["ruleIndex"] for i in range(3)] == [0, 1, 2]
     invocation = run["invocations"][0]
     assert invocation["executionSuccessful"] is False  # a check could not run
-    assert invocation["exitCode"] == 2
+    assert invocation["exitCode"] == 1  # EXP-PAT-001 (MUST) failed
     assert invocation["toolExecutionNotifications"][0]["message"]["text"].startswith("bundles/exports/locked.json:")
 
 

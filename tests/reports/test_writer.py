@@ -44,7 +44,7 @@ def test_incomplete_run_is_marked_in_every_format(tmp_path: Path) -> None:
 
 
 def test_verdict_formats_follow_require_all(tmp_path: Path) -> None:
-    out = write_reports(load_run("scenario"), ["markdown", "sarif"], tmp_path, require_all=False)
+    out = write_reports(load_run("scenario"), ["markdown", "sarif"], tmp_path)
     assert "(exit 1)" in out["markdown"].read_text()
 
 

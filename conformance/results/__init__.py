@@ -1,0 +1,55 @@
+"""The results model: outcomes, their roll-up to requirements, acceptance, attestations and the verdict.
+
+- `outcomes`: `Outcome`, `Finding`, `TestResult`, `GroupResult` and their roll-up;
+- `requirements`: `Requirement`, `RequirementResult` and the roll-up of evidence to requirements;
+- `acceptance`: a baseline's acceptance of a failure, as plain data;
+- `attestations`: an assessor's word on a manual requirement;
+- `run`: `RunResult`, `RunSummary`;
+- `scope`: the environment, attestations and partial selection a run is judged against;
+- `verdict`: PASS / FAIL / INCOMPLETE / PARTIAL and the exit code — the one place they are decided.
+"""
+
+from conformance.results.acceptance import (
+    Acceptance,
+    BaselineEntryState,
+    BaselineSummary,
+    acceptance_of,
+)
+from conformance.results.attestations import Attestation, AttestationError, load_attestations
+from conformance.results.outcomes import Finding, GroupResult, Outcome, TestResult, roll_up, test_reason
+from conformance.results.requirements import (
+    Requirement,
+    RequirementResult,
+    RequirementStatus,
+    requirement_results,
+)
+from conformance.results.run import RunResult, RunSummary
+from conformance.results.scope import Scope, scoped
+from conformance.results.verdict import RULES, Verdict, decide
+
+__all__ = [
+    "RULES",
+    "Acceptance",
+    "Attestation",
+    "AttestationError",
+    "BaselineEntryState",
+    "BaselineSummary",
+    "Finding",
+    "GroupResult",
+    "Outcome",
+    "Requirement",
+    "RequirementResult",
+    "RequirementStatus",
+    "RunResult",
+    "RunSummary",
+    "Scope",
+    "TestResult",
+    "Verdict",
+    "acceptance_of",
+    "decide",
+    "load_attestations",
+    "requirement_results",
+    "roll_up",
+    "scoped",
+    "test_reason",
+]
