@@ -115,6 +115,7 @@ _kind("structure.unknown-resource-type", E, "unknown resource type '{name}'", "`
 _kind("structure.abstract-resource-type", E, "'{name}' is abstract and cannot be instantiated", "Abstract types such as `Resource` or `DomainResource` cannot be used as a resource type.")
 _kind("structure.unknown-element", E, "unknown element '{name}'", "A property that the element's definition does not have.")
 _kind("structure.resource-expected", E, "'{name}' must hold a resource", "`contained`, `Bundle.entry.resource` and `Parameters.parameter.resource` must hold a resource with `resourceType`.")
+_kind("structure.resource-type-not-allowed", E, "'{name}' must hold a {allowed}, not a {actual}", "An element whose definition (usually a profile) allows one resource type holds another.")
 _kind("structure.resourcetype-misplaced", E, "'resourceType' is only allowed on resources", "A `resourceType` property inside an element that is not a resource.")
 _kind("structure.primitive-expected", E, "'{name}' is a primitive ({type}) and cannot have child elements", "A primitive written as an object (JSON) or with child elements other than id/extension (XML).")
 _kind("structure.complex-expected", E, "'{name}' is a {type} and must have child elements, not a value", "A complex type written as a primitive value.")
@@ -146,7 +147,8 @@ _kind("binding.required", E, "{code} is not in the required value set {valueset}
 _kind("binding.not-expandable", INFO, "the value set {valueset} cannot be expanded offline, so {code} was not checked", "The binding's value set is not available or uses features that cannot be expanded locally; nothing was concluded.")
 
 # -- profiles -----------------------------------------------------------------------------------------
-_kind("profile.unknown", E, "profile '{url}' is not in the loaded packages ({searched})", "A profile named by `meta.profile` or `--profile` that cannot be found; load its package with `--ig`.")
+_kind("profile.unknown", E, "profile '{url}' is not in the loaded packages ({searched})", "A profile named by `--profile` (or a profile's own rule) that cannot be found; load its package with `--ig`.")
+_kind("profile.claimed-unknown", W, "profile '{url}' claimed in meta.profile is not in the loaded packages ({searched}), so it was not checked", "R4 `meta.profile` is a claim, not an obligation the receiver must verify (resource.html#Meta); an unknown claimed profile is reported but does not make the resource invalid (as in the HL7 validator). Load its package with `--ig` to check it.")
 _kind("profile.wrong-type", E, "profile '{url}' constrains {expected}, not {actual}", "A profile applied to a resource of another type.")
 
 _kind("profile.fixed-value", E, "'{name}' must be exactly {expected}", "An element whose profile fixes its value (`fixed[x]`) holds something else.")
@@ -167,7 +169,7 @@ _kind("slicing.discriminator-unusable", W, "cannot evaluate discriminator {type}
 
 # -- references ----------------------------------------------------------------------------------------
 _kind("reference.contained-not-found", E, "'{reference}' refers to no contained resource", "A `#id` reference must match the id of a resource in `contained`.")
-_kind("reference.unresolved", E, "'{reference}' does not resolve to an entry of this {bundle} Bundle", "Inside a document or message Bundle, and for `urn:uuid:` references in any Bundle, every reference must resolve to an entry's fullUrl.")
+_kind("reference.unresolved", W, "'{reference}' does not resolve to an entry of this {bundle} Bundle", "Inside a document or message Bundle, and for `urn:uuid:` references in any Bundle, a reference should resolve to an entry's fullUrl. A warning, as in the HL7 validator: R4 does not make an unresolvable reference invalid (references.html: a reference may be to something the receiver cannot see).")
 _kind("reference.unresolved-relative", W, "'{reference}' does not resolve to an entry of this Bundle", "A relative reference inside a Bundle that matches no entry; it may point to a server outside the Bundle.")
 _kind("reference.target-type", E, "a reference to {actual} is not allowed here; {path} allows {allowed}", "The referenced resource type is not among the element's target profiles' types.")
 

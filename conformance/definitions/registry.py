@@ -71,12 +71,12 @@ class Definitions:
         """A StructureDefinition with its snapshot (generated from the differential when absent)."""
         if url_or_type in self._with_snapshot:
             return self._with_snapshot[url_or_type]
-        url = url_or_type if "/" in url_or_type else CORE_SD_PREFIX + url_or_type
+        url = url_or_type if ("/" in url_or_type or ":" in url_or_type) else CORE_SD_PREFIX + url_or_type
         sd = self.resolve(url)
         if sd is not None and sd.get("resourceType") != "StructureDefinition":
             sd = None
         if sd is not None and not element_list(sd, "snapshot"):
-            sd = self.snapshots.snapshot_of(split_canonical(url)[0]) or sd
+            sd = self.snapshots.snapshot_of(url) or sd  # "url|version" keeps its version
         self._with_snapshot[url_or_type] = sd
         return sd
 

@@ -201,8 +201,9 @@ class SnapshotGenerator:
     # -- generation -------------------------------------------------------------------------------------
     def _generate(self, sd: dict[str, Any]) -> dict[str, Any]:
         url = str(sd.get("url") or sd.get("id") or "")
-        if url and url in self._generated:
-            return self._generated[url]
+        key = f"{url}|{sd['version']}" if url and isinstance(sd.get("version"), str) else url  # versions differ
+        if key and key in self._generated:
+            return self._generated[key]
         base_url = sd.get("baseDefinition")
         if not isinstance(base_url, str) or not base_url:
             return sd  # Base, Element and logical roots: nothing to generate from
@@ -234,8 +235,8 @@ class SnapshotGenerator:
             self._in_progress.pop()
         result = dict(sd)
         result["snapshot"] = {"element": elements}
-        if url:
-            self._generated[url] = result
+        if key:
+            self._generated[key] = result
         return result
 
     def _working_root(self, base: _Definition, sd: dict[str, Any], run: _Run) -> ElementNode:

@@ -165,7 +165,8 @@ def load_packages(specs: Sequence[str], cache: PackageCache, *, include_core: bo
 
     for spec in specs:  # every distinct request is kept, even two folders that derive the same id
         package = _open_spec(spec, cache, xml_to_json)
-        if all(held.path != package.path for held in loaded):
+        # the same folder, .tgz or file asked twice is loaded once; two files of one folder are two packages
+        if all(held.origin != package.origin for held in loaded):
             by_id.setdefault(package.id, package)
             loaded.append(package)
 

@@ -37,6 +37,15 @@ _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
 _NARRATIVE_RULES = {"txt-1": lambda p: p != NO_CONTENT, "txt-2": lambda p: p == NO_CONTENT}
 
 
+# Published R4 expressions that are wrong as written, with the correction later FHIR releases made.
+# que-7 tests `answer is Boolean`: unqualified `Boolean` is System.Boolean, which a FHIR `boolean` is not
+# (the FHIRPath suite's testType12: `Patient.active.is(Boolean).not()`), so as published it fails every
+# valid `exists` condition. R4B/R5 read `answer is boolean`; the HL7 validator evaluates that form too.
+CORRECTED_EXPRESSIONS = {
+    "operator = 'exists' implies (answer is Boolean)": "operator = 'exists' implies (answer is boolean)",
+}
+
+
 class _Terminology:
     def __init__(self, member_of: Callable[[Any, str], bool | None]) -> None:
         self._member_of = member_of
@@ -104,13 +113,14 @@ class InvariantChecker:
             if c.expression == "htmlChecks()" and c.key in _NARRATIVE_RULES:
                 self._narrative(node, c, issues)
                 continue
-            guard = self._guard(c.expression)
+            expression = CORRECTED_EXPRESSIONS.get(c.expression, c.expression)
+            guard = self._guard(expression)
             if guard is not None:
                 if child_names is None:
                     child_names = {child.name for child in node.children}
                 if absent(guard, child_names):
                     try:
-                        result = self._value_when_absent(c.expression, node)
+                        result = self._value_when_absent(expression, node)
                     except FhirPathError:
                         result = None
                     if result is not None:
@@ -119,7 +129,7 @@ class InvariantChecker:
             if context is None:
                 context = self._context_for(node)
             try:
-                result = compile(c.expression).evaluate(node, context=context)
+                result = compile(expression).evaluate(node, context=context)
             except FhirPathSyntaxError as exc:
                 issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
                                          reason=f"syntax error at column {getattr(exc, 'column', '?')}: {exc}"))

@@ -109,6 +109,8 @@ def build_rule(type_name: str, primitive_sd: dict[str, Any] | None) -> Primitive
                 for t in element.get("type", ()):
                     for ext in t.get("extension", ()):
                         if ext.get("url") == REGEX_EXT and "valueString" in ext:
-                            pattern = re.compile(f"(?:{ext['valueString']})")
+                            # the definitions' regexes are Java/XML Schema ones: \s, \S, \d, \w are ASCII classes
+                            # there, so U+00A0 is a valid `string` character (`[ \r\n\t\S]+`), not whitespace
+                            pattern = re.compile(f"(?:{ext['valueString']})", re.ASCII)
     return PrimitiveRule(type_name, _JSON_KIND.get(type_name, "string"), pattern, _EXTRA.get(type_name),
                          _MAX_LENGTH.get(type_name), _INTEGER_RANGES.get(type_name))

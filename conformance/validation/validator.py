@@ -34,6 +34,7 @@ from conformance.validation.values import compare_ordered, describe, equals_fixe
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
 _ELE1_HUMAN = "All FHIR elements must have a @value or children"
 _GENERIC_CONTEXTS = frozenset({"Element", "Base"})
+_ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class Validator:
         self._plans: dict[str, TypePlan | None] = {}
         self._primitive_rules: dict[str, PrimitiveRule] = {}
         self._searched = ", ".join(definitions.packages.ids())
+        self._resource_types = definitions.resource_types
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
         self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
@@ -107,7 +109,7 @@ class Validator:
     def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
                         rule_profiles: Sequence[str] = ()) -> None:
         rt = node.resource_type or ""
-        base = self.plan_for(rt) if rt in self.definitions.resource_types else None
+        base = self.plan_for(rt) if rt in self._resource_types else None
         if base is None or base.kind != "resource":
             issues.append(make_issue("structure.unknown-resource-type", node, name=rt))
             return
@@ -154,9 +156,10 @@ class Validator:
 
     def _profile_plan(self, url: str, root: Node, where: Node | None, issues: list[Issue]) -> TypePlan | None:
         at = where if where is not None else root
-        sd = self.definitions.structure_definition(url) if "/" in url else None
+        sd = self.definitions.structure_definition(url) if ("/" in url or ":" in url) else None
         if sd is None:
-            issues.append(make_issue("profile.unknown", at, url=url, searched=self._searched))
+            code = "profile.claimed-unknown" if where is not None else "profile.unknown"
+            issues.append(make_issue(code, at, url=url, searched=self._searched))
             return None
         if sd.get("type") != root.resource_type and sd.get("type") not in ("Resource", "DomainResource"):
             issues.append(make_issue("profile.wrong-type", at, url=url, expected=sd.get("type"),
@@ -253,15 +256,22 @@ class Validator:
             issues.append(make_issue("json.array-expected", child, name=child.name))
 
     def _element(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue], host: _Host) -> None:
-        if node.resource_type is not None and type_code != "Resource":
-            issues.append(make_issue("structure.resourcetype-misplaced", node))
-            return
+        is_resource = type_code == "Resource" or type_code in self._resource_types
+        if node.resource_type is not None and not is_resource:
+            if not self._has_resource_type_element(rule):
+                issues.append(make_issue("structure.resourcetype-misplaced", node))
+                return
+            _resource_type_as_element(node)
         if type_code in PRIMITIVE_TYPES:
             self._primitive(node, rule, type_code, issues)
-        elif type_code == "Resource":
+        elif is_resource:
             if node.resource_type is None:
                 issues.append(make_issue("structure.resource-expected", node, name=node.name))
                 return
+            if type_code not in _ANY_RESOURCE and node.resource_type not in rule.types:
+                # a profile narrowed Resource to one type (e.g. `Parameters.parameter.resource` as Patient)
+                issues.append(make_issue("structure.resource-type-not-allowed", node, name=node.name,
+                                         allowed=type_code, actual=node.resource_type))
             if rule.name == "contained" and node.child("id") is None:
                 issues.append(make_issue("id.missing-contained", node))
             self._check_resource(node, issues, rule_profiles=rule.type_profiles.get("Resource", ()))
@@ -273,6 +283,32 @@ class Validator:
             self._profile_rules(node, rule, type_code, issues)
         if rule.constraints:
             self._invariants(node, rule.constraints, issues)
+
+    def _any_type_profile(self, node: Node, plans: list[TypePlan], issues: list[Issue], host: _Host) -> None:
+        """Several profiles on one type: the element must conform to at least one of them
+        (R4 ElementDefinition.type.profile: "the value must conform to at least one of the profiles").
+        The findings of the first profile it meets are kept; when it meets none, those of the closest."""
+        best: list[Issue] | None = None
+        for plan in plans:
+            trial: list[Issue] = []
+            self._walk(node, plan.root, trial, host)
+            self._invariants(node, plan.root_constraints, trial)
+            errors = sum(1 for i in trial if i.severity.is_error)
+            if errors == 0:
+                issues.extend(trial)
+                return
+            if best is None or errors < sum(1 for i in best if i.severity.is_error):
+                best = trial
+        issues.extend(best or ())
+
+    def _has_resource_type_element(self, rule: ElementRule) -> bool:
+        """Whether the element defines a child called `resourceType` (e.g. `ExampleScenario.instance`):
+        there the JSON property is that element, not the mark of a nested resource."""
+        index = rule.children
+        if index is None:
+            plan = self.plan_for(rule.types[0]) if len(rule.types) == 1 else None
+            index = plan.root if plan is not None else None
+        return index is not None and "resourceType" in index.by_name
 
     def _complex(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue], host: _Host) -> bool:
         if node.value is not None:
@@ -290,14 +326,13 @@ class Validator:
                 type_plans = [ext_plan]
         if rule.children is not None:
             self._walk(node, rule.children, issues, own_host)
-            for plan in type_plans:
-                if plan.is_profile:
-                    self._walk(node, plan.root, issues, own_host)
+            type_plans = [plan for plan in type_plans if plan.is_profile]
+        if len(type_plans) > 1 and all(plan.is_profile for plan in type_plans):
+            self._any_type_profile(node, type_plans, issues, own_host)
         else:
             for plan in type_plans:
                 self._walk(node, plan.root, issues, own_host)
-        for plan in type_plans:
-            self._invariants(node, plan.root_constraints, issues)
+                self._invariants(node, plan.root_constraints, issues)
         self._invariants(node, type_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
@@ -580,7 +615,7 @@ class Validator:
             if actual is None:
                 type_node = node.child("type")
                 actual = type_node.value if type_node is not None else None
-            if actual is not None and actual in self.definitions.resource_types:
+            if actual is not None and actual in self._resource_types:
                 allowed = self._target_types(rule.target_profiles)
                 if allowed and actual not in allowed and "Resource" not in allowed:
                     issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
@@ -716,3 +751,12 @@ def _coding(node: Node) -> tuple[str | None, str | None]:
 
 def _code_label(codings: list[tuple[str | None, str | None]]) -> str:
     return ", ".join(f"'{code}'" if system is None else f"{system}#{code}" for system, code in codings)
+
+
+def _resource_type_as_element(node: Node) -> None:
+    """The JSON reader takes every `resourceType` property for the mark of a resource; where the
+    definition has an element of that name (`ExampleScenario.instance.resourceType`, a code) it is
+    given back as that element, so cardinality, binding and invariants see it."""
+    child = Node("resourceType", value=node.resource_type, json_kind="string", parent=node, in_json_array=False)
+    node.children.insert(0, child)
+    node.resource_type = None

@@ -175,6 +175,19 @@ def test_every_distinct_request_is_kept(cache: PackageCache, fixtures: Path, tmp
     assert loaded.resolve("http://example.org/fhir/loose/ValueSet/demo-status")["id"] == "mine"  # type: ignore[index]
 
 
+def test_several_files_of_one_folder_each_load(cache: PackageCache, tmp_path: Path) -> None:
+    """`--ig a.json --ig b.json` from one folder: both files are loaded (each is its own package), and the
+    same file asked twice is loaded once."""
+    for name in ("one", "two"):
+        (tmp_path / f"ValueSet-{name}.json").write_text(json.dumps({"resourceType": "ValueSet", "id": name,
+                                                                      "url": f"http://x/ValueSet/{name}"}))
+    one, two = str(tmp_path / "ValueSet-one.json"), str(tmp_path / "ValueSet-two.json")
+    loaded = load_packages([one, two, one], cache, include_core=False)
+    assert [p.origin for p in loaded.packages] == [one, two]
+    assert loaded.resolve("http://x/ValueSet/one")["id"] == "one"  # type: ignore[index]
+    assert loaded.resolve("http://x/ValueSet/two")["id"] == "two"  # type: ignore[index]
+
+
 # -- in place: folders, files and tarballs ------------------------------------------------------
 
 
