@@ -150,14 +150,18 @@ def test_every_case_folder_is_listed_and_has_an_export_and_its_expectations(prof
 @pytest.mark.parametrize(("profile", "case"), [(p, FIXTURES / p / c) for p in PROFILES for c in CASES[p]],
                          ids=[f"{p}/{c}" for p in PROFILES for c in CASES[p]])
 def test_each_expectation_is_consistent_with_the_profile(profile: str, case: Path) -> None:
-    """A failing test fails exactly the (MUST) requirements it evidences; findings belong to failing tests."""
+    """A failing test fails exactly the (MUST) requirements it evidences; findings belong to failing tests
+    (warnings excepted)."""
     data = expected(case)
     evidence = evidence_of(profile)
     assert set(data) == {"description", "exit_code", "failing_rules", "requirements", "findings"}
     assert set(data["failing_rules"]) <= set(evidence)
     failed = {rid for test in data["failing_rules"] for rid in evidence[test]}
     assert data["requirements"] == dict.fromkeys(sorted(failed), "failed")
-    assert set(data["findings"]) == set(data["failing_rules"])
+    # a passing test may still report warnings (e.g. reference.unresolved); each says `severity: warning`
+    failing_findings = {rule for rule, found in data["findings"].items()
+                        if any(f.get("severity") != "warning" for f in found)}
+    assert failing_findings <= set(data["failing_rules"]) <= set(data["findings"])
     assert all(data["findings"][rule] for rule in data["failing_rules"])
     assert data["exit_code"] == (1 if data["failing_rules"] else 0)
 
