@@ -113,7 +113,7 @@ def check(
         result = check_export(the_profile, inputs, runner, packages=packages, progress=choose_progress(progress.value),
                               settings=CheckSettings(partition_bytes=partition_bytes), target=", ".join(paths),
                               command=command_line(ctx, leave_out=_EXECUTION_OPTIONS))
-    except (CheckSetupError, ExecutorError) as exc:
+    except (CheckSetupError, ExecutorError, PackageError) as exc:
         fail(str(exc))
     finally:
         runner.close()

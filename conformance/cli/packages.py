@@ -1,4 +1,4 @@
-"""`conformance packages install | list | where`: the FHIR package cache from the command line."""
+"""`conformance packages install | list | verify | where`: the FHIR package cache from the command line."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 
 from conformance.cli.errors import fail
-from conformance.packages import PackageCache, PackageError, install
+from conformance.packages import PackageCache, PackageError, install, integrity
+from conformance.packages.manifest import split_spec
 
 app = typer.Typer(
     name="packages",
@@ -44,16 +45,19 @@ def install_command(
     package_id: Annotated[str | None, typer.Option("--id", help="Package id for resources that come without a package.json (default: from the name).")] = None,
     version: Annotated[str | None, typer.Option("--version", help="Package version for resources without a package.json (default: 0.0.0-local).")] = None,
     no_deps: Annotated[bool, typer.Option("--no-deps", help="Do not install the dependencies listed in package.json.")] = False,
+    as_identity: Annotated[str | None, typer.Option("--as", help="The registry package this is, ID#VERSION: it is installed as that (e.g. the UK Core source as fhir.r4.ukcore.stu2#2.0.0).")] = None,
+    reinstall: Annotated[bool, typer.Option("--reinstall", help="Replace the package even when it is already in the cache (mends a damaged one).")] = False,
 ) -> None:
     """Install packages, and what they depend on, into the package cache."""
     cache = PackageCache.default(package_cache)
     console = _progress()
-    if (package_id or version) and len(specs) > 1:
-        fail("--id and --version name one folder or file; install one at a time")
+    if (package_id or version or as_identity) and len(specs) > 1:
+        fail("--id, --version and --as name one package; install one at a time")
     for spec in specs:
         try:
             done = install(spec, cache, registry=registry, with_dependencies=not no_deps, package_id=package_id,
-                           version=version, progress=lambda message: console.print(message, markup=False))
+                           version=version, progress=lambda message: console.print(message, markup=False),
+                           as_identity=as_identity, reinstall=reinstall)
         except PackageError as exc:
             fail(str(exc))
         for got_id, got_version in done:
@@ -76,6 +80,38 @@ def list_command(
         _progress().print(f"no packages in {cache.root}", markup=False)
     for package_id, version in installed:
         typer.echo(f"{package_id}#{version}")
+
+
+@app.command("verify")
+def verify_command(
+    specs: Annotated[list[str] | None, typer.Argument(help="ID#VERSION of the packages to check (default: every one).")] = None,
+    package_cache: CacheOption = None,
+) -> None:
+    """Hash every file of installed packages again against what was recorded at install (exit 2 if damaged)."""
+    cache = PackageCache.default(package_cache)
+    try:
+        chosen = [split_spec(s) for s in specs] if specs else [(i, v) for i, v in cache.installed()]
+    except PackageError as exc:
+        fail(str(exc))
+    damaged = 0
+    for package_id, wanted in chosen:
+        version = cache.select(package_id, wanted)
+        folder = cache.package_dir(package_id, version) if version else None
+        if version is None or folder is None:
+            fail(f"{package_id}{'#' + wanted if wanted else ''} is not in the package cache {cache.root}")
+        label = f"{package_id}#{version}"
+        if integrity.read_record(folder) is None:
+            typer.echo(f"{label}: no record (installed by another tool or an older version); not checked")
+            continue
+        problems = integrity.verify(label, folder)
+        if problems:
+            damaged += 1
+            typer.echo(f"{label}: damaged: " + "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else ""))
+            typer.echo(f"  reinstall it with: {integrity.reinstall_command(label, folder)}")
+        else:
+            typer.echo(f"{label}: whole")
+    if damaged:
+        raise typer.Exit(2)
 
 
 @app.command("where")

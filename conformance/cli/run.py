@@ -130,7 +130,10 @@ def run(
             the_target, the_auth = _url_target(target, auth, token_file, client_id, client_secret_file,
                                                private_key, kid, token_url)
         runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=selected, command=command)
-        result = runner.run()
+        try:
+            result = runner.run()
+        except PackageError as exc:  # a package found damaged while checking a response: named, exit 2
+            fail(str(exc))
     _report(result, plan, scope, output, runner.target_unreachable, the_target)
 
 

@@ -58,7 +58,10 @@ def validate(
                                 tx_cache=str(tx_cache) if tx_cache else None)
     factory = ValidatorFactory(ig, cache, definitions.packages, options)
     n_workers = workers or os.cpu_count() or 1
-    results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers))
+    try:
+        results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers))
+    except PackageError as exc:  # found damaged while validating: the package is named, not the file
+        fail(str(exc))
     out = Console(highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
         out.out(validate_json.render(results, definitions.packages.ids()))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from conformance.fhir.read import read_file
 from conformance.issues import Issue, make_issue
+from conformance.packages import PackageError
 from conformance.validation.validator import Validator
 
 
@@ -46,6 +47,8 @@ def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = ()
             if parsed.root.resource_type:
                 types.add(parsed.root.resource_type)
             result.issues.extend(validator.validate(parsed.root, profiles))
+    except PackageError:  # a damaged package is the package's fault, not the file's: it stops the run (exit 2)
+        raise
     except Exception as exc:  # a bug of ours must not lose the other files
         where = traceback.extract_tb(exc.__traceback__)[-1]
         result.issues.append(make_issue("internal.error",

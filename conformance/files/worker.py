@@ -20,6 +20,7 @@ from conformance.files.partitions import Partition
 from conformance.files.rules import CheckPlan, ResourceChecks
 from conformance.files.sources import ExportFile
 from conformance.issues import make_issue
+from conformance.packages import PackageError
 from conformance.results import Finding, Outcome
 
 _KEEP = 2  # compiled plans kept per thread (a long-lived Dask worker serves run after run)
@@ -49,6 +50,8 @@ def compiled(plan: CheckPlan) -> ResourceChecks:
 def run_job(job: Job) -> PartitionResult:
     try:
         return compiled(job.plan).check(job.file, job.partition)
+    except PackageError:  # a damaged package is not the export's fault: it stops the check (exit 2)
+        raise
     except Exception as exc:  # a bug of ours must not lose the other partitions
         where = traceback.extract_tb(exc.__traceback__)[-1]
         issue = make_issue("internal.error", line=0, column=0,

@@ -78,6 +78,19 @@ class PackageCache:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
+    def remove(self, package_id: str, version: str) -> None:
+        """Take a package out of the cache: renamed away first (so it vanishes at once), then deleted."""
+        target = self.root / f"{package_id}#{version}"
+        if not target.exists():
+            return
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            trash = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=self.root))
+            os.replace(target, trash / "removed")
+        except OSError as exc:
+            raise PackageError(f"cannot remove {target} from the package cache: {exc.strerror or exc}") from exc
+        shutil.rmtree(trash, ignore_errors=True)
+
     def place(self, prepared: Path, package_id: str, version: str) -> Path:
         """Move a prepared `<something>/package/...` folder into the cache in one rename.
 

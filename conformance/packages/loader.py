@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from conformance.packages import index, manifest, tarball, usercache, versions
+from conformance.packages import index, integrity, manifest, tarball, usercache, versions
 from conformance.packages.cache import PackageCache
 from conformance.packages.errors import PackageError
 from conformance.packages.index import Index, IndexEntry
@@ -39,6 +39,7 @@ class Package:
         self.problems = built.problems  # (filename, reason): files skipped because unreadable
         self.origin = origin or str(path)
         self._xml_to_json = xml_to_json
+        self.in_cache = False  # from the package cache: damage is the package's, and reinstalling mends it
         self._loaded: dict[str, dict] = {}
         self._index = built
         self._by_url: dict[str, int] | None = None  # url -> row position (first wins)
@@ -83,6 +84,8 @@ class Package:
             try:
                 resource = json.loads(data.decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:
+                if self.in_cache:
+                    raise integrity.damaged(self.label, self.path, f"{entry.filename} is not valid JSON ({exc})") from exc
                 raise PackageError(f"{path} in {self.label} is not valid JSON ({exc}); reinstall the package") from exc
         if not isinstance(resource, dict):
             raise PackageError(f"{path} in {self.label} is not a FHIR resource")
@@ -218,8 +221,34 @@ def _from_cache(package_id: str, wanted: str | None, cache: PackageCache, xml_to
         label = f"{package_id}#{wanted}" if wanted else package_id
         lead = f"{needed_by} needs {label}, which" if needed_by else f"{label}"
         raise PackageError(f"{lead} is not in the package cache {cache.root}; run: conformance packages install {label}")
-    data = manifest.read_manifest(folder / "package.json")
-    return Package(package_id, chosen, folder, data, index.load_sealed(folder), xml_to_json=xml_to_json)
+    label = f"{package_id}#{chosen}"
+    integrity.check(label, folder)
+    try:
+        data = manifest.read_manifest(folder / "package.json")
+    except PackageError as exc:
+        raise integrity.damaged(label, folder, f"its package.json cannot be read ({exc})") from None
+    built = index.load_sealed(folder)
+    # without a record (installed by another tool), a published package's files are all readable: an
+    # unreadable one was damaged; with one, the sizes matched, so these were unreadable when installed
+    if built.problems and integrity.read_record(folder) is None:
+        still = _still_unreadable(folder, built.problems)
+        if still is None:  # mended since the index was built: index it again
+            built = index.rebuild_sealed(folder)
+            still = built.problems[0] if built.problems else None
+        if still is not None:
+            raise integrity.damaged(label, folder, f"{still[0]} cannot be read ({still[1]})")
+    package = Package(package_id, chosen, folder, data, built, xml_to_json=xml_to_json)
+    package.in_cache = True
+    return package
+
+
+def _still_unreadable(folder: Path, problems: list[tuple[str, str]]) -> tuple[str, str] | None:
+    for name, _ in problems:
+        try:
+            index.summarise(name, index.read_bytes(folder / name))
+        except (OSError, ValueError) as exc:
+            return name, str(exc)
+    return None
 
 
 def _from_folder(folder: Path, xml_to_json: XmlToJson | None) -> Package:

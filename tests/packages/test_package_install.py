@@ -61,15 +61,19 @@ def test_registry_from_the_environment(cache: PackageCache, registry: Any, monke
     assert registry.requests == ["/a.pkg", "/a.pkg/1.0.0"]
 
 
-def test_missing_dependency_names_it(cache: PackageCache, registry: Any) -> None:
-    registry.add("a.pkg", "1.0.0", dependencies={"gone.pkg": "1.0.0"})
+def test_a_missing_dependency_is_named_and_the_install_rolled_back(cache: PackageCache, registry: Any) -> None:
+    registry.add("a.pkg", "1.0.0", dependencies={"b.pkg": "1.0.0"})
+    registry.add("b.pkg", "1.0.0", dependencies={"gone.pkg": "1.0.0"})
+    registry.add("kept.pkg", "1.0.0")
+    install("kept.pkg#1.0.0", cache, registry=registry.url)
     with pytest.raises(PackageError) as caught:
         install("a.pkg#1.0.0", cache, registry=registry.url)
     assert str(caught.value) == (
-        "a.pkg#1.0.0 is installed, but its dependency gone.pkg#1.0.0 could not be: cannot install gone.pkg#1.0.0: "
-        f"the registry {registry.url} has no package gone.pkg; check the id"
+        "a.pkg#1.0.0 was not installed: b.pkg#1.0.0 needs gone.pkg#1.0.0, which could not be installed: "
+        f"cannot install gone.pkg#1.0.0: the registry {registry.url} has no package gone.pkg; check the id"
     )
-    assert cache.installed() == [("a.pkg", "1.0.0")]
+    assert cache.installed() == [("kept.pkg", "1.0.0")]  # a.pkg and b.pkg removed again, what was there kept
+    assert _cache_listing(cache) == ["kept.pkg#1.0.0"]  # and no staging folder left behind
 
 
 def test_no_deps_installs_only_the_package(cache: PackageCache, registry: Any) -> None:

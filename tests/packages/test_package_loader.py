@@ -148,7 +148,7 @@ def test_damaged_resource_is_a_clear_error(cache: PackageCache, add: Callable) -
     loaded = load_packages(["a.pkg"], cache, include_core=False)
     path = loaded.packages[0].path / "ValueSet-shared.json"
     path.write_text('{"resourceType": ')
-    with pytest.raises(PackageError, match=r"ValueSet-shared\.json in a\.pkg#1\.0\.0 is not valid JSON .*reinstall"):
+    with pytest.raises(PackageError, match=r"a\.pkg#1\.0\.0 in .* is damaged: ValueSet-shared\.json is not valid JSON .*--reinstall"):
         loaded.resolve(VS)
 
 

@@ -95,7 +95,7 @@ def test_install_errors_exit_2_with_one_line(cli: Callable, cache: PackageCache,
     )
     assert _one_line_error(cli("install", "[/x]/[bold]y.tgz", *root)) == "[/x]/[bold]y.tgz: no such file or folder"
     assert _one_line_error(cli("install", "a", "b", "--id", "x", *root)) == (
-        "--id and --version name one folder or file; install one at a time"
+        "--id, --version and --as name one package; install one at a time"
     )
     assert _one_line_error(cli("install", str(fixtures / "loose-json" / "notes.json"), *root)).endswith(
         "notes.json is not a FHIR resource (no resourceType)"
