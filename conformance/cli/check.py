@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail
@@ -24,6 +23,7 @@ from conformance.files.validators import load_check_packages
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
 from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
+from conformance.reports.terminal import escape
 from conformance.results import RunResult, Scope
 
 # options that change how fast a check runs, never what it finds: left out of the recorded command

@@ -6,7 +6,8 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+
+from conformance.reports.terminal import escape
 
 EXIT_OK, EXIT_FAILED, EXIT_UNABLE = 0, 1, 2
 

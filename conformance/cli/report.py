@@ -6,12 +6,12 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from conformance.cli.errors import EXIT_FAILED, fail, stderr
 from conformance.reports.atomic import write_atomic
 from conformance.reports.evidence import EvidenceError
 from conformance.reports.evidence_check import describe, render, verify
+from conformance.reports.terminal import escape
 from conformance.reports.writer import FORMATS
 
 app = typer.Typer(

@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
@@ -20,6 +19,7 @@ from conformance.cli.scope import run_scope, select_scenarios
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import Profile, ProfileError
 from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
+from conformance.reports.terminal import escape
 from conformance.results import RunResult, Scope
 from conformance.scenarios import (
     Auth,

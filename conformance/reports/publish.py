@@ -2,7 +2,8 @@
 
 Two steps, so that a mistake in the options costs nothing: `prepare(options)` checks them before
 the run starts (report format names, the baseline file, the signing key) and raises
-`PublishError`; `publish(result, plan)` then applies the baseline, writes `--write-baseline`,
+`PublishError`, and claims the report folder (`dirlock.py`: a second run into the same folder is
+refused); `publish(result, plan)` then applies the baseline, writes `--write-baseline`,
 the `--report` files, the `--evidence` pack and, under GitHub Actions, the annotations and job
 summary. An output that cannot be written does not stop the others; `Published.problems` lists
 it (the CLI reports them and exits 2). The exit code of the run is
@@ -29,6 +30,7 @@ from conformance.reports.baseline import (
     load_baseline,
     write_baseline,
 )
+from conformance.reports.dirlock import Claim, FolderBusy, claim
 from conformance.reports.evidence import EvidenceError, PackageLike, Written, write_evidence
 from conformance.reports.signing import load_private_key
 from conformance.reports.writer import ReportError, parse_formats, write_reports
@@ -61,6 +63,7 @@ class Plan:
     formats: list[str]
     baseline: Baseline | None
     signing_key: bytes | None
+    claim: Claim | None = None  # the report folder, held until the reports are written
 
 
 @dataclass
@@ -100,7 +103,15 @@ def prepare(options: PublishOptions) -> Plan:
             raise PublishError(f"--sign-key {options.sign_key}: {exc}") from exc
     if options.include_inputs and options.evidence is None:
         raise PublishError("--include-inputs puts the checked files into the evidence pack: give --evidence too")
-    return Plan(options, formats, baseline, key)
+    held = None
+    if formats:
+        try:
+            held = claim(options.report_dir or Path("."))
+        except FolderBusy as exc:
+            raise PublishError(str(exc)) from None
+        except OSError:  # the folder cannot be written: writing the reports will say so, located
+            held = None
+    return Plan(options, formats, baseline, key, held)
 
 
 def publish(result: RunResult, plan: Plan, *, env: Mapping[str, str] | None = None,
@@ -137,4 +148,6 @@ def publish(result: RunResult, plan: Plan, *, env: Mapping[str, str] | None = No
         published.annotated = github.emit(published.result, annotations or sys.stdout, env)
     except OSError as exc:
         published.problems.append(f"cannot write the GitHub job summary: {exc.strerror or exc}")
+    if plan.claim is not None:
+        plan.claim.release()
     return published

@@ -7,9 +7,9 @@ exchange behind them, so a supplier sees what to fix without opening the JSON.
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from conformance.reports.terminal import escape
 from conformance.results import (
     GroupResult,
     Outcome,

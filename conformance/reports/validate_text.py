@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
 
 from conformance.files.validate import FileResult
+from conformance.reports.terminal import escape
 from conformance.reports.validation_summary import ValidationSummary
 
 _STYLE = {"fatal": "bold red", "error": "red", "warning": "yellow", "information": "cyan"}
