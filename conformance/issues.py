@@ -204,6 +204,16 @@ _kind("invariant.failed", E, "{key}: {human}", "A FHIRPath constraint (invariant
 _kind("invariant.not-evaluated", W, "{key} could not be evaluated: {reason}", "A constraint whose FHIRPath expression could not be evaluated; reported, never silently passed.")
 
 # -- bundles -----------------------------------------------------------------------------------------------
+_kind("questionnaire.not-found", W, "questionnaire '{url}' is not loaded, so the answers were not checked against it", "A QuestionnaireResponse whose Questionnaire is neither contained nor in the loaded packages; load it with `--ig` to check the answers.")
+_kind("questionnaire.linkid-unknown", E, "linkId '{link_id}' is not an item of the questionnaire{where}", "A QuestionnaireResponse item must correspond to a Questionnaire item with the same linkId at the same place in the nesting (questionnaireresponse.html).")
+_kind("questionnaire.answers-not-allowed", E, "item '{link_id}' is a {type} item, which takes no answers", "Group, display and the abstract `question` items have no answers; a group's content goes in its sub-items.")
+_kind("questionnaire.answer-type", E, "the answer to '{link_id}' is a {actual}; a {type} item takes {expected}", "Answers must be of the type the item declares (Questionnaire.item.type; for choice items, the type of the answerOption values).")
+_kind("questionnaire.answer-not-allowed", E, "{value} is not an allowed answer to '{link_id}' ({source})", "A choice answer must be one of the item's answerOption values or in its answerValueSet.")
+_kind("questionnaire.required", E, "required item '{link_id}' has no answer", "In a completed QuestionnaireResponse every enabled item with `required` true is answered (Questionnaire.item.required).")
+_kind("questionnaire.repeats", E, "item '{link_id}' {detail}", "Only items with `repeats` true take several answers, and a question appears once per group occurrence (Questionnaire.item.repeats).")
+_kind("questionnaire.not-enabled", E, "item '{link_id}' has answers but is not enabled (its enableWhen conditions are not met)", "Answers are only allowed on enabled items (Questionnaire.item.enableWhen, enableBehavior).")
+_kind("questionnaire.answer-limit", E, "answer to '{link_id}': {detail}", "An answer outside a limit the item sets: minValue/maxValue, minLength/maxLength, regex, minOccurs/maxOccurs, unit options, mime type, size, exclusive options.")
+_kind("questionnaire.enablewhen-target", E, "enableWhen names question '{link_id}', which is not an item of this questionnaire", "Questionnaire.item.enableWhen.question is the linkId of another item of the same questionnaire.")
 _kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one entry (bdl-7)", "Entries of a Bundle must not share a fullUrl (unless versions differ).")
 
 # -- HTTP limits (`conformance run`: conformance/scenarios/limits.py) ------------------------------------

@@ -28,6 +28,7 @@ from conformance.validation.plan import (
     compile_structure_definition,
 )
 from conformance.validation.primitives import PrimitiveRule, build_rule
+from conformance.validation.questionnaire import ResponseChecker, enable_when_targets
 from conformance.validation.references import ResolutionScope, parse_reference
 from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
 
@@ -73,6 +74,7 @@ class Validator:
         self._resource_types = definitions.resource_types
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
+        self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
         self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
         self._slice_ctx = slicing.SliceContext(
             resolve_reference=self._resolve_reference_node,
@@ -135,6 +137,10 @@ class Validator:
                     self._must_support(node, plan, issues)
             if rt == "Bundle":
                 self._bundle_rules(node, issues)
+            elif rt == "QuestionnaireResponse":
+                self._questionnaire_responses.check(node, issues)
+            elif rt == "Questionnaire":
+                enable_when_targets(node, issues)
         finally:
             self._scope = outer
 

@@ -1,0 +1,468 @@
+"""A QuestionnaireResponse checked against its Questionnaire (FHIR R4 questionnaireresponse.html).
+
+R4 says a response's items mirror the questionnaire's: same `linkId`s, the same nesting (a
+question's sub-items under its answers, a group's under the group), answers of the type the item
+declares, only enabled items answered, `required` items answered in a completed response, answers
+repeating only where the item does, and answers taken from `answerOption`/`answerValueSet` when
+the questionnaire lists them. Answer limits come from the R4 core extensions on the item:
+`minValue`/`maxValue`, `minLength`/`maxLength`, `regex`, `questionnaire-minOccurs`/`-maxOccurs`,
+`questionnaire-unitOption`/`-unitValueSet`, `mimeType`/`maxSize`, `questionnaire-optionExclusive`.
+
+The questionnaire is found by `QuestionnaireResponse.questionnaire`: a `#id` in `contained`, else the
+loaded packages and `--ig` files. One that cannot be found is a warning and nothing else is checked.
+The questionnaire is read as plain JSON (a contained one is turned into that form first), so every
+rule here reads one shape. Beyond R4, as the HL7 validator does: a quantity bound that cannot be
+compared (no UCUM code, different units) is reported, since the answer cannot be shown to meet it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from conformance.fhir.tree import Node
+from conformance.issues import Issue, make_issue
+
+EXT = "http://hl7.org/fhir/StructureDefinition/"
+UCUM = "http://unitsofmeasure.org"
+
+# item.type → the answer value[x] types R4 allows for it (choice/open-choice also take answerOption's types)
+ANSWER_TYPES: dict[str, tuple[str, ...]] = {
+    "boolean": ("Boolean",), "decimal": ("Decimal",), "integer": ("Integer",), "date": ("Date",),
+    "dateTime": ("DateTime",), "time": ("Time",), "string": ("String",), "text": ("String",), "url": ("Uri",),
+    "choice": ("Coding",), "open-choice": ("Coding", "String"), "attachment": ("Attachment",),
+    "reference": ("Reference",), "quantity": ("Quantity",),
+}
+OPTION_TYPES = ("Coding", "Integer", "Date", "Time", "String", "Reference")  # Questionnaire.item.answerOption.value[x]
+NO_ANSWERS = frozenset({"group", "display", "question"})  # `question` is R4's abstract item type
+COMPLETE = frozenset({"completed", "amended"})
+
+InValueSet = Callable[[str, Node, str], "bool | None"]
+Resolve = Callable[[str], "dict[str, Any] | None"]
+
+
+def as_json(node: Node) -> dict[str, Any]:
+    """A contained resource's tree as plain JSON (repeating elements as lists, primitives as text)."""
+    out: dict[str, Any] = {}
+    if node.resource_type:
+        out["resourceType"] = node.resource_type
+    for child in node.children:
+        value: Any = child.value if not child.children else as_json(child)
+        if child.repeating or child.in_json_array or child.name in out:
+            held = out.setdefault(child.name, [])
+            if not isinstance(held, list):
+                held = out[child.name] = [held]
+            held.append(value)
+        else:
+            out[child.name] = value
+    return out
+
+
+def _items(d: Any, key: str) -> list[Any]:
+    value = d.get(key) if isinstance(d, dict) else None
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _true(value: Any) -> bool:
+    return value is True or value == "true"
+
+
+def _extensions(item: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [e for e in _items(item, "extension") if isinstance(e, dict) and e.get("url") == EXT + name]
+
+
+def _ext_value(ext: dict[str, Any]) -> tuple[str, Any] | None:
+    for key, value in ext.items():
+        if key.startswith("value"):
+            return key[5:], value
+    return None
+
+
+def _answer_value(answer: Node) -> Node | None:
+    for child in answer.children:
+        if child.name.startswith("value") and len(child.name) > 5:
+            return child
+    return None
+
+
+def _coding_key(coding: Any) -> tuple[str | None, str | None]:
+    if isinstance(coding, Node):
+        system, code = coding.child("system"), coding.child("code")
+        return (system.value if system is not None else None, code.value if code is not None else None)
+    if isinstance(coding, dict):
+        return coding.get("system"), coding.get("code")
+    return None, None
+
+
+def _same_coding(answer: Node, option: Any) -> bool:
+    a_system, a_code = _coding_key(answer)
+    o_system, o_code = _coding_key(option)
+    return a_code == o_code and (o_system is None or a_system == o_system)
+
+
+def _text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _same_value(answer: Node, type_name: str, option: Any) -> bool:
+    if type_name == "Coding":
+        return _same_coding(answer, option)
+    if type_name == "Reference":
+        ref = answer.child("reference")
+        return ref is not None and isinstance(option, dict) and ref.value == option.get("reference")
+    if type_name in ("Integer", "Decimal"):
+        try:
+            return Decimal(answer.value or "") == Decimal(_text(option))
+        except InvalidOperation:
+            return False
+    return answer.value == _text(option)
+
+
+class ResponseChecker:
+    """Checks one QuestionnaireResponse node; `resolve` finds canonical resources, `in_value_set`
+    answers membership (None when it cannot be known offline, which is never reported)."""
+
+    def __init__(self, resolve: Resolve, in_value_set: InValueSet) -> None:
+        self._resolve = resolve
+        self._in_value_set = in_value_set
+
+    def check(self, qr: Node, issues: list[Issue]) -> None:
+        reference = qr.child("questionnaire")
+        if reference is None or not reference.value:
+            return
+        questionnaire = self._questionnaire(qr, reference.value)
+        if questionnaire is None:
+            issues.append(make_issue("questionnaire.not-found", reference, url=reference.value))
+            return
+        status = qr.child("status")
+        run = _Run(self, qr, questionnaire, status is not None and status.value in COMPLETE, issues)
+        run.level(qr, _items(questionnaire, "item"), enabled=True)
+
+    def _questionnaire(self, qr: Node, url: str) -> dict[str, Any] | None:
+        if url.startswith("#"):
+            for contained in qr.children_named("contained"):
+                id_node = contained.child("id")
+                if contained.resource_type == "Questionnaire" and id_node is not None and id_node.value == url[1:]:
+                    return as_json(contained)
+            return None
+        found = self._resolve(url)
+        return found if isinstance(found, dict) and found.get("resourceType") == "Questionnaire" else None
+
+
+class _Run:
+    """One response walked against one questionnaire."""
+
+    def __init__(self, checker: ResponseChecker, qr: Node, questionnaire: dict[str, Any], complete: bool,
+                 issues: list[Issue]) -> None:
+        self.checker = checker
+        self.qr = qr
+        self.complete = complete
+        self.issues = issues
+        self.by_link_id: dict[str, dict[str, Any]] = {}
+        for item in _walk_items(questionnaire):
+            self.by_link_id.setdefault(str(item.get("linkId")), item)
+        self.answers: dict[str, list[Node]] = {}
+        for response_item in _walk_response(qr):
+            link = response_item.child("linkId")
+            if link is not None and link.value:
+                self.answers.setdefault(link.value, []).extend(response_item.children_named("answer"))
+
+    # -- structure ------------------------------------------------------------------------------------
+    def level(self, parent: Node, defined: list[dict[str, Any]], enabled: bool) -> None:
+        """The response items under `parent` against the questionnaire items `defined` there."""
+        by_id = {str(d.get("linkId")): d for d in defined if isinstance(d, dict)}
+        present: dict[str, list[Node]] = {}
+        for item in parent.children_named("item"):
+            link = item.child("linkId")
+            link_id = link.value if link is not None else None
+            definition = by_id.get(link_id or "")
+            if definition is None:
+                if link_id:
+                    elsewhere = link_id in self.by_link_id
+                    self.issues.append(make_issue("questionnaire.linkid-unknown", item, link_id=link_id,
+                                                  where=" at this level of nesting" if elsewhere else ""))
+                continue
+            present.setdefault(link_id or "", []).append(item)
+        for definition in defined:
+            if not isinstance(definition, dict):
+                continue
+            link_id = str(definition.get("linkId"))
+            items = present.get(link_id, [])
+            item_enabled = enabled and self.enabled(definition)
+            self.occurrences(parent, definition, items)
+            for item in items:
+                self.item(item, definition, item_enabled)
+            if item_enabled and self.complete and _true(definition.get("required")) and not items:
+                self.issues.append(make_issue("questionnaire.required", parent, link_id=link_id))
+
+    def occurrences(self, parent: Node, definition: dict[str, Any], items: list[Node]) -> None:
+        link_id = str(definition.get("linkId"))
+        kind = definition.get("type")
+        if len(items) > 1 and (kind != "group" or not _true(definition.get("repeats"))):
+            self.issues.append(make_issue("questionnaire.repeats", items[1], link_id=link_id,
+                                          detail=f"appears {len(items)} times; only a repeating group may"))
+        if kind == "group":
+            self.counts(parent, definition, len(items), "repetitions")
+
+    def counts(self, where: Node, definition: dict[str, Any], count: int, what: str) -> None:
+        """questionnaire-minOccurs / -maxOccurs: how many answers (questions) or repetitions (groups)."""
+        link_id = str(definition.get("linkId"))
+        for name, sign in (("questionnaire-minOccurs", -1), ("questionnaire-maxOccurs", 1)):
+            for ext in _extensions(definition, name):
+                found = _ext_value(ext)
+                if found is None:
+                    continue
+                try:
+                    limit = int(found[1])
+                except (TypeError, ValueError):
+                    continue
+                if (sign < 0 and 0 < count < limit) or (sign < 0 and count == 0 and self.complete and limit > 0) \
+                        or (sign > 0 and count > limit):
+                    word = "minimum" if sign < 0 else "maximum"
+                    self.issues.append(make_issue("questionnaire.answer-limit", where, link_id=link_id,
+                                                  detail=f"the {word} number of {what} is {limit}, found {count}"))
+
+    def item(self, item: Node, definition: dict[str, Any], enabled: bool) -> None:
+        link_id = str(definition.get("linkId"))
+        kind = str(definition.get("type") or "")
+        answers = item.children_named("answer")
+        if not enabled:
+            if answers or _has_answers(item):
+                self.issues.append(make_issue("questionnaire.not-enabled", item, link_id=link_id))
+            return
+        children = _items(definition, "item")
+        if kind in NO_ANSWERS:
+            if answers:
+                self.issues.append(make_issue("questionnaire.answers-not-allowed", item, link_id=link_id, type=kind))
+            self.level(item, children, enabled=True)
+            return
+        if item.children_named("item"):
+            self.issues.append(make_issue("questionnaire.linkid-unknown", item.children_named("item")[0],
+                                          link_id=_link_id(item.children_named("item")[0]),
+                                          where=" here: a question's sub-items go under its answers"))
+        if len(answers) > 1 and not _true(definition.get("repeats")):
+            self.issues.append(make_issue("questionnaire.repeats", answers[1], link_id=link_id,
+                                          detail=f"has {len(answers)} answers; the item does not repeat"))
+        self.counts(item, definition, len(answers), "answers")
+        if not answers and self.complete and _true(definition.get("required")):
+            self.issues.append(make_issue("questionnaire.required", item, link_id=link_id))
+        for answer in answers:
+            self.answer(answer, definition, kind, answers)
+            if children or answer.children_named("item"):
+                self.level(answer, children, enabled=True)
+
+    # -- answers --------------------------------------------------------------------------------------
+    def answer(self, answer: Node, definition: dict[str, Any], kind: str, siblings: list[Node]) -> None:
+        value = _answer_value(answer)
+        if value is None:
+            return
+        link_id = str(definition.get("linkId"))
+        type_name = value.name[5:]
+        options = _items(definition, "answerOption")
+        option_types = {key[5:] for o in options if isinstance(o, dict) for key in o if key.startswith("value")}
+        allowed = ANSWER_TYPES.get(kind)
+        if allowed is None:
+            return  # an item type R4 does not define: the binding on Questionnaire.item.type reports it
+        if kind in ("choice", "open-choice"):
+            # a choice answer has the type of the answerOption values; R4 allows these six for them
+            allowed = tuple(sorted(option_types)) if option_types else OPTION_TYPES
+            if kind == "open-choice" and "String" not in allowed:
+                allowed += ("String",)
+        if type_name not in allowed:
+            self.issues.append(make_issue("questionnaire.answer-type", value, link_id=link_id, actual=type_name,
+                                          type=kind, expected=" or ".join(allowed)))
+            return
+        if options and not (kind == "open-choice" and type_name == "String"):
+            chosen = [o for o in options if isinstance(o, dict) and _same_value(value, type_name, o.get("value" + type_name))]
+            if not chosen:
+                self.issues.append(make_issue("questionnaire.answer-not-allowed", value, link_id=link_id,
+                                              value=_describe(value, type_name), source="its answerOption list"))
+            elif len(siblings) > 1 and any(_true((_ext_value(e) or ("", None))[1])
+                                           for o in chosen for e in _extensions(o, "questionnaire-optionExclusive")):
+                self.issues.append(make_issue("questionnaire.answer-limit", answer, link_id=link_id,
+                                              detail=f"{_describe(value, type_name)} is an exclusive option: "
+                                                     "no other answer may be selected with it"))
+        value_set = definition.get("answerValueSet")
+        if isinstance(value_set, str) and type_name == "Coding" and not value_set.startswith("#") \
+                and self.checker._in_value_set(value_set, value, "Coding") is False:
+                self.issues.append(make_issue("questionnaire.answer-not-allowed", value, link_id=link_id,
+                                              value=_describe(value, type_name), source=f"value set {value_set}"))
+        self.limits(value, type_name, definition, link_id)
+
+    def limits(self, value: Node, type_name: str, definition: dict[str, Any], link_id: str) -> None:
+        def report(detail: str) -> None:
+            self.issues.append(make_issue("questionnaire.answer-limit", value, link_id=link_id, detail=detail))
+
+        if type_name in ("Integer", "Decimal", "Date", "DateTime", "Time"):
+            for name, sign, word in (("minValue", -1, "less than the minimum"), ("maxValue", 1, "greater than the maximum")):
+                for ext in _extensions(definition, name):
+                    found = _ext_value(ext)
+                    if found is not None and _compare(value.value or "", found[1], type_name) == sign:
+                        report(f"{value.value} is {word} {_text(found[1])}")
+        elif type_name == "Quantity":
+            self.quantity(value, definition, report)
+        if type_name == "String" and value.value is not None:
+            max_length = definition.get("maxLength")
+            if max_length is not None and len(value.value) > int(max_length):
+                report(f"the answer is {len(value.value)} characters long; at most {max_length} are allowed")
+            for ext in _extensions(definition, "minLength"):
+                found = _ext_value(ext)
+                if found is not None and len(value.value) < int(found[1]):
+                    report(f"the answer is {len(value.value)} characters long; at least {found[1]} are needed")
+            for ext in _extensions(definition, "regex"):
+                found = _ext_value(ext)
+                if found is not None and isinstance(found[1], str):
+                    try:
+                        pattern = re.compile(found[1])
+                    except re.error:
+                        continue
+                    if pattern.fullmatch(value.value) is None:
+                        report(f"'{value.value}' does not match the regex {found[1]}")
+        if type_name == "Attachment":
+            content_type = value.child("contentType")
+            types = [str((_ext_value(e) or ("", ""))[1]) for e in _extensions(definition, "mimeType")]
+            if types and content_type is not None and content_type.value not in types:
+                report(f"the mime type {content_type.value} is not allowed (allowed: {', '.join(types)})")
+            size = value.child("size")
+            for ext in _extensions(definition, "maxSize"):
+                found = _ext_value(ext)
+                if found is not None and size is not None and _compare(size.value or "", found[1], "Decimal") == 1:
+                    report(f"the attachment is {size.value} bytes; at most {_text(found[1])} are allowed")
+
+    def quantity(self, value: Node, definition: dict[str, Any], report: Callable[[str], None]) -> None:
+        system, code = _coding_key(value)
+        units = [_ext_value(e) for e in _extensions(definition, "questionnaire-unitOption")]
+        options = [u[1] for u in units if u is not None and isinstance(u[1], dict)]
+        if options and not any(o.get("system") == system and o.get("code") == code for o in options):
+            report(f"the unit {code or '(none)'} is not one of the unit options "
+                   f"({', '.join(str(o.get('code')) for o in options)})")
+        for ext in _extensions(definition, "questionnaire-unitValueSet"):
+            found = _ext_value(ext)
+            if found is not None and isinstance(found[1], str) and (
+                    code is None or self.checker._in_value_set(found[1], value, "Coding") is False):
+                report(f"the unit {code or '(none)'} is not in the unit value set {found[1]}")
+        amount = value.child("value")
+        for name, sign, word in (("minValue", -1, "minimum"), ("maxValue", 1, "maximum")):
+            for ext in _extensions(definition, name):
+                found = _ext_value(ext)
+                if found is None or not isinstance(found[1], dict) or amount is None:
+                    continue
+                bound = found[1]
+                if system != UCUM or bound.get("system") != UCUM or not code or code != bound.get("code"):
+                    report(f"the quantity {amount.value} {code or value.child('unit') and value.child('unit').value} "  # type: ignore[union-attr]
+                           f"cannot be compared with the {word} {_text(bound.get('value'))} {bound.get('code') or bound.get('unit')}"
+                           " (comparable UCUM units are needed)")
+                elif _compare(amount.value or "", bound.get("value"), "Decimal") == sign:
+                    report(f"{amount.value} {code} is beyond the {word} {_text(bound.get('value'))} {code}")
+
+    # -- enableWhen -----------------------------------------------------------------------------------
+    def enabled(self, definition: dict[str, Any]) -> bool:
+        conditions = [c for c in _items(definition, "enableWhen") if isinstance(c, dict)]
+        if not conditions:
+            return True
+        results = [self.condition(c) for c in conditions]
+        return all(results) if definition.get("enableBehavior") == "all" else any(results)
+
+    def condition(self, condition: dict[str, Any]) -> bool:
+        question = str(condition.get("question"))
+        operator = condition.get("operator")
+        expected = next(((k[6:], v) for k, v in condition.items() if k.startswith("answer")), None)
+        values = [v for v in (_answer_value(a) for a in self.answers.get(question, [])) if v is not None]
+        if operator == "exists":
+            return bool(values) == _true(expected[1] if expected else None)
+        if expected is None:
+            return False
+        if not values:
+            return operator == "!="
+        type_name, target = expected
+        matches = [_compare_answer(v, type_name, target) for v in values]
+        if operator == "=":
+            return any(m == 0 for m in matches)
+        if operator == "!=":
+            return all(m != 0 for m in matches)
+        signs = {">": (1,), "<": (-1,), ">=": (0, 1), "<=": (-1, 0)}.get(str(operator), ())
+        return any(m in signs for m in matches if m is not None)
+
+
+def _compare_answer(value: Node, type_name: str, target: Any) -> int | None:
+    if value.name[5:] != type_name:
+        return None
+    if type_name == "Coding":
+        return 0 if _same_coding(value, target) else 1
+    if type_name == "Quantity":
+        amount = value.child("value")
+        return _compare((amount.value or "") if amount is not None else "", (target or {}).get("value"), "Decimal")
+    if type_name == "Boolean":
+        return 0 if value.value == _text(target) else 1
+    return _compare(value.value or "", target, type_name)
+
+
+def _compare(text: str, bound: Any, type_name: str) -> int | None:
+    """-1/0/1 comparing an answer with a bound; numbers numerically, dates and times as ISO text
+    (a partial date compares by its prefix: 2022-06-30 is after the maximum 2022-06)."""
+    if type_name in ("Integer", "Decimal"):
+        try:
+            a, b = Decimal(text), Decimal(_text(bound))
+        except InvalidOperation:
+            return None
+        return (a > b) - (a < b)
+    b_text = _text(bound)
+    if type_name in ("Date", "DateTime") and len(text) != len(b_text):
+        short = min(len(text), len(b_text))
+        head, bound_head = text[:short], b_text[:short]
+        if head == bound_head:
+            return (len(text) > len(b_text)) - (len(text) < len(b_text)) if type_name == "Date" else 0
+        return (head > bound_head) - (head < bound_head)
+    return (text > b_text) - (text < b_text)
+
+
+def _describe(value: Node, type_name: str) -> str:
+    if type_name == "Coding":
+        system, code = _coding_key(value)
+        return f"{system or ''}#{code or ''}"
+    return value.value or type_name
+
+
+def _link_id(item: Node) -> str:
+    link = item.child("linkId")
+    return link.value if link is not None and link.value else "?"
+
+
+def _has_answers(item: Node) -> bool:
+    return any(node.name == "answer" for node in item.iter_tree() if node is not item)
+
+
+def _walk_items(questionnaire: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    stack = list(reversed(_items(questionnaire, "item")))
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(reversed(_items(item, "item")))
+
+
+def _walk_response(qr: Node) -> Iterator[Node]:
+    for node in qr.iter_tree():
+        if node.name == "item" and node.parent is not None and node.parent.name in ("item", "answer") or (
+                node.name == "item" and node.parent is qr):
+            yield node
+
+
+def enable_when_targets(questionnaire: Node, issues: list[Issue]) -> None:
+    """Questionnaire's own rule: every enableWhen.question names an item of the questionnaire
+    (R4 Questionnaire.item.enableWhen.question: "the linkId for the question whose answer...")."""
+    data = as_json(questionnaire)
+    known = {str(item.get("linkId")) for item in _walk_items(data)}
+    for node in questionnaire.iter_tree():
+        if node.name == "enableWhen":
+            question = node.child("question")
+            if question is not None and question.value and question.value not in known:
+                issues.append(make_issue("questionnaire.enablewhen-target", question, link_id=question.value))
