@@ -73,7 +73,8 @@ class ReferenceApp:
         body = response.body
         if body is not None:
             body = faults.outgoing_body(body, response.status, self.faults)
-        headers = {"Content-Type": RESPONSE_CONTENT_TYPE, **response.headers, **_echoed(request.headers)}
+        # a service's own headers win over the echo (an API behaviour's fault may answer other values)
+        headers = {"Content-Type": RESPONSE_CONTENT_TYPE, **_echoed(request.headers), **response.headers}
         return response.status, faults.outgoing_headers(headers, self.faults), _json(body)
 
     def _token(self, method: str, headers: dict[str, str], body: bytes) -> Exchange:

@@ -163,3 +163,16 @@ def test_the_specs_folder_is_found_beside_the_working_folder(tmp_path: Path) -> 
     (tmp_path / "repo").mkdir()
     assert find_specs_dir(None, {}, tmp_path / "repo") == specs.resolve()
     assert find_specs_dir(None, {SPECS_ENV_VAR: str(specs)}, tmp_path) == specs
+
+
+@pytest.mark.shared
+def test_the_summary_care_record_profile_covers_every_operation_and_the_responses_it_can_provoke(
+        shared_dir: Path) -> None:
+    from conformance.profiles import builtin_roots, find_profile
+
+    found = measure(load_profile(find_profile("summary-care-record", builtin_roots())), shared_dir / "nhs-specs")
+    assert (found.operations_covered, len(found.operations)) == (5, 5)
+    assert (found.responses_covered, found.responses_total) == (10, 19)
+    uncovered = sorted({r.status for o in found.operations for r in o.responses if not r.requirements})
+    assert uncovered == ["500", "503", "504"]  # server failures a client cannot provoke
+    assert found.broken == ()

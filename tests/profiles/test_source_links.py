@@ -69,14 +69,17 @@ def test_a_link_to_another_local_file_of_the_repository_is_resolved_there(tmp_pa
 def test_every_requirement_of_every_shipped_profile_resolves_in_its_specification(shared_dir: Path) -> None:
     specs = shared_dir / "nhs-specs"
     problems = []
+    checked: set[str] = set()
     for folder in list_profiles(builtin_roots()):
         profile = load_profile(folder)
         spec = profile.specification
         if spec is None:
             continue
         assert spec.local and (specs / spec.local).is_file(), f"{profile.id}: specification.local {spec.local}"
+        checked.add(profile.id)
         for r in profile.requirements:
             problem = check_source_link(r.source, spec, specs)
             if problem:
                 problems.append(f"{profile.id} {r.id}: {problem}")
     assert problems == []
+    assert "summary-care-record" in checked
