@@ -176,3 +176,14 @@ def test_the_summary_care_record_profile_covers_every_operation_and_the_response
     uncovered = sorted({r.status for o in found.operations for r in o.responses if not r.requirements})
     assert uncovered == ["500", "503", "504"]  # server failures a client cannot provoke
     assert found.broken == ()
+
+
+def test_profiles_show_names_the_specification(tmp_path: Path) -> None:
+    _, folder = _setup(tmp_path)
+    result = runner.invoke(app, ["profiles", "show", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert f"specification: Demo API — {REPO} at {COMMIT[:12]}, specification/demo.yaml" in result.stdout
+    assert "coverage: conformance profiles coverage demo (reads demo/demo.resolved.yaml in the nhs-specs folder)" \
+        in result.stdout
+    shown = json.loads(runner.invoke(app, ["profiles", "show", str(folder), "--format", "json"]).stdout)
+    assert shown["specification"]["local"] == "demo/demo.resolved.yaml"

@@ -5,7 +5,7 @@ Read from NHSDigital/summary-care-record-api at commit 91bdd2813350613b5fe8f5383
 patient's latest SCR id (`GET /DocumentReference`), get the SCR (`GET /Bundle`), upload an SCR
 (`POST /Bundle`), set the patient's permission on the Spine ACS (`POST /$setPermission`) and send
 a privacy alert (`POST /AuditEvent`). One module per operation (`documents`, `retrieval`,
-`upload`, `permissions`, `alerts`), the request checks every operation shares (`requests`), the
+`upload`, `permissions`, `alerts`), the request checks every operation shares (`incoming`), the
 records kept (`records`), the error shapes (`outcomes`) and the faults (`faults`).
 
 The seed has the specification's sandbox patients: 9000000009 (an SCR, with an out-of-date one

@@ -15,9 +15,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from conformance.reference.apis.scr.incoming import nhs_number_token, single
 from conformance.reference.apis.scr.outcomes import invalid
 from conformance.reference.apis.scr.records import PERMISSION_SYSTEM, ScrRecords
-from conformance.reference.apis.scr.requests import nhs_number_token, single
 from conformance.reference.service import Request
 from conformance.validation.national import NHS_NUMBER_SYSTEM
 

@@ -22,10 +22,10 @@ from conformance.reference.apis.base import ApiContext
 from conformance.reference.apis.scr import faults
 from conformance.reference.apis.scr.alerts import check_alert
 from conformance.reference.apis.scr.documents import search
+from conformance.reference.apis.scr.incoming import check_headers, json_body
 from conformance.reference.apis.scr.outcomes import error, server_error
 from conformance.reference.apis.scr.permissions import set_permission
 from conformance.reference.apis.scr.records import ScrRecords
-from conformance.reference.apis.scr.requests import check_headers, json_body
 from conformance.reference.apis.scr.retrieval import retrieve
 from conformance.reference.apis.scr.upload import upload
 from conformance.reference.outcomes import FhirError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.reference.apis.scr.requests import check_headers, json_body, nhs_number_token, single
+from conformance.reference.apis.scr.incoming import check_headers, json_body, nhs_number_token, single
 from conformance.reference.auth import Authenticator
 from conformance.reference.config import ServerConfig
 from conformance.reference.outcomes import FhirError
