@@ -32,6 +32,7 @@ from conformance.issues import make_issue
 
 MB = 1024 * 1024
 CHUNK = 64 * 1024
+_INFLATE_STEP = 1024 * 1024  # the most one decompress call may produce
 _OPEN = b"{["
 _NOT_BRACKETS = bytes(range(256)).translate(None, b"{}[]")  # what translate deletes to keep brackets only
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
@@ -176,10 +177,11 @@ def _decoder(encoding: str) -> Any:
 
 
 def _inflate(decoder: Any, chunk: bytes, out: bytearray, limits: HttpLimits, url: str) -> None:
-    """Decompress one chunk, never producing more than the limit allows (zlib's max_length)."""
+    """Decompress one chunk, at most 1 MB per call and never past the limit (zlib's max_length keeps
+    what it did not decompress in `unconsumed_tail`)."""
     data = chunk
     while data:
-        room = limits.max_decompressed_bytes - len(out) + 1
+        room = min(limits.max_decompressed_bytes - len(out) + 1, _INFLATE_STEP)
         try:
             out += decoder.decompress(data, room)
         except zlib.error as exc:

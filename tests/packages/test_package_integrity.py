@@ -150,3 +150,27 @@ def test_a_package_json_may_declare_its_registry_identity(cache: PackageCache, t
         if f.name != "package.json":
             (source / "package" / f.name).write_bytes(f.read_bytes())
     assert install(str(source), cache, with_dependencies=False) == [("declared.example", "2.0.0")]
+
+
+@pytest.mark.shared
+@pytest.mark.core
+def test_uk_core_installed_once_satisfies_every_shipped_profile_that_needs_it(cache: PackageCache) -> None:
+    from conformance.profiles import load_profile
+    from conformance.scenarios import load_run_packages
+
+    core = PackageCache.default().package_dir("hl7.fhir.r4.core", "4.0.1")
+    assert core is not None
+    (cache.root / "hl7.fhir.r4.core#4.0.1").mkdir(parents=True)
+    (cache.root / "hl7.fhir.r4.core#4.0.1" / "package").symlink_to(core, target_is_directory=True)
+    result = runner.invoke(app, ["packages", "install", str(UK_CORE_SOURCE), "--package-cache", str(cache.root)])
+    assert result.exit_code == 0, result.output
+    needing = []
+    for folder in sorted((REPO / "profiles").iterdir()):
+        profile = load_profile(folder)
+        wanted = [p for p in profile.packages if (p.spec or "").startswith("fhir.r4.ukcore.stu2")]
+        if wanted:
+            needing.append(profile.id)
+            packages = load_run_packages(profile, [], cache)  # no --ig
+            assert all(packages.available[p.name] for p in wanted), profile.id
+            assert "fhir.r4.ukcore.stu2#2.0.0" in packages.ids
+    assert needing  # at least one shipped profile asks for UK Core
