@@ -245,6 +245,20 @@ _kind("export.bundle-type", E, "Bundle.type is {actual}; the profile requires {e
 _kind("export.bundle-first-entry", E, "the first entry of the Bundle is {actual}; the profile requires a {expected}", "A top-level Bundle whose first entry's resource is not of the type the profile's `bundle` rule requires (a message Bundle starts with its MessageHeader).")
 _kind("export.assertion-failed", E, "{message}: {expression} gave {result}", "A `fhirpath` rule's expression did not give `true` on a resource of its type (or could not be evaluated on it).")
 
+# -- scenario expectations (one per type of conformance/scenarios/expectations/) ----------------------
+_kind("expect.status", E, "status was {actual}", "A scenario step's response has another HTTP status than its `status` expectation.")
+_kind("expect.header", E, "{header} is {actual}", "A response header is absent, present, or has another value than a `headers` expectation says.")
+_kind("expect.header-format", E, "{header} is {actual}", "A response header is absent or its value does not have the format a `header_format` expectation names (e.g. a UUID).")
+_kind("expect.content-type", E, "Content-Type was {actual}", "The response's media type is not the one a `content_type` expectation names.")
+_kind("expect.resource-type", E, "body is a {actual}", "The response body is not FHIR JSON of the resource type a `resource_type` expectation names.")
+_kind("expect.etag", E, "ETag is {actual}", "The `ETag` header is absent, not a (weak) entity tag, or names another version than the body's `meta.versionId` or the expected one.")
+_kind("expect.conforms", E, "{message}", "A `conforms_to` expectation could not validate the body: no body, or the profile is not in the loaded packages (validation errors carry the validator's own codes).")
+_kind("expect.fhirpath", E, "{expression} gave {result}", "A `fhirpath` expectation's expression did not give exactly `true` on the response body, or could not be evaluated.")
+_kind("expect.bundle", E, "{message}", "The response body is not a Bundle of the expected type, total, number of entries or entry types.")
+_kind("expect.operation-outcome", E, "issue codes: {actual}", "The response body is not an OperationOutcome with an issue carrying one of the codes an `operation_outcome` expectation names.")
+_kind("expect.error-coding", E, "{message}", "The response body is not an OperationOutcome with an issue coded from the error-code system (and code, version, display) an `error_coding` expectation names.")
+_kind("expect.response-time", W, "took {elapsed} ms", "The response took longer than a `max_time_ms` expectation allows (a warning: time depends on the network).")
+
 
 def make_issue(
     code: str,

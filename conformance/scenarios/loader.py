@@ -18,16 +18,12 @@ from conformance.profiles.loader import input_decl
 from conformance.profiles.located import LocatedDocument, PathItem, load_yaml
 from conformance.profiles.paths import display_path
 from conformance.profiles.schema import check
-from conformance.scenarios import templates
+from conformance.scenarios import expectations, templates
 from conformance.scenarios.model import (
-    Assertion,
     Body,
-    BundleExpectation,
     Capture,
     Condition,
-    Count,
     Expectations,
-    HeaderExpectation,
     RequestSpec,
     Scenario,
     Step,
@@ -182,46 +178,26 @@ def _walk_json(value: Any, at: tuple[PathItem, ...], use: Any) -> None:
 
 def _expectations(document: LocatedDocument, where: tuple[PathItem, ...], raw: dict[str, Any], use: Any,
                   errors: list[LocatedError]) -> Expectations:
-    status = raw.get("status", ())
-    headers = []
-    for name, spec in raw.get("headers", {}).items():
-        at = ("expect", "headers", name)
-        if isinstance(spec, dict):
-            equals = spec.get("equals")
-            matches = spec.get("matches")
-            headers.append(HeaderExpectation(
-                name, use(_scalar(equals), *at, "equals", in_expect=True) if equals is not None else None,
-                use(matches, *at, "matches", in_expect=True) if matches is not None else None, spec.get("present")))
-        else:
-            headers.append(HeaderExpectation(name, use(_scalar(spec), *at, in_expect=True)))
-    assertions = []
-    for j, a in enumerate(raw.get("fhirpath", [])):
-        at = ("expect", "fhirpath", j)
-        expression = use(a["expression"], *at, "expression", in_expect=True)
-        _check_fhirpath(document, expression, [*where, *at, "expression"], errors)
-        assertions.append(Assertion(expression, use(a["message"], *at, "message", in_expect=True)))
-    bundle = None
-    if "bundle" in raw:
-        b = raw["bundle"]
-        bundle = BundleExpectation(b.get("type"), _count(b.get("total")), _count(b.get("entries")),
-                                   tuple(b.get("entry_types", ())))
-    conforms = raw.get("conforms_to", ())
-    codes = raw.get("operation_outcome", {}).get("code", ())
-    return Expectations(
-        status=tuple(status) if isinstance(status, list) else (status,) if status else (),
-        headers=tuple(headers), content_type=raw.get("content_type"), resource_type=raw.get("resource_type"),
-        conforms_to=(conforms,) if isinstance(conforms, str) else tuple(conforms), fhirpath=tuple(assertions),
-        bundle=bundle, outcome_codes=(codes,) if isinstance(codes, str) else tuple(codes),
-        max_time_ms=raw.get("max_time_ms"),
-    )
+    def context(name: str) -> _ExpectContext:
+        return _ExpectContext(document, (*where, "expect", name), use, errors)
+
+    return expectations.parse_all(raw, context)
 
 
-def _count(raw: Any) -> Count | None:
-    if raw is None:
-        return None
-    if isinstance(raw, int):
-        return Count(raw, raw)
-    return Count(raw.get("min"), raw.get("max"))
+@dataclass(frozen=True, slots=True)
+class _ExpectContext:
+    """The ParseContext an expectation type reads its YAML with: templates and FHIRPath, located."""
+
+    document: LocatedDocument
+    at: tuple[PathItem, ...]  # the step's `expect.<type>`
+    use_: Any
+    errors: list[LocatedError]
+
+    def use(self, text: str, *at: PathItem) -> str:
+        return str(self.use_(text, *self.at[-2:], *at, in_expect=True))
+
+    def fhirpath(self, expression: str, *at: PathItem) -> None:
+        _check_fhirpath(self.document, expression, [*self.at, *at], self.errors)
 
 
 def _conditions(raw: Any) -> tuple[Condition, ...]:

@@ -91,15 +91,19 @@ class BundleExpectation:
 
 @dataclass(frozen=True, slots=True)
 class Expectations:
-    status: tuple[int, ...] = ()
-    headers: tuple[HeaderExpectation, ...] = ()
-    content_type: str | None = None
-    resource_type: str | None = None
-    conforms_to: tuple[str, ...] = ()
-    fhirpath: tuple[Assertion, ...] = ()
-    bundle: BundleExpectation | None = None
-    outcome_codes: tuple[str, ...] = ()
-    max_time_ms: float | None = None
+    """A step's `expect`: (type name, typed parameters) pairs, each type one of
+    `conformance.scenarios.expectations.REGISTRY`, in the order they are checked."""
+
+    items: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, **params: Any) -> Expectations:
+        """Expectations given as `name=parameters` (e.g. `Expectations.of(status=(200,))`), in that order."""
+        return cls(tuple(params.items()))
+
+    def get(self, name: str) -> Any:
+        """The parameters of the named type, or None when the step does not state it."""
+        return next((p for n, p in self.items if n == name), None)
 
 
 @dataclass(frozen=True, slots=True)

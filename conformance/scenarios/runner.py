@@ -35,6 +35,7 @@ from conformance.scenarios import templates
 from conformance.scenarios.auth import Auth, AuthError
 from conformance.scenarios.capability import Capabilities, CapabilityCache, unmet
 from conformance.scenarios.checks import ResponseView, capture_value, check_response
+from conformance.scenarios.expectations import template_texts
 from conformance.scenarios.http import HttpClient, HttpSettings, Response, TransportError
 from conformance.scenarios.inputs import ResolvedInputs
 from conformance.scenarios.model import Scenario, Step, Suite
@@ -280,8 +281,7 @@ def _names(step: Step) -> set[str]:
     texts = [request.path, *(v for _, v in request.query), *(v for _, v in request.headers)]
     if request.body is not None and request.body.kind != "json":
         texts.append(str(request.body.value))
-    texts += [t for h in expect.headers for t in (h.equals, h.matches) if t is not None]
-    texts += [t for a in expect.fhirpath for t in (a.expression, a.message)]
+    texts += template_texts(expect)
     names: set[str] = set()
     for t in texts:
         names.update(templates.names_in(t))

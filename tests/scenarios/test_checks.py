@@ -11,6 +11,8 @@ from conformance.fhir.json_reader import read_json
 from conformance.results import Outcome
 from conformance.scenarios.capability import parse_capabilities
 from conformance.scenarios.checks import ResponseView, capture_value, check_response
+from conformance.scenarios.expectations.error_coding import ErrorCoding
+from conformance.scenarios.expectations.etag import EtagExpectation
 from conformance.scenarios.http import Response
 from conformance.scenarios.model import (
     Assertion,
@@ -43,7 +45,7 @@ def outcomes(expect: Expectations, response: ResponseView, **values: str) -> lis
 
 
 def test_status_headers_content_type_and_resource_type() -> None:
-    expect = Expectations(status=(200, 201), headers=(
+    expect = Expectations.of(status=(200, 201), headers=(
         HeaderExpectation("X-Request-ID", equals="${rid}"), HeaderExpectation("ETag", matches='^W/"${v}"$'),
         HeaderExpectation("Set-Cookie", present=False), HeaderExpectation("Location", present=True)),
         content_type="application/fhir+json", resource_type="Patient")
@@ -60,7 +62,7 @@ def test_status_headers_content_type_and_resource_type() -> None:
 
 
 def test_failures_say_what_came_back() -> None:
-    expect = Expectations(status=(404,), headers=(HeaderExpectation("X-Request-ID", equals="r-1"),),
+    expect = Expectations.of(status=(404,), headers=(HeaderExpectation("X-Request-ID", equals="r-1"),),
                           content_type="application/fhir+json", resource_type="OperationOutcome")
     got = outcomes(expect, view(b"oops", headers={"Content-Type": "text/plain"}))
     assert got == [
@@ -73,7 +75,7 @@ def test_failures_say_what_came_back() -> None:
 
 
 def test_fhirpath_assertions_pass_only_on_true() -> None:
-    expect = Expectations(fhirpath=(
+    expect = Expectations.of(fhirpath=(
         Assertion("id = '${id}'", "the id is ${id}"), Assertion("gender = 'male'", "male"),
         Assertion("name.given", "has a given name"), Assertion("name.where(", "broken")))
     got = outcomes(expect, view(PATIENT), id="9000000009")
@@ -84,7 +86,7 @@ def test_fhirpath_assertions_pass_only_on_true() -> None:
 
 
 def test_bundle_type_total_entries_and_entry_types() -> None:
-    expect = Expectations(bundle=BundleExpectation("searchset", Count(1, 1), Count(1, None), ("Patient",)))
+    expect = Expectations.of(bundle=BundleExpectation("searchset", Count(1, 1), Count(1, None), ("Patient",)))
     assert outcomes(expect, view(BUNDLE)) == [
         ("Bundle type is searchset", "pass", ""),
         ("Bundle total is 1", "fail", "Bundle total is 2"),
@@ -97,14 +99,14 @@ def test_bundle_type_total_entries_and_entry_types() -> None:
 @pytest.mark.parametrize(("codes", "outcome"), [(("not-found",), "pass"), (("RESOURCE_NOT_FOUND",), "pass"),
                                                  (("value", "invalid"), "fail")])
 def test_operation_outcome_code_matches_issue_code_or_details_code(codes: tuple[str, ...], outcome: str) -> None:
-    got = outcomes(Expectations(outcome_codes=codes), view(OUTCOME, 404))
+    got = outcomes(Expectations.of(operation_outcome=codes), view(OUTCOME, 404))
     assert got[0][1] == outcome
     if outcome == "fail":
         assert got[0][2] == "issue codes: not-found, RESOURCE_NOT_FOUND"
 
 
 def test_a_slow_response_is_a_warning_that_does_not_fail() -> None:
-    found = check_response(Expectations(max_time_ms=100), view(PATIENT, ms=250.0), {}, None)  # type: ignore[arg-type]
+    found = check_response(Expectations.of(max_time_ms=100), view(PATIENT, ms=250.0), {}, None)  # type: ignore[arg-type]
     assert [(f.check, f.outcome, f.severity, f.message) for f in found] == [
         ("responds within 100 ms", Outcome.FAIL, "warning", "took 250 ms")]
 
@@ -114,10 +116,10 @@ def test_conformance_is_checked_with_the_validator_entry_by_entry_in_a_bundle(va
     bad = {**PATIENT, "gender": "M"}
     bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": PATIENT}, {"resource": bad}]}
     url = "http://hl7.org/fhir/StructureDefinition/Patient"
-    got = check_response(Expectations(conforms_to=(url,)), view(bundle), {}, validator)
+    got = check_response(Expectations.of(conforms_to=(url,)), view(bundle), {}, validator)
     assert [(f.outcome, f.code, f.location, f.line) for f in got] == [
         (Outcome.FAIL, "binding.required", "Bundle.entry[1].resource.gender", 1)]
-    assert check_response(Expectations(conforms_to=("https://nowhere/x",)), view(PATIENT), {}, validator)[0].message \
+    assert check_response(Expectations.of(conforms_to=("https://nowhere/x",)), view(PATIENT), {}, validator)[0].message \
         .startswith("the profile https://nowhere/x is not in the loaded packages")
 
 
@@ -142,3 +144,52 @@ def test_capabilities_are_read_per_resource_interaction_and_search_parameter() -
     assert not caps.declares(Condition("Observation", "read"))
     assert parse_capabilities(read_json(json.dumps(PATIENT)).root).problem == \
         "GET /metadata returned a Patient, not a CapabilityStatement"
+
+
+SPINE = "https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode"
+SPINE_OUTCOME = {"resourceType": "OperationOutcome", "issue": [
+    {"severity": "error", "code": "value", "details": {"coding": [
+        {"system": SPINE, "version": "1", "code": "INVALID_RESOURCE_ID", "display": "Resource Id is invalid"}]}}]}
+
+
+@pytest.mark.parametrize(("etag", "params", "expected"), [
+    ('W/"3"', EtagExpectation(), [("ETag is W/\"<version>\"", "pass", 'W/"3"'),
+                                  ("ETag names the body's meta.versionId", "pass", "")]),
+    ('W/"2"', EtagExpectation(), [("ETag is W/\"<version>\"", "pass", 'W/"2"'),
+                                  ("ETag names the body's meta.versionId", "fail",
+                                   "ETag names version '2', meta.versionId is '3'")]),
+    ('"3"', EtagExpectation(), [("ETag is W/\"<version>\"", "fail", "ETag is '\"3\"'")]),
+    (None, EtagExpectation(), [("ETag is W/\"<version>\"", "fail", "ETag is absent")]),
+    ('W/"3"', EtagExpectation(matches_version_id=False, version="${next}"),
+     [("ETag is W/\"<version>\"", "pass", 'W/"3"'), ("ETag names version 4", "fail", "ETag names version '3'")]),
+])
+def test_etag_is_a_weak_tag_naming_the_version(etag: str | None, params: EtagExpectation,
+                                               expected: list[tuple[str, str, str]]) -> None:
+    headers = {"ETag": etag} if etag is not None else {}
+    assert outcomes(Expectations.of(etag=params), view(PATIENT, headers=headers), next="4") == expected
+
+
+@pytest.mark.parametrize(("value", "form", "outcome"), [
+    ("60E0B220-8136-4CA5-AE46-1D97EF59D068", "uuid", "pass"), ("1234", "uuid", "fail"),
+    ('W/"12"', "weak-etag", "pass"), ('W/"a"', "weak-etag", "fail"), ("5", "integer", "pass"),
+    ("soon", "integer", "fail"), ("Wed, 02 Dec 2026 18:00:00 GMT", "http-date", "pass"), ("yesterday", "http-date", "fail"),
+])
+def test_header_format(value: str, form: str, outcome: str) -> None:
+    found = check_response(Expectations.of(header_format=(("X-Test", form),)), view(PATIENT, headers={"X-Test": value}),
+                           {}, None)  # type: ignore[arg-type]
+    assert [(f.outcome.value, f.code if outcome == "fail" else None) for f in found] == [
+        (outcome, "expect.header-format" if outcome == "fail" else None)]
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    (ErrorCoding(SPINE, ("INVALID_RESOURCE_ID",), "value", "1", True), ""),
+    (ErrorCoding(SPINE), ""),
+    (ErrorCoding(SPINE, ("RESOURCE_NOT_FOUND",)), f"coding {SPINE}|INVALID_RESOURCE_ID has another code"),
+    (ErrorCoding("https://other", ("INVALID_RESOURCE_ID",)), f"coding {SPINE}|INVALID_RESOURCE_ID is from another system"),
+    (ErrorCoding(SPINE, issue_code="not-found"),
+     f"coding {SPINE}|INVALID_RESOURCE_ID is on an issue of type 'value', not 'not-found'"),
+    (ErrorCoding(SPINE, version="2"), f"coding {SPINE}|INVALID_RESOURCE_ID has version '1', not '2'"),
+])
+def test_error_coding_names_the_system_code_and_what_differs(params: ErrorCoding, message: str) -> None:
+    (finding,) = check_response(Expectations.of(error_coding=params), view(SPINE_OUTCOME, 400), {}, None)  # type: ignore[arg-type]
+    assert (finding.outcome.value, finding.message) == ("fail" if message else "pass", message)
