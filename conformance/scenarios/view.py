@@ -38,6 +38,16 @@ class ResponseView:
         return "the body is not a FHIR resource"
 
 
+def resource_of_type(view: ResponseView, resource_type: str) -> tuple[Node | None, str]:
+    """The body when it is a resource of this type, else (None, why not)."""
+    root = view.resource
+    if root is None:
+        return None, view.why_no_resource()
+    if root.resource_type != resource_type:
+        return None, f"body is a {root.resource_type}"
+    return root, ""
+
+
 def value_of(node: Node, name: str) -> str | None:
     """The primitive value of a child element, if there is one."""
     child = node.child(name)

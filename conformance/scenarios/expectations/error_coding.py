@@ -8,7 +8,7 @@ from typing import Any
 from conformance.fhir.tree import Node
 from conformance.results import Finding
 from conformance.scenarios.expectations.base import CheckContext, ExpectationType, ParseContext
-from conformance.scenarios.view import value_of
+from conformance.scenarios.view import resource_of_type, value_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +43,9 @@ class ErrorCodingType(ExpectationType[ErrorCoding]):
     def check(self, params: ErrorCoding, ctx: CheckContext) -> list[Finding]:
         what = " or ".join(params.code) if params.code else "a code"
         check = f"OperationOutcome coded {what} from {params.system}"
-        root = ctx.view.resource
+        root, why = resource_of_type(ctx.view, "OperationOutcome")
         if root is None:
-            return [self.bad(check, ctx.view.why_no_resource())]
-        if root.resource_type != "OperationOutcome":
-            return [self.bad(check, f"body is a {root.resource_type}")]
+            return [self.bad(check, why)]
         seen: list[str] = []
         for issue in root.children_named("issue"):
             details = issue.child("details")

@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance.results import Finding
 from conformance.scenarios.expectations.base import CheckContext, ExpectationType, ParseContext
-from conformance.scenarios.view import value_of
+from conformance.scenarios.view import resource_of_type, value_of
 
 _CODE = {"type": "string", "minLength": 1}
 
@@ -27,11 +27,9 @@ class OperationOutcomeCode(ExpectationType[tuple[str, ...]]):
 
     def check(self, params: tuple[str, ...], ctx: CheckContext) -> list[Finding]:
         check = f"OperationOutcome with issue code {' or '.join(params)}"
-        root = ctx.view.resource
+        root, why = resource_of_type(ctx.view, "OperationOutcome")
         if root is None:
-            return [self.bad(check, ctx.view.why_no_resource())]
-        if root.resource_type != "OperationOutcome":
-            return [self.bad(check, f"body is a {root.resource_type}")]
+            return [self.bad(check, why)]
         seen: list[str] = []
         for issue in root.children_named("issue"):
             seen.extend(c for c in [value_of(issue, "code")] if c)
