@@ -46,6 +46,18 @@ def test_a_link_splits_into_file_and_percent_decoded_pointer() -> None:
     assert (page.in_openapi, page.in_repository, page.pointer) == (False, False, None)
 
 
+def test_a_path_with_a_hash_resolves_whether_or_not_it_is_percent_encoded(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "demo.resolved.yaml").write_text(
+        "paths:\n  /FHIR/R4/$process-message#prescription-order:\n    post: {responses: {'200': {}}}\n", encoding="utf-8")
+    base = f"{SPEC.repository}/blob/abc1234/specification/demo.yaml#/paths/~1FHIR~1R4~1$process-message"
+    assert check_source_link(base + "#prescription-order/post/responses/200", SPEC, tmp_path) is None
+    assert check_source_link(base + "%23prescription-order/post", SPEC, tmp_path) is None
+    assert check_source_link(base + "%23prescription-order/get", SPEC, tmp_path) == (
+        "the pointer /paths/~1FHIR~1R4~1$process-message#prescription-order/get does not resolve: nothing at 'get' "
+        "after '/paths/~1FHIR~1R4~1$process-message#prescription-order'")
+
+
 def test_links_outside_the_document_are_checked_for_form(tmp_path: Path) -> None:
     assert check_source_link("https://simplifier.net/guide/ukcoreversionhistory", SPEC, tmp_path) is None
     assert check_source_link("http://example.org/page", SPEC, tmp_path) == \

@@ -37,6 +37,15 @@ def test_the_profile_passes_against_the_built_in_server() -> None:
 
 
 @pytest.mark.core
+def test_in_the_sandbox_the_requirements_the_specification_excludes_are_not_applicable() -> None:
+    code, statuses = _run("--environment", "sandbox")
+    excluded = {"SCR-SEC-001", "SCR-SEC-002", "SCR-UPL-002", "SCR-UPL-005", "SCR-GET-006", "SCR-ACS-002"}
+    assert code == 0
+    assert {rid for rid, status in statuses.items() if status == "not-applicable"} == excluded
+    assert {status for rid, status in statuses.items() if rid not in excluded} == {"passed"}
+
+
+@pytest.mark.core
 @pytest.mark.parametrize("fault", BEHAVIOUR.faults, ids=lambda f: f.name)
 def test_each_fault_fails_exactly_the_requirements_it_breaks(fault: Any) -> None:
     code, statuses = _run("--fault", fault.name)
