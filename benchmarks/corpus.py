@@ -251,3 +251,34 @@ def _observation(rng: random.Random, oid: str, patient_id: str) -> dict[str, Any
         obs["note"] = [{"text": rng.choice(["Patient fasting.", "Repeat requested.", "Sample slightly haemolysed.",
                                             "Taken after exercise."])}]
     return obs
+
+
+# -- the same corpus with the findings of a typical export ---------------------------------------
+
+MISSING_PATIENT = "Patient/not-in-export"
+
+
+def with_findings(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The resources with the findings real exports carry, so benchmarks also price reporting:
+
+    - no narrative on any resource (`dom-6`, a warning on every resource: typical of bulk exports);
+    - every second Patient's marital status coded outside its extensible value set (a warning);
+    - every fourth Observation's subject a Patient that is not in the export (an unresolved
+      reference, reported by `check`'s references-resolve rule and inside Bundles).
+    Deterministic: the same input gives the same output."""
+    out: list[dict[str, Any]] = []
+    patients = observations = 0
+    for resource in resources:
+        changed = json.loads(json.dumps(resource))
+        changed.pop("text", None)
+        if changed["resourceType"] == "Patient":
+            if patients % 2 == 0:
+                changed["maritalStatus"] = {"coding": [{"system": "https://example.org/marital-status",
+                                                        "code": "civil-partnership"}]}
+            patients += 1
+        elif changed["resourceType"] == "Observation":
+            if observations % 4 == 0:
+                changed["subject"] = {"reference": MISSING_PATIENT}
+            observations += 1
+        out.append(changed)
+    return out

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import bisect
 import json
+import json.scanner
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from conformance.fhir.document import ParseResult
 from conformance.fhir.tree import Node
@@ -67,6 +69,8 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+
 _DECODER = json.JSONDecoder(
     object_pairs_hook=_pairs_hook,
     parse_float=JsonNumber,
@@ -107,80 +111,82 @@ def decode_json_bytes(data: bytes, line_offset: int = 0) -> tuple[str | None, li
 
 # -- lazy positions ------------------------------------------------------------------------------
 
-_TOKEN = re.compile(
-    r'[ \t\r\n]*(?:(")|([{}\[\],:])|(-?[0-9][0-9eE.+\-]*|true|false|null))'
-)
-_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_WS = re.compile(r"[ \t\r\n]*")
+# white space matches everywhere (it may be empty), so the match is never None
+_ws = cast(Callable[[str, int], "re.Match[str]"], _WS.match)
+# the C scanner: skips a value at C speed (numbers kept as text: no cost, and no 4,300-digit limit)
+_SKIP_VALUE: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    json.JSONDecoder(parse_int=str, parse_float=str))  # type: ignore[arg-type]
 
 
 class JsonPositions:
-    """Maps JSON paths (tuples of keys and indexes) to (line, column), built on first use."""
+    """Maps JSON paths (tuples of keys and indexes) to (line, column), on demand.
+
+    Nothing is computed while parsing. To locate a path, only the containers along it are
+    scanned, one member at a time, each member's value skipped by the C scanner; every scanned
+    container's member offsets are kept, so all findings of a document together cost at most
+    one pass over the containers they sit in (a Bundle's entry list is scanned once, not once
+    per finding), and a finding at the resource root costs nothing."""
 
     def __init__(self, text: str, line_offset: int = 0) -> None:
         self._text = text
         self._line_offset = line_offset
-        self._map: dict[tuple[Any, ...], int] | None = None
+        # container path -> {key: (key offset, value offset)} for objects, [item offsets] for arrays
+        self._members: dict[tuple[Any, ...], dict[str, tuple[int, int]] | list[int]] = {}
         self._dups: dict[tuple[Any, ...], int] = {}
         self._line_starts: list[int] | None = None
 
-    def _build(self) -> dict[tuple[Any, ...], int]:
-        text = self._text
-        positions: dict[tuple[Any, ...], int] = {(): _skip_ws(text)}
-        dups = self._dups
-        # stack entries: [path, is_object, next_index, pending_key]
-        stack: list[list[Any]] = []
-        pos = 0
-        n = len(text)
-        while pos < n:
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                break
-            start = m.start(m.lastindex or 0)
-            pos = m.end()
-            if m.group(1):  # a string
-                sm = _STRING_BODY.match(text, pos)
-                end = sm.end() if sm else n
-                raw = text[start:end]
-                pos = end
-                top = stack[-1] if stack else None
-                if top is not None and top[1] and top[3] is None:
-                    key = json.loads(raw)
-                    path = top[0] + (key,)
-                    if path in positions:
-                        dups.setdefault(path, start)
-                    else:
-                        positions[path] = start
-                    top[3] = path
-                    continue
-                self._value_start(stack, positions, start)
-                continue
-            punct = m.group(2)
-            if punct:
-                if punct in "{[":
-                    path = self._value_start(stack, positions, start)
-                    stack.append([path, punct == "{", 0, None])
-                elif punct in "}]":
-                    if stack:
-                        stack.pop()
-                elif punct == "," and stack and stack[-1][1]:
-                    stack[-1][3] = None
-                continue
-            self._value_start(stack, positions, start)
-        self._map = positions
-        return positions
+    def _value_offset(self, path: tuple[Any, ...]) -> int | None:
+        """Where the value at `path` starts."""
+        if not path:
+            return _ws(self._text, 0).end()
+        members = self._container(path[:-1])
+        return _member_value(members, path[-1])
 
-    @staticmethod
-    def _value_start(stack: list[list[Any]], positions: dict[tuple[Any, ...], int], start: int) -> tuple[Any, ...]:
-        if not stack:
-            return ()
-        top = stack[-1]
-        if top[1]:
-            path: tuple[Any, ...] = top[3] or top[0]
-            return path
-        path = top[0] + (top[2],)
-        top[2] += 1
-        positions.setdefault(path, start)
-        return path
+    def _container(self, path: tuple[Any, ...]) -> dict[str, tuple[int, int]] | list[int] | None:
+        members = self._members.get(path)
+        if members is None:
+            start = self._value_offset(path)
+            if start is None or start >= len(self._text):
+                return None
+            opener = self._text[start]
+            if opener == "{":
+                members = self._scan_object(path, start)
+            elif opener == "[":
+                members = self._scan_array(start)
+            else:
+                return None
+            self._members[path] = members
+        return members
+
+    def _scan_object(self, path: tuple[Any, ...], start: int) -> dict[str, tuple[int, int]]:
+        text, ws = self._text, _ws
+        members: dict[str, tuple[int, int]] = {}
+        pos = ws(text, start + 1).end()
+        while pos < len(text) and text[pos] == '"':
+            key, end = _scanstring(text, pos + 1)
+            value = ws(text, ws(text, end).end() + 1).end()  # past the ':'
+            if key in members:
+                self._dups.setdefault(path + (key,), pos)
+            else:
+                members[key] = (pos, value)
+            pos = ws(text, _SKIP_VALUE(text, value)[1]).end()
+            if pos >= len(text) or text[pos] != ",":
+                break
+            pos = ws(text, pos + 1).end()
+        return members
+
+    def _scan_array(self, start: int) -> list[int]:
+        text, ws = self._text, _ws
+        items: list[int] = []
+        pos = ws(text, start + 1).end()
+        while pos < len(text) and text[pos] != "]":
+            items.append(pos)
+            pos = ws(text, _SKIP_VALUE(text, pos)[1]).end()
+            if pos >= len(text) or text[pos] != ",":
+                break
+            pos = ws(text, pos + 1).end()
+        return items
 
     def offset_to_line_col(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
@@ -195,8 +201,18 @@ class JsonPositions:
         return idx + 1 + self._line_offset, offset - self._line_starts[idx] + 1
 
     def lookup(self, path: tuple[Any, ...], duplicate: bool = False) -> tuple[int, int] | None:
-        positions = self._map if self._map is not None else self._build()
-        off = self._dups.get(path) if duplicate else positions.get(path)
+        """A property's key, an array item's value, the root's first character."""
+        if not path:
+            off: int | None = self._value_offset(path)
+        else:
+            members = self._container(path[:-1])
+            if duplicate:
+                off = self._dups.get(path)
+            elif isinstance(members, dict):
+                found = members.get(path[-1]) if isinstance(path[-1], str) else None
+                off = found[0] if found is not None else None
+            else:
+                off = _member_value(members, path[-1])
         return None if off is None else self.offset_to_line_col(off)
 
     def resolve(self, node: Node) -> tuple[int, int]:
@@ -213,6 +229,15 @@ class JsonPositions:
         if found is None and node.parent is not None:
             return node.parent.position
         return found or (1 + self._line_offset, 1)
+
+
+def _member_value(members: dict[str, tuple[int, int]] | list[int] | None, step: Any) -> int | None:
+    if isinstance(members, dict):
+        found = members.get(step) if isinstance(step, str) else None
+        return found[1] if found is not None else None
+    if isinstance(members, list) and isinstance(step, int) and 0 <= step < len(members):
+        return members[step]
+    return None
 
 
 def json_path(node: Node) -> tuple[Any, ...]:
@@ -291,10 +316,7 @@ def _find_constant(text: str) -> int:
 
 
 def _skip_ws(text: str, pos: int = 0) -> int:
-    n = len(text)
-    while pos < n and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
+    return _ws(text, pos).end()
 
 
 class _TooDeep(Exception):

@@ -16,6 +16,9 @@ JsonKind = Literal["string", "number", "boolean"]
 
 PositionResolver = Callable[["Node"], tuple[int, int]]
 
+# above this many children, lookups by name use the node's name index instead of a scan
+INDEX_THRESHOLD = 16
+
 
 class Node:
     """One element occurrence in a FHIR instance.
@@ -44,6 +47,7 @@ class Node:
         "resource_type",
         "_pos",
         "_resolver",
+        "_by_name",
         "__weakref__",
     )
 
@@ -70,17 +74,43 @@ class Node:
         self.resource_type = resource_type
         self._pos = pos
         self._resolver: PositionResolver | None = None
+        self._by_name: tuple[int, dict[str, list[Node]]] | None = None
 
     # -- navigation -------------------------------------------------------------------------
     def child(self, name: str) -> Node | None:
         """The first child with this name, or None."""
+        if len(self.children) > INDEX_THRESHOLD:
+            found = self.by_name().get(name)
+            return found[0] if found else None
         for c in self.children:
             if c.name == name:
                 return c
         return None
 
     def children_named(self, name: str) -> list[Node]:
+        if len(self.children) > INDEX_THRESHOLD:
+            return list(self.by_name().get(name, ()))
         return [c for c in self.children if c.name == name]
+
+    def by_name(self) -> dict[str, list[Node]]:
+        """Children grouped by name, in document order: built once per node and reused.
+
+        Navigation by name over a node with many children (a Bundle's 100,000 `entry`s) would
+        otherwise scan every child per step, which makes `%resource.type` inside `entry.all()`
+        quadratic. The index is rebuilt if children were added since it was built."""
+        cached = self._by_name
+        children = self.children
+        if cached is not None and cached[0] == len(children):
+            return cached[1]
+        index: dict[str, list[Node]] = {}
+        for c in children:
+            group = index.get(c.name)
+            if group is None:
+                index[c.name] = [c]
+            else:
+                group.append(c)
+        self._by_name = (len(children), index)
+        return index
 
     def iter_tree(self) -> Iterator[Node]:
         """This node and every descendant, depth first, in document order."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from conformance.fhir.tree import Node
+from conformance.fhir.tree import INDEX_THRESHOLD, Node
 from conformance.fhirpath import ast
 from conformance.fhirpath.context import Env
 from conformance.fhirpath.errors import FhirPathError, FhirPathSyntaxError
@@ -92,7 +92,31 @@ def _invoke(node: ast.Invoke) -> Closure:
         raise FhirPathSyntaxError(f"{member.name} cannot follow '.'", member.offset + 1)
     assert isinstance(member, ast.Member)
     step = _member_step(member.name, at_root=False)
-    return lambda coll, env: step(target(coll, env), env)
+    run: Closure = lambda coll, env: step(target(coll, env), env)  # noqa: E731
+    return _once_per_evaluation(run) if _from_variable(node) else run
+
+
+def _from_variable(node: ast.Expr) -> bool:
+    """A path from a variable through element names only (`%resource.type`): its value does not
+    depend on the focus, so inside `entry.all(...)` it need not be recomputed for every entry."""
+    while isinstance(node, ast.Invoke):
+        if not isinstance(node.member, ast.Member):
+            return False
+        node = node.target
+    return isinstance(node, ast.Variable)
+
+
+def _once_per_evaluation(run: Closure) -> Closure:
+    def memoised(coll: list[Any], env: Env) -> list[Any]:
+        memo = env.memo
+        if memo is None:
+            memo = env.memo = {}
+        found = memo.get(memoised)
+        if found is None:
+            found = memo[memoised] = run(coll, env)
+        return found
+
+    return memoised
 
 
 def _member_step(name: str, at_root: bool) -> Step:
@@ -113,7 +137,23 @@ def _member_step(name: str, at_root: bool) -> Step:
                 continue
             found = False
             candidates: list[Node] | None = None
-            for c in item.children:
+            children = item.children
+            if len(children) > INDEX_THRESHOLD:  # e.g. a Bundle's entries: one dict lookup
+                index = item.by_name()
+                hits = index.get(name)
+                if hits:
+                    out.extend(hits)
+                    found = True
+                else:
+                    groups = [group for cn, group in index.items()
+                              if cn.startswith(name) and ln < len(cn) and cn[ln].isupper()]
+                    if len(groups) == 1:
+                        candidates = list(groups[0])
+                    elif groups:  # several choice names: document order, as a scan gives
+                        order = {id(c): i for i, c in enumerate(children)}
+                        candidates = sorted((c for g in groups for c in g), key=lambda c: order[id(c)])
+                children = ()  # type: ignore[assignment]
+            for c in children:
                 cn = c.name
                 if cn == name:
                     out.append(c)

@@ -87,7 +87,7 @@ class EvaluationContext:
 class Env:
     """Per-evaluation state shared by every closure of one expression."""
 
-    __slots__ = ("ctx", "model", "types", "index", "total", "focus", "_now", "_vars")
+    __slots__ = ("ctx", "model", "types", "index", "total", "focus", "memo", "_now", "_vars")
 
     def __init__(self, ctx: EvaluationContext, focus: list[Any]) -> None:
         self.ctx = ctx
@@ -101,6 +101,8 @@ class Env:
         self.focus = focus
         self._now: datetime | None = ctx.now
         self._vars: dict[str, list[Any]] | None = None
+        # results of focus-independent sub-expressions (`%resource.type`), computed once per evaluation
+        self.memo: dict[object, list[Any]] | None = None
 
     # -- node types ----------------------------------------------------------------------------
     def type_key(self, node: Node) -> str:

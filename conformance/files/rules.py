@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.fhir.collector import per_document
 from conformance.fhir.document import ParseResult
 from conformance.fhir.tree import Node
 from conformance.fhirpath import CompiledExpression, FhirPathError
@@ -89,7 +90,7 @@ class ResourceChecks:
 
     def check(self, f: ExportFile, part: Partition) -> PartitionResult:
         run = _PartitionRun(self, f, part)
-        for line, parsed in read_partition(f, part, self.plan.limits, self.plan.max_bytes):
+        for line, parsed in per_document(read_partition(f, part, self.plan.limits, self.plan.max_bytes)):
             run.out.lines = max(run.out.lines, line)
             if parsed.root is None:
                 run.unreadable(line, parsed)

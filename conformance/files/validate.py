@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.fhir.collector import per_document
 from conformance.fhir.read import read_file
 from conformance.issues import Issue, make_issue
 from conformance.packages import PackageError
@@ -39,7 +40,7 @@ def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = ()
     result = FileResult(display or str(path), None)
     types: set[str] = set()
     try:
-        for parsed in read_file(path):
+        for parsed in per_document(read_file(path)):
             result.issues.extend(parsed.issues)
             if parsed.root is None:
                 continue

