@@ -244,6 +244,10 @@ _kind("export.bundle-missing", E, "the export holds no Bundle, so the rule could
 _kind("export.bundle-type", E, "Bundle.type is {actual}; the profile requires {expected}", "A top-level Bundle whose `type` is not the one the profile's `bundle` rule requires.")
 _kind("export.bundle-first-entry", E, "the first entry of the Bundle is {actual}; the profile requires a {expected}", "A top-level Bundle whose first entry's resource is not of the type the profile's `bundle` rule requires (a message Bundle starts with its MessageHeader).")
 _kind("export.assertion-failed", E, "{message}: {expression} gave {result}", "A `fhirpath` rule's expression did not give `true` on a resource of its type (or could not be evaluated on it).")
+_kind("export.values-differ", E, "{message}: {expression} gives {value} here but {first} in the first {type} of this Bundle", "A `consistent-values` rule (`mode: same`): an entry of the Bundle whose value differs from the first entry's.")
+_kind("export.values-repeat", E, "{message}: {expression} gives {value} here, as it does in an earlier {type} of this Bundle", "A `consistent-values` rule (`mode: distinct`): an entry of the Bundle whose value an earlier entry already has.")
+_kind("export.value-format", E, "'{value}' does not match the pattern {pattern}", "A `check-character` rule: a value that does not have the shape the rule's `pattern` requires.")
+_kind("export.check-character", E, "'{value}' ends in the check character {actual}; {algorithm} gives {expected}", "A `check-character` rule: a value whose last character is not the check character the rule's algorithm computes (e.g. an EPS prescription ID with a wrong ISO 7064 MOD 37-2 character).")
 
 # -- scenario expectations (one per type of conformance/scenarios/expectations/) ----------------------
 _kind("expect.status", E, "status was {actual}", "A scenario step's response has another HTTP status than its `status` expectation.")

@@ -21,6 +21,12 @@ from conformance.files.globs import glob_match
 from conformance.files.index import ExportIndex
 from conformance.files.sources import ExportFile
 from conformance.issues import Severity, make_issue
+from conformance.profiles.filerules.base import typed
+from conformance.profiles.filerules.files_present import Params as FilesPresent
+from conformance.profiles.filerules.identifier_unique import Params as IdentifierUnique
+from conformance.profiles.filerules.references_resolve import Params as ReferencesResolve
+from conformance.profiles.filerules.resource_counts import Params as ResourceCounts
+from conformance.profiles.filerules.subject_exists import Params as SubjectExists
 from conformance.profiles.model import FileRule
 from conformance.results import Finding, Outcome
 
@@ -55,13 +61,13 @@ def _finding(rule: FileRule, code: str, export: MergedExport | None = None, file
 
 
 def _files_present(rule: FileRule, number: int, export: MergedExport) -> Iterator[Finding]:
-    for pattern in rule.patterns:
+    for pattern in typed(rule.params, FilesPresent).patterns:
         if not any(glob_match(pattern, p) for p in export.all_paths):
             yield _finding(rule, "export.file-missing", pattern=pattern)
 
 
 def _resource_counts(rule: FileRule, number: int, export: MergedExport) -> Iterator[Finding]:
-    for rtype, minimum in rule.minimum:
+    for rtype, minimum in typed(rule.params, ResourceCounts).minimum:
         count = export.counts.get(rtype, 0)
         if count < minimum:
             yield _finding(rule, "export.count-below-minimum", scope="the export", count=count, type=rtype,
@@ -75,7 +81,7 @@ def _unique_ids(rule: FileRule, number: int, export: MergedExport) -> Iterator[F
 
 
 def _references(rule: FileRule, number: int, export: MergedExport) -> Iterator[Finding]:
-    allowed = [re.compile(p) for p in rule.allow_external]
+    allowed = [re.compile(p) for p in typed(rule.params, ReferencesResolve).allow_external]
     for raw, file, line, location, _ in export.index.unresolved(general=True):
         if not any(p.search(raw) for p in allowed):
             yield _finding(rule, "export.reference-unresolved", export, file, line, location, reference=raw,
@@ -83,7 +89,7 @@ def _references(rule: FileRule, number: int, export: MergedExport) -> Iterator[F
 
 
 def _subjects(rule: FileRule, number: int, export: MergedExport) -> Iterator[Finding]:
-    for raw, file, line, location, element in export.index.unresolved(subjects=rule.elements):
+    for raw, file, line, location, element in export.index.unresolved(subjects=typed(rule.params, SubjectExists).elements):
         resource_type = location.split(".", 1)[0]
         yield _finding(rule, "export.subject-missing", export, file, line, location,
                        element=f"{resource_type}.{element}", reason=f"refers to '{raw}', which is not in the export")
@@ -94,7 +100,8 @@ def _identifiers(rule: FileRule, number: int, export: MergedExport) -> Iterator[
     for value, owner, file, line, location in export.index.shared_identifiers(number):
         held = first.setdefault(value, (owner, file, line))
         if held[0] != owner:
-            yield _finding(rule, "export.identifier-duplicate", export, file, line, location, system=rule.system,
+            yield _finding(rule, "export.identifier-duplicate", export, file, line, location,
+                           system=typed(rule.params, IdentifierUnique).system,
                            value=value, other=held[0], first=export.where(held[1], held[2]))
 
 
@@ -112,3 +119,5 @@ _CHECKS: dict[str, Callable[[FileRule, int, MergedExport], Iterator[Finding]]] =
     "identifier-unique": _identifiers,
     "bundle": _bundle,
 }
+
+CROSS_FILE_TYPES = frozenset(_CHECKS)  # the types whose verdict needs the whole export

@@ -28,7 +28,7 @@ from conformance.fhir.read import DEFAULT_MAX_BYTES
 from conformance.fhirpath import FhirPathSyntaxError
 from conformance.fhirpath import compile as compile_fhirpath
 from conformance.files.archives import ArchiveLimits
-from conformance.files.crossfile import MergedExport, cross_file_findings
+from conformance.files.crossfile import CROSS_FILE_TYPES, MergedExport, cross_file_findings
 from conformance.files.executors import Executor
 from conformance.files.globs import glob_match
 from conformance.files.index import ExportIndex
@@ -40,12 +40,11 @@ from conformance.files.sources import ExportInputs
 from conformance.files.validators import CheckPackages, how_to_get, missing_profiles
 from conformance.files.worker import Job, run_job
 from conformance.issues import Severity, make_issue
+from conformance.profiles.filerules.validate import Params as ValidateParams
 from conformance.profiles.model import FileRule, Profile
 from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, requirement_results
 
 GROUP_ID = "file-checks"
-CROSS_FILE_TYPES = frozenset({"files-present", "resource-counts", "unique-ids", "references-resolve",
-                              "subject-exists", "identifier-unique", "bundle"})
 # a file-level finding with one of these codes means an input was not checked at all: the run is an error
 UNREADABLE_CODES = frozenset({"file.unreadable", "file.too-large", "export.archive-refused", "internal.error"})
 EXPORT_FILES_TITLE = "The export's files can be read and hold the resource types allowed for them"
@@ -172,9 +171,10 @@ def _runnable(rule: FileRule, untested: dict[str, tuple[str, ...]]) -> FileRule:
 
 def _check_expressions(rules: Sequence[FileRule]) -> None:
     for rule in rules:
-        if rule.type == "fhirpath":
+        expression = getattr(rule.params, "expression", None)  # fhirpath, consistent-values, check-character
+        if expression:
             try:
-                compile_fhirpath(rule.expression or "")
+                compile_fhirpath(expression)
             except FhirPathSyntaxError as exc:
                 raise CheckSetupError(f"{rule.declared_in}: rule {rule.id}: the FHIRPath expression does not "
                                       f"parse: {exc}") from None
@@ -216,7 +216,7 @@ def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], untested: d
 
 def _once_findings(rule: FileRule, once: set[OnceEntry]) -> list[Finding]:
     """Definition problems, reported once for the run (and not with whichever resource met them first)."""
-    threshold = Severity(rule.severity).rank
+    threshold = Severity(rule.params.severity if isinstance(rule.params, ValidateParams) else "error").rank
     found = []
     for rule_id, code, severity, message in sorted(once):
         level = Severity(severity)

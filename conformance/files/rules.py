@@ -31,6 +31,7 @@ from conformance.fhir.tree import Node
 from conformance.fhirpath import CompiledExpression, FhirPathError
 from conformance.fhirpath import compile as compile_fhirpath
 from conformance.files.archives import ArchiveLimits
+from conformance.files.consistency import CheckCharacters, ConsistentValues
 from conformance.files.globs import glob_match
 from conformance.files.partials import EXPORT_FILES, PartitionResult
 from conformance.files.partitions import Partition
@@ -38,6 +39,15 @@ from conformance.files.reading import read_partition
 from conformance.files.references import iter_references, target_key
 from conformance.files.sources import ExportFile
 from conformance.issues import Issue, Severity, make_issue
+from conformance.profiles.filerules.base import typed
+from conformance.profiles.filerules.bundle import Params as BundleParams
+from conformance.profiles.filerules.check_character import Params as CheckCharacterParams
+from conformance.profiles.filerules.consistent_values import Params as ConsistentParams
+from conformance.profiles.filerules.fhirpath import Params as FhirPathParams
+from conformance.profiles.filerules.identifier_unique import Params as IdentifierParams
+from conformance.profiles.filerules.references_resolve import Params as ReferencesParams
+from conformance.profiles.filerules.subject_exists import Params as SubjectParams
+from conformance.profiles.filerules.validate import Params as ValidateParams
 from conformance.profiles.model import FileRule, FileSpec
 from conformance.results import Finding, Outcome
 from conformance.validation import Validator
@@ -76,16 +86,26 @@ class ResourceChecks:
         for rule in plan.rules:
             by_type.setdefault(rule.type, []).append(rule)
         wanted = by_type.get("validate", []) if plan.validator is not None else []
-        self.validate_rules = [(r, dict(r.profiles), Severity(r.severity).rank) for r in wanted]
+        self.validate_rules = [(r, p.profiles, dict(p.profiles), Severity(p.severity).rank)
+                               for r in wanted for p in [typed(r.params, ValidateParams)]]
         self.validator = plan.validator() if self.validate_rules and plan.validator is not None else None
-        self.fhirpath: dict[str, list[tuple[FileRule, CompiledExpression]]] = {}
+        self.fhirpath: dict[str, list[tuple[FileRule, FhirPathParams, CompiledExpression]]] = {}
         for r in by_type.get("fhirpath", []):
-            self.fhirpath.setdefault(r.resource_type or "", []).append((r, compile_fhirpath(r.expression or "")))
-        self.bundle_rules = by_type.get("bundle", [])
-        self.ref_rules = [(r, [re.compile(p) for p in r.allow_external]) for r in by_type.get("references-resolve", [])]
-        self.subject_rules = by_type.get("subject-exists", [])
+            fp = typed(r.params, FhirPathParams)
+            self.fhirpath.setdefault(fp.resource_type, []).append((r, fp, compile_fhirpath(fp.expression)))
+        self.bundle_rules = [(r, typed(r.params, BundleParams)) for r in by_type.get("bundle", [])]
+        self.ref_rules = [(r, [re.compile(p) for p in typed(r.params, ReferencesParams).allow_external])
+                          for r in by_type.get("references-resolve", [])]
+        self.subject_rules = [(r, typed(r.params, SubjectParams).elements) for r in by_type.get("subject-exists", [])]
         self.unique_rules = by_type.get("unique-ids", [])
-        self.ident_rules = [(i, r) for i, r in enumerate(plan.rules) if r.type == "identifier-unique"]
+        self.ident_rules = [(i, r, typed(r.params, IdentifierParams)) for i, r in enumerate(plan.rules)
+                            if r.type == "identifier-unique"]
+        self.consistent = [ConsistentValues(r, typed(r.params, ConsistentParams))
+                           for r in by_type.get("consistent-values", [])]
+        self.check_chars: dict[str, list[CheckCharacters]] = {}
+        for r in by_type.get("check-character", []):
+            cc = CheckCharacters(r, typed(r.params, CheckCharacterParams))
+            self.check_chars.setdefault(cc.params.resource_type, []).append(cc)
         self.needs_ids = bool(self.unique_rules or self.ref_rules or self.subject_rules)
 
     def check(self, f: ExportFile, part: Partition) -> PartitionResult:
@@ -174,10 +194,10 @@ class _PartitionRun:
         validator = self.c.validator
         assert validator is not None
         done: dict[tuple[tuple[str, str], ...], list[Issue]] = {}
-        for rule, profiles, threshold in self.c.validate_rules:
-            issues = done.get(rule.profiles)
+        for rule, key, profiles, threshold in self.c.validate_rules:
+            issues = done.get(key)
             if issues is None:
-                issues = done[rule.profiles] = _validate(validator, root, rt, reader_issues, entries, profiles)
+                issues = done[key] = _validate(validator, root, rt, reader_issues, entries, profiles)
             for issue in issues:
                 if issue.code in _ONCE_CODES or issue.code.startswith(_ONCE_PREFIXES):
                     self.out.once.add((rule.id, issue.code, issue.severity.value, issue.message))
@@ -188,7 +208,7 @@ class _PartitionRun:
 
     # -- fhirpath --------------------------------------------------------------------------------------
     def assertions(self, res: Node, line: int) -> None:
-        for rule, expression in self.c.fhirpath.get(res.resource_type or "", ()):
+        for rule, params, expression in self.c.fhirpath.get(res.resource_type or "", ()):
             try:
                 result = expression.evaluate(res)
             except FhirPathError as exc:
@@ -197,31 +217,37 @@ class _PartitionRun:
                 if result == [True]:
                     continue
                 shown = _show(result)
-            self.found(rule.id, "export.assertion-failed", res, line, message=rule.message or rule.title,
-                       expression=rule.expression, result=shown)
+            self.found(rule.id, "export.assertion-failed", res, line, message=params.message or rule.title,
+                       expression=params.expression, result=shown)
+        for check in self.c.check_chars.get(res.resource_type or "", ()):
+            for bad, code, values in check.problems(res):
+                self.found(check.rule.id, code, bad, line, **values)
 
     # -- bundle ----------------------------------------------------------------------------------------
     def bundle(self, root: Node, entries: Sequence[_Entry], line: int) -> None:
-        for rule in self.c.bundle_rules:
-            if rule.bundle_type:
+        for consistent in self.c.consistent:
+            for bad, code, values in consistent.problems([e.resource for e in entries]):
+                self.found(consistent.rule.id, code, bad, line, **values)
+        for rule, p in self.c.bundle_rules:
+            if p.bundle_type:
                 node = root.child("type")
                 actual = node.value if node is not None and node.value else "absent"
-                if actual != rule.bundle_type:
+                if actual != p.bundle_type:
                     self.found(rule.id, "export.bundle-type", node or root, line, actual=actual,
-                               expected=rule.bundle_type)
-            if rule.first_entry:
+                               expected=p.bundle_type)
+            if p.first_entry:
                 first = root.child("entry")
                 resource = first.child("resource") if first is not None else None
                 actual = (resource.resource_type or "?") if resource is not None else (
                     "an entry without a resource" if first is not None else "absent (the Bundle has no entries)")
-                if actual != rule.first_entry:
+                if actual != p.first_entry:
                     self.found(rule.id, "export.bundle-first-entry", first or root, line, actual=actual,
-                               expected=rule.first_entry)
-            if rule.required_types:
+                               expected=p.first_entry)
+            if p.required_types:
                 held: dict[str, int] = {}
                 for e in entries:
                     held[e.resource.resource_type or ""] = held.get(e.resource.resource_type or "", 0) + 1
-                for rtype, minimum in rule.required_types:
+                for rtype, minimum in p.required_types:
                     if held.get(rtype, 0) < minimum:
                         self.found(rule.id, "export.count-below-minimum", root, line, scope="this Bundle",
                                    count=held.get(rtype, 0), type=rtype, minimum=minimum)
@@ -242,8 +268,8 @@ class _PartitionRun:
                         continue
                     where = "to a contained resource" if text.startswith("#") else "to an entry of this Bundle"
                     self.unresolved(node, text, line, where)
-            for rule in self.c.subject_rules:
-                for element in rule.elements:
+            for rule, elements in self.c.subject_rules:
+                for element in elements:
                     for child in e.resource.children_named(element):
                         self.bundle_subject(rule, e.resource, child, local, line)
 
@@ -300,8 +326,8 @@ class _PartitionRun:
 
     def export_subjects(self, root: Node, line: int) -> None:
         done: set[str] = set()
-        for rule in self.c.subject_rules:
-            for element in rule.elements:
+        for rule, elements in self.c.subject_rules:
+            for element in elements:
                 for child in root.children_named(element):
                     ref = child.child("reference")
                     text = ref.value if ref is not None else None
@@ -318,13 +344,13 @@ class _PartitionRun:
                 done.add(element)
 
     def identifiers(self, res: Node, line: int, full_url: str | None) -> None:
-        for number, rule in self.c.ident_rules:
-            if res.resource_type != rule.resource_type:
+        for number, _rule, ip in self.c.ident_rules:
+            if res.resource_type != ip.resource_type:
                 continue
             owner = _owner(res, full_url, self.display, line)
             for ident in res.children_named("identifier"):
                 system, value = ident.child("system"), ident.child("value")
-                if system is not None and system.value == rule.system and value is not None and value.value:
+                if system is not None and system.value == ip.system and value is not None and value.value:
                     self.out.index.idents.append((number, value.value, owner, self.line_of(ident, line),
                                                   ident.location))
 

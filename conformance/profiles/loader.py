@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance.profiles import schema
 from conformance.profiles.errors import LocatedError, ProfileError
+from conformance.profiles.filerules import rule_type
 from conformance.profiles.located import LocatedDocument, load_yaml
 from conformance.profiles.model import (
     Environment,
@@ -172,25 +173,20 @@ def _file_checks(document: LocatedDocument, data: Any, requirement_ids: set[str]
             if rid not in requirement_ids:
                 errors.append(document.error(f"requirement '{rid}' is not in the requirements file",
                                              [*where, "requirements", j]))
-        for j, pattern in enumerate(r.get("allow_external", [])):
+        patterns: list[tuple[list[str | int], str]] = [(["allow_external", j], p)
+                                                       for j, p in enumerate(r.get("allow_external", []))]
+        if isinstance(r.get("pattern"), str):
+            patterns.append((["pattern"], r["pattern"]))
+        for key, pattern in patterns:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                errors.append(document.error(f"not a regular expression: {exc}", [*where, "allow_external", j]))
+                errors.append(document.error(f"not a regular expression: {exc}", [*where, *key]))
         rules.append(_file_rule(r, f"{document.path}:{document.error('', where).line}"))
     return specs, tuple(rules)
 
 
 def _file_rule(r: dict[str, Any], declared_in: str) -> FileRule:
-    extra: dict[str, Any] = {}
-    for key in ("patterns", "allow_external", "elements"):
-        if key in r:
-            extra[key] = tuple(r[key])
-    for key in ("profiles", "minimum", "required_types"):
-        if key in r:
-            extra[key] = tuple(sorted(r[key].items()))
-    for key in ("severity", "resource_type", "system", "bundle_type", "first_entry", "expression", "message"):
-        if key in r:
-            extra[key] = r[key]
+    kind = rule_type(r["type"])
     return FileRule(id=r["id"], type=r["type"], title=r.get("title") or f"{r['type']} ({r['id']})",
-                    requirements=tuple(r.get("requirements", ())), declared_in=declared_in, **extra)
+                    params=kind.read(r), requirements=tuple(r.get("requirements", ())), declared_in=declared_in)

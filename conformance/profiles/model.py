@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.profiles.filerules.base import RuleParams
 from conformance.results import Requirement
 
 AUTH_MODES = ("none", "bearer", "client-credentials", "jwt")
@@ -99,10 +100,6 @@ class Environment:
         return None
 
 
-FILE_RULE_TYPES = ("files-present", "validate", "resource-counts", "unique-ids", "references-resolve",
-                   "subject-exists", "identifier-unique", "bundle", "fhirpath")
-
-
 @dataclass(frozen=True, slots=True)
 class FileSpec:
     """`file_checks.files[]`: the resource types a file of the export may hold, chosen by a glob."""
@@ -115,28 +112,23 @@ class FileSpec:
 class FileRule:
     """`file_checks.rules[]`: one check of an export; it becomes one TestResult in the report.
 
-    Only the fields of its `type` are set (the schema allows no others). Mappings are kept as
-    sorted (key, value) pairs so a rule is hashable and pickles small for worker processes.
+    `params` holds what its `type` takes, a small frozen dataclass of that type's module in
+    `conformance.profiles.filerules` (strings, numbers and tuples only), so a rule is hashable and
+    pickles small for worker processes.
     """
 
     id: str
-    type: str  # one of FILE_RULE_TYPES
+    type: str  # a registered type: conformance.profiles.filerules.rule_types()
     title: str
+    params: RuleParams = RuleParams()
     requirements: tuple[str, ...] = ()
     declared_in: str = ""  # profile.yaml:line, for messages
-    patterns: tuple[str, ...] = ()  # files-present
-    profiles: tuple[tuple[str, str], ...] = ()  # validate: resource type -> profile URL
-    severity: str = "error"  # validate: the lowest severity that fails the rule
-    minimum: tuple[tuple[str, int], ...] = ()  # resource-counts
-    allow_external: tuple[str, ...] = ()  # references-resolve: regexes searched in the reference
-    elements: tuple[str, ...] = ("subject", "patient")  # subject-exists
-    resource_type: str | None = None  # identifier-unique, fhirpath
-    system: str | None = None  # identifier-unique
-    bundle_type: str | None = None  # bundle
-    first_entry: str | None = None  # bundle
-    required_types: tuple[tuple[str, int], ...] = ()  # bundle
-    expression: str | None = None  # fhirpath
-    message: str = ""  # fhirpath: what the assertion means, for people
+
+    @property
+    def profiles(self) -> tuple[tuple[str, str], ...]:
+        """A `validate` rule's (resource type, profile URL) pairs; empty for every other type."""
+        found: tuple[tuple[str, str], ...] = getattr(self.params, "profiles", ())
+        return found
 
 
 @dataclass(frozen=True, slots=True)

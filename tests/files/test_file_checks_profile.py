@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 
 from conformance.profiles import ProfileError, load_profile
+from conformance.profiles.filerules.bundle import Params as Bundle
+from conformance.profiles.filerules.files_present import Params as FilesPresent
+from conformance.profiles.filerules.references_resolve import Params as ReferencesResolve
+from conformance.profiles.filerules.validate import Params as Validate
 from conformance.profiles.model import FileRule, FileSpec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -60,12 +64,13 @@ def test_rules_and_file_specs_load_with_their_options(tmp_path: Path) -> None:
 """))
     assert profile.file_specs == (FileSpec("**/Patient.ndjson", ("Patient",)), FileSpec("**/*.json", ()))
     a, b, c, d = profile.file_checks
-    assert (a.id, a.title, a.requirements, a.patterns) == ("A", "files", ("R-1",), ("**/Patient.ndjson",))
+    assert (a.id, a.title, a.requirements, a.params) == ("A", "files", ("R-1",), FilesPresent(("**/Patient.ndjson",)))
     assert a.declared_in.endswith("profile.yaml:16")
-    assert (b.title, b.profiles, b.severity) == ("validate (B)", (("Bundle", "https://example.org/B"),
-                                                                  ("Patient", "https://example.org/P")), "warning")
-    assert (c.allow_external, c.elements) == (("^urn:oid:",), ("subject", "patient"))
-    assert (d.required_types, d.bundle_type, d.first_entry) == ((("Patient", 1),), None, None)
+    assert (b.title, b.params) == ("validate (B)", Validate((("Bundle", "https://example.org/B"),
+                                                              ("Patient", "https://example.org/P")), "warning"))
+    assert b.profiles == b.params.profiles  # type: ignore[attr-defined]
+    assert (c.params, c.profiles) == (ReferencesResolve(("^urn:oid:",)), ())
+    assert d.params == Bundle(required_types=(("Patient", 1),))
     assert isinstance(hash(d), int)  # frozen and hashable: rules travel to worker processes
 
 
@@ -78,9 +83,10 @@ def test_an_empty_list_means_no_file_checks(tmp_path: Path) -> None:
     ("    - {id: A, type: files-present}\n", [(12, "'patterns' is a required property")]),
     ("    - {id: A, type: unique-ids, patterns: [x]}\n", [(12, "unknown property 'patterns'; allowed here: description, "
                                                           "id, requirements, title, type")]),
-    ("    - {id: A, type: no-such-rule}\n", [(12, "'no-such-rule' is not one of 'files-present', 'validate', "
-                                             "'resource-counts', 'unique-ids', 'references-resolve', 'subject-exists', "
-                                             "'identifier-unique', 'bundle', 'fhirpath'")]),
+    ("    - {id: A, type: no-such-rule}\n", [(12, "'no-such-rule' is not one of 'bundle', 'check-character', "
+                                             "'consistent-values', 'fhirpath', 'files-present', 'identifier-unique', "
+                                             "'references-resolve', 'resource-counts', 'subject-exists', 'unique-ids', "
+                                             "'validate'")]),
     ("    - {id: A, type: identifier-unique, resource_type: patient, system: s}\n",
      [(12, "a FHIR resource type name, e.g. Patient")]),
     ("    - {id: A, type: resource-counts, minimum: {Patient: -1}}\n", [(12, "-1 is less than the minimum of 0")]),
