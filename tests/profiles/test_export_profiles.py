@@ -1,4 +1,4 @@
-"""The export profiles (uk-core-record-export, eps-prescription-message) and their example exports.
+"""The export profile uk-core-record-export and its example exports (eps-fhir-api's are in test_eps_profile.py).
 
 Every case folder under fixtures/exports/<profile>/ is checked end to end with `conformance check` and
 compared with its expected.yaml: the exit code, exactly which tests fail (the profile's rules and the
@@ -27,27 +27,20 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures" / "exports"
 UK_CORE = REPO.parent / "shared" / "fhir" / "uk-core-source"
 UK = "uk-core-record-export"
-EPS = "eps-prescription-message"
-PROFILES = (UK, EPS)
+PROFILES = (UK,)
 
 EXPORT_FILES = "export-files"  # the test of reading the files that every check has; it evidences `validate` rules' requirements
 REQUIREMENTS = {
     UK: [f"REC-EXP-{n:03d}" for n in range(1, 9)],
-    EPS: [f"EPS-MSG-{n:03d}" for n in range(1, 9)],
 }
 RULES = {
     UK: ["REC-FC-FILES", "REC-FC-VALIDATE", "REC-FC-NHS-NUMBER", "REC-FC-NHS-UNIQUE", "REC-FC-IDS",
          "REC-FC-REFERENCES", "REC-FC-SUBJECTS", "REC-FC-COUNTS"],
-    EPS: ["EPS-FC-MESSAGE", "EPS-FC-CONTENTS", "EPS-FC-VALIDATE", "EPS-FC-DMD", "EPS-FC-PRESCRIBER", "EPS-FC-ODS",
-          "EPS-FC-NHS-NUMBER", "EPS-FC-REFERENCES"],
 }
 CASES = {
     UK: ["conforming", "dangling-reference", "duplicate-id", "manifest-wrong-type", "missing-manifest",
          "missing-type-file", "nhs-number-check-digit", "nhs-number-shared", "patient-without-nhs-number",
          "subject-missing", "truncated-line", "wrong-type-in-file", "zip-archive"],
-    EPS: ["conforming", "dangling-reference", "header-not-first", "item-without-dmd", "nhs-number-check-digit",
-          "not-a-message", "organization-without-ods", "patient-without-nhs-number", "practitioner-missing",
-          "prescriber-without-organization"],
 }
 
 _register()
@@ -88,7 +81,7 @@ def export_of(case: Path) -> Path:
 
 
 def all_cases() -> list[Any]:
-    marks = {UK: [pytest.mark.core, pytest.mark.shared], EPS: [pytest.mark.core]}
+    marks = {UK: [pytest.mark.core, pytest.mark.shared]}
     return [pytest.param(p, FIXTURES / p / c, id=f"{p}/{c}", marks=marks[p]) for p in PROFILES for c in CASES[p]]
 
 
@@ -113,16 +106,6 @@ def test_the_uk_core_package_is_optional_and_shown_by_the_nine_profiles_the_expo
     assert p.package("uk-core").provides == tuple(urls)
     validate = next(r for r in rules(UK) if r["type"] == "validate")
     assert validate["profiles"] == dict(zip(types, urls, strict=True))
-
-
-def test_the_eps_profile_runs_on_the_core_package_and_its_own_definitions() -> None:
-    p = load_profile(profile_dir(EPS))
-    assert [(k.name, k.optional) for k in p.packages] == [("r4-core", False), ("message-rules", False)]
-    folder = p.package("message-rules").path
-    assert folder == profile_dir(EPS) / "definitions"
-    urls = {json.loads(f.read_text(encoding="utf-8"))["url"] for f in folder.glob("StructureDefinition-*.json")}
-    validate = next(r for r in rules(EPS) if r["type"] == "validate")
-    assert set(validate["profiles"].values()) == urls and len(urls) == 4
 
 
 @pytest.mark.parametrize("profile", PROFILES)
