@@ -22,6 +22,7 @@ from conformance.files.summary import group_findings, where
 from conformance.files.validators import load_check_packages
 from conformance.packages import PackageCache, PackageError
 from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
+from conformance.profiles.model import Profile
 from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
 from conformance.reports.terminal import escape
 from conformance.results import RunResult, Scope
@@ -83,7 +84,7 @@ def check(
         fail("--executor dask needs --scheduler ADDRESS", "e.g. --scheduler tcp://127.0.0.1:8786")
     if scheduler and executor is not ExecutorKind.dask:
         fail("--scheduler works only with --executor dask")
-    scope = run_scope(the_profile, None, attestations, "", require_all)
+    scope = run_scope(the_profile, None, attestations, _file_side_only(the_profile), require_all)
     inputs = collect_inputs(paths)
     for arg, reason in inputs.problems:
         fail(f"{arg}: {reason}", "check the path, or quote a glob pattern so the shell does not expand it")
@@ -118,6 +119,15 @@ def check(
     finally:
         runner.close()
     _report(result, plan, scope, output, locations)
+
+
+def _file_side_only(profile: Profile) -> str:
+    """The partial-run note when the profile's file rules evidence only some of its requirements (an API
+    profile such as eps-fhir-api: the others are behaviours `run` tests); empty when they evidence all."""
+    evidenced = {rid for rule in profile.file_checks for rid in rule.requirements}
+    if all(r.id in evidenced or r.manual for r in profile.requirements):
+        return ""
+    return "file checks only; the API requirements need `conformance run`"
 
 
 def _report(result: RunResult, plan: Plan, scope: Scope, output: OutputFormat, locations: int) -> None:

@@ -40,6 +40,7 @@ from conformance.files.sources import ExportInputs
 from conformance.files.validators import CheckPackages, how_to_get, missing_profiles
 from conformance.files.worker import Job, run_job
 from conformance.issues import Severity, make_issue
+from conformance.profiles.filerules.base import typed
 from conformance.profiles.filerules.validate import Params as ValidateParams
 from conformance.profiles.model import FileRule, Profile
 from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, requirement_results
@@ -166,7 +167,9 @@ def _runnable(rule: FileRule, untested: dict[str, tuple[str, ...]]) -> FileRule:
     missing = untested.get(rule.id)
     if not missing:
         return rule
-    return replace(rule, profiles=tuple((rt, url) for rt, url in rule.profiles if url not in missing))
+    params = typed(rule.params, ValidateParams)
+    return replace(rule, params=replace(params, profiles=tuple((rt, url) for rt, url in params.profiles
+                                                               if url not in missing)))
 
 
 def _check_expressions(rules: Sequence[FileRule]) -> None:
