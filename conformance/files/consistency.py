@@ -17,26 +17,10 @@ from conformance.fhirpath import compile as compile_fhirpath
 from conformance.profiles.filerules.check_character import Params as CheckCharacterParams
 from conformance.profiles.filerules.consistent_values import Params as ConsistentParams
 from conformance.profiles.model import FileRule
+from conformance.terminology.check_characters import iso7064_mod37_2
 from conformance.validation.national import nhs_number_check_digit
 
 Problem = tuple[Node, str, dict[str, Any]]
-
-MOD37_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ+"
-
-
-def iso7064_mod37_2(body: str) -> str | None:
-    """The ISO/IEC 7064 MOD 37-2 check character of `body`'s alphanumerics (hyphens ignored), `+` for 36.
-
-    EPS's short-form prescription ID `XXXXXX-XXXXXX-XXXXXC` ends in this character computed over the
-    17 characters before it. None when `body` holds anything but letters, digits and hyphens.
-    """
-    total = 0
-    for ch in body.replace("-", "").upper():
-        if ch not in MOD37_CHARACTERS[:36]:
-            return None
-        total = ((total + MOD37_CHARACTERS.index(ch)) * 2) % 37
-    return MOD37_CHARACTERS[(38 - total) % 37]
-
 
 def nhs_number_mod11(body: str) -> str | None:
     """The NHS number's Modulus 11 check digit over its first nine digits (None: no valid digit exists)."""
