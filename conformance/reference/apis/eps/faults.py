@@ -27,6 +27,7 @@ DISPENSE_AUTHORITY_UNCHECKED = "dispense-authority-unchecked"
 WITHDRAW_CODE_UNCHECKED = "withdraw-code-unchecked"
 CLAIM_ENDORSEMENT_UNCHECKED = "claim-endorsement-unchecked"
 RELEASED_DMD_SYSTEM = "released-items-coded-dmd"
+UNEXPECTED_ERROR_SYSTEM = "https://conformance.invalid/unexpected-error"  # what resource-type-unchecked answers with
 
 FAULTS = (
     ApiFault(HEADERS_NOT_CHECKED, ("EPS-HDR-001", "EPS-HDR-004"),
