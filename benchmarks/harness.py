@@ -19,6 +19,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,14 +59,30 @@ class Series:
 
 
 def measure(command: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
-    """Run a command to its end; its CPU time and peak RSS from the kernel's own accounting."""
-    proc = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env={**os.environ, **(env or {})}, cwd=cwd)
-    assert proc.stdout is not None
-    out = proc.stdout.read().decode("utf-8", errors="replace")
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, proc.returncode, out)
+    """Run a command to its end; its CPU time and peak RSS from the kernel's own accounting.
+
+    The peak comes from GNU time (`/usr/bin/time -f %M`) where it exists: a child's `ru_maxrss`
+    includes what its parent had resident before `exec`, so a benchmark process holding a big corpus
+    would inflate every figure. Without GNU time, `wait4`'s figure is used (an upper bound)."""
+    gnu_time = shutil.which("time", path="/usr/bin:/bin")
+    with tempfile.NamedTemporaryFile(prefix="bench-rss-", suffix=".txt", delete=False) as tmp:
+        rss_file = Path(tmp.name)
+    wrapped = [gnu_time, "-q", "-f", "%M", "-o", str(rss_file), *command] if gnu_time else list(command)
+    try:
+        proc = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                env={**os.environ, **(env or {})}, cwd=cwd)
+        assert proc.stdout is not None
+        out = proc.stdout.read().decode("utf-8", errors="replace")
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = usage.ru_maxrss * 1024
+        if gnu_time:
+            text = rss_file.read_text().strip().splitlines()
+            if text and text[-1].isdigit():
+                peak = int(text[-1]) * 1024
+    finally:
+        rss_file.unlink(missing_ok=True)
+    return Run(usage.ru_utime + usage.ru_stime, peak, proc.returncode, out)
 
 
 def interleaved(series: Sequence[tuple[Series, Callable[[], Run]]], repeat: int) -> None:

@@ -13,6 +13,7 @@ from conformance.cli.errors import fail
 from conformance.cli.profiles import fail_located
 from conformance.cli.publishing import finish, show
 from conformance.cli.scope import run_scope
+from conformance.files.bounded import DEFAULT_MAX_REPEATS
 from conformance.files.engine import CheckSettings, CheckSetupError, check_export
 from conformance.files.executors import DaskExecutor, Executor, ExecutorError, ProcessExecutor
 from conformance.files.partitions import DEFAULT_PARTITION_BYTES
@@ -69,7 +70,8 @@ def check(
     require_all: bool = typer.Option(False, "--require-all", help="Every requirement in scope (not only MUST) needs a verdict, else exit 2."),
     attestations: Path | None = typer.Option(None, "--attestations", help="A YAML file of an assessor's attestations for the profile's manual requirements."),
     progress: ProgressMode = typer.Option(ProgressMode.auto, "--progress", help="auto, bar, plain (a line every few seconds) or none; on stderr."),
-    locations: int = typer.Option(5, "--locations", min=0, help="Locations shown per issue code in text output (JSON has them all)."),
+    max_repeats: int = typer.Option(DEFAULT_MAX_REPEATS, "--max-repeats", min=0, help="Findings of one issue code kept per rule and file; the rest are folded into one finding with their count and lines (0: keep all)."),
+    locations: int = typer.Option(5, "--locations", min=0, help="Locations shown per issue code in text output (JSON has them all, up to --max-repeats)."),
     partition_bytes: int = typer.Option(DEFAULT_PARTITION_BYTES, "--partition-bytes", min=1, hidden=True,
                                         help="Bytes of NDJSON per unit of parallel work."),
 ) -> None:
@@ -112,7 +114,7 @@ def check(
         fail(str(exc))
     try:
         result = check_export(the_profile, inputs, runner, packages=packages, progress=choose_progress(progress.value),
-                              settings=CheckSettings(partition_bytes=partition_bytes), target=", ".join(paths),
+                              settings=CheckSettings(partition_bytes=partition_bytes, max_repeats=max_repeats), target=", ".join(paths),
                               command=command_line(ctx, leave_out=_EXECUTION_OPTIONS))
     except (CheckSetupError, ExecutorError, PackageError) as exc:
         fail(str(exc))

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from conformance.cli.errors import EXIT_FAILED, EXIT_OK, fail
 from conformance.definitions.registry import Definitions
+from conformance.files.bounded import DEFAULT_MAX_REPEATS
 from conformance.files.discovery import discover
 from conformance.files.validate import validate_files
 from conformance.packages import PackageCache, PackageError
@@ -40,6 +41,7 @@ def validate(
     tx_cache: Path | None = typer.Option(None, "--tx-cache", help="Folder of recorded terminology answers: reused offline, filled when --tx answers."),
     report: list[str] = typer.Option([], "--report", help="Report files to write as well: sarif, junit, html, json, markdown, testreport, outcome or all (comma-separated)."),
     report_dir: Path | None = typer.Option(None, "--report-dir", help="Folder for the report files (default: the current folder)."),
+    max_repeats: int = typer.Option(DEFAULT_MAX_REPEATS, "--max-repeats", min=0, help="Findings of one issue code listed per file; the rest are folded into one finding with their count and lines (0: list all)."),
 ) -> None:
     """Validate FHIR R4 resources (JSON, XML, NDJSON, Bundles) against the specification."""
     started = _now()
@@ -59,7 +61,7 @@ def validate(
     factory = ValidatorFactory(ig, cache, definitions.packages, options)
     n_workers = workers or os.cpu_count() or 1
     try:
-        results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers))
+        results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers, max_repeats))
     except PackageError as exc:  # found damaged while validating: the package is named, not the file
         fail(str(exc))
     out = Console(highlight=False, soft_wrap=True)

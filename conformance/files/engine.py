@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -28,6 +28,7 @@ from conformance.fhir.read import DEFAULT_MAX_BYTES
 from conformance.fhirpath import FhirPathSyntaxError
 from conformance.fhirpath import compile as compile_fhirpath
 from conformance.files.archives import ArchiveLimits
+from conformance.files.bounded import DEFAULT_MAX_REPEATS, RepeatLimit
 from conformance.files.crossfile import CROSS_FILE_TYPES, MergedExport, cross_file_findings
 from conformance.files.executors import Executor
 from conformance.files.globs import glob_match
@@ -60,6 +61,7 @@ class CheckSettings:
     limits: ArchiveLimits = ArchiveLimits()
     partition_bytes: int = DEFAULT_PARTITION_BYTES
     max_bytes: int = DEFAULT_MAX_BYTES  # one JSON/XML document, or one NDJSON line
+    max_repeats: int = DEFAULT_MAX_REPEATS  # findings kept per rule, file and code; the rest folded into one
 
 
 @dataclass(slots=True)
@@ -72,6 +74,7 @@ class _Merge:
     counts: Counter[str] = field(default_factory=Counter)
     bundles: int = 0
     resources: int = 0
+    limit: RepeatLimit = field(default_factory=RepeatLimit)
 
     def add(self, part: Partition, result: PartitionResult, index: ExportIndex) -> None:
         offset = self.offsets.get(part.file, 0)
@@ -81,12 +84,26 @@ class _Merge:
                 for f in found:
                     if f.line:
                         f.line += offset
-            self.findings.setdefault(rule_id, []).extend(found)
+            self.keep(rule_id, found)
         index.add(part.file, offset, result.index)
         self.once |= result.once
         self.counts.update(result.counts)
         self.bundles += result.bundles
         self.resources += result.resources
+
+    def keep(self, rule_id: str, found: Iterable[Finding]) -> None:
+        """Findings past the limit for their rule, file and code are counted, not kept (see `bounded`)."""
+        admit = self.limit.admit
+        self.findings.setdefault(rule_id, []).extend(
+            f for f in found if admit((rule_id, f.path, f.code), f.code or "", f.severity, f.line, f.location))
+
+    def fold(self) -> None:
+        """One finding per overflowing rule, file and code: how many more, and where."""
+        for key, fold in self.limit.folds():
+            rule_id, path = key[0], key[1]  # type: ignore[index]
+            self.findings[rule_id].append(Finding(path or "", Outcome.FAIL, fold.message, fold.severity, fold.code,
+                                                  fold.location, path, fold.first_line or None,
+                                                  1 if fold.first_line else None))
 
 
 def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
@@ -103,7 +120,7 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
                      settings.limits, settings.max_bytes)
     files = inputs.resource_files
     partitions = plan_partitions(files, settings.partition_bytes)
-    merge = _Merge()
+    merge = _Merge(limit=RepeatLimit(settings.max_repeats))
     for shown, issue in inputs.findings:
         severity = "warning" if issue.severity is Severity.WARNING else "error"
         merge.findings.setdefault(EXPORT_FILES, []).append(Finding(shown, Outcome.FAIL, issue.message, severity,
@@ -130,7 +147,8 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
             export = MergedExport(files, [f.inner for f in inputs.files], index, dict(merge.counts), merge.bundles)
             for number, rule in enumerate(runnable):
                 if rule.type in CROSS_FILE_TYPES:
-                    merge.findings.setdefault(rule.id, []).extend(cross_file_findings(rule, number, export))
+                    merge.keep(rule.id, cross_file_findings(rule, number, export))
+        merge.fold()
     group = _group(profile, merge, skipped, untested, incomplete, len(files), packages)
     _sort_findings(group, [f.display for f in inputs.files])
     return RunResult(

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from conformance.fhir.collector import per_document
 from conformance.fhir.read import read_file
-from conformance.issues import Issue, make_issue
+from conformance.files.bounded import DEFAULT_MAX_REPEATS, RepeatLimit
+from conformance.issues import Issue, Severity, make_issue
 from conformance.packages import PackageError
 from conformance.validation.validator import Validator
 
@@ -35,25 +36,35 @@ class FileResult:
         return sum(1 for i in self.issues if i.severity.value in severities)
 
 
-def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = (), display: str | None = None) -> FileResult:
-    """Read and validate every resource in one file."""
+def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = (), display: str | None = None,
+                  max_repeats: int = DEFAULT_MAX_REPEATS) -> FileResult:
+    """Read and validate every resource in one file; past `max_repeats` findings of one code, the rest
+    of that code are folded into one (see `bounded`)."""
     result = FileResult(display or str(path), None)
     types: set[str] = set()
+    limit = RepeatLimit(max_repeats)
+
+    def keep(found: Iterable[Issue]) -> None:
+        result.issues.extend(i for i in found if limit.admit(i.code, i.code, i.severity.value, i.line, i.location))
+
     try:
         for parsed in per_document(read_file(path)):
-            result.issues.extend(parsed.issues)
+            keep(parsed.issues)
             if parsed.root is None:
                 continue
             result.resources += 1
             if parsed.root.resource_type:
                 types.add(parsed.root.resource_type)
-            result.issues.extend(validator.validate(parsed.root, profiles))
+            keep(validator.validate(parsed.root, profiles))
     except PackageError:  # a damaged package is the package's fault, not the file's: it stops the run (exit 2)
         raise
     except Exception as exc:  # a bug of ours must not lose the other files
         where = traceback.extract_tb(exc.__traceback__)[-1]
         result.issues.append(make_issue("internal.error",
                                         reason=f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"))
+    for _, fold in limit.folds():
+        result.issues.append(Issue(Severity(fold.severity), fold.code, fold.message, fold.location or "",
+                                   fold.first_line, 1 if fold.first_line else 0))
     if len(types) == 1:
         result.resource_type = next(iter(types))
     result.issues.sort(key=lambda i: i.sort_key)
@@ -70,10 +81,10 @@ def _init_worker(factory: Callable[[], Validator]) -> None:
     _worker_validator = factory()
 
 
-def _validate_in_worker(args: tuple[Path, tuple[str, ...], str]) -> FileResult:
+def _validate_in_worker(args: tuple[Path, tuple[str, ...], str, int]) -> FileResult:
     assert _worker_validator is not None
-    path, profiles, display = args
-    return validate_file(path, _worker_validator, profiles, display)
+    path, profiles, display, max_repeats = args
+    return validate_file(path, _worker_validator, profiles, display, max_repeats)
 
 
 def validate_files(
@@ -81,13 +92,14 @@ def validate_files(
     factory: Callable[[], Validator],
     profiles: Sequence[str] = (),
     workers: int = 1,
+    max_repeats: int = DEFAULT_MAX_REPEATS,
 ) -> Iterator[FileResult]:
     """Results in input order, whatever the number of workers."""
-    items = [(p, tuple(profiles), display) for p, display in files]
+    items = [(p, tuple(profiles), display, max_repeats) for p, display in files]
     if workers <= 1 or len(items) <= 1:
         validator = factory()
-        for path, profs, display in items:
-            yield validate_file(path, validator, profs, display)
+        for path, profs, display, repeats in items:
+            yield validate_file(path, validator, profs, display, repeats)
         return
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(factory,)) as pool:
         yield from pool.map(_validate_in_worker, items, chunksize=max(1, len(items) // (workers * 8)))
