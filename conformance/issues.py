@@ -204,6 +204,8 @@ _kind("invariant.failed", E, "{key}: {human}", "A FHIRPath constraint (invariant
 _kind("invariant.not-evaluated", W, "{key} could not be evaluated: {reason}", "A constraint whose FHIRPath expression could not be evaluated; reported, never silently passed.")
 
 # -- bundles -----------------------------------------------------------------------------------------------
+_kind("security.html-in-string", E, "the string contains what looks like HTML markup ({tag}); FHIR strings are plain text", "Active HTML in a `string` would run in a receiver that renders it unescaped. Beyond R4, as the HL7 validator's security check.")
+_kind("security.html-in-markdown", W, "the markdown contains an embedded HTML tag ({tag})", "Markdown should not carry raw HTML, a warning by default as in the HL7 validator (R5: 'HTML is not allowed'; the HL7 validator applies this to R4); write `&lt;` for a literal angle bracket. Autolinks such as `<https://...>` are fine.")
 _kind("questionnaire.not-found", W, "questionnaire '{url}' is not loaded, so the answers were not checked against it", "A QuestionnaireResponse whose Questionnaire is neither contained nor in the loaded packages; load it with `--ig` to check the answers.")
 _kind("questionnaire.linkid-unknown", E, "linkId '{link_id}' is not an item of the questionnaire{where}", "A QuestionnaireResponse item must correspond to a Questionnaire item with the same linkId at the same place in the nesting (questionnaireresponse.html).")
 _kind("questionnaire.answers-not-allowed", E, "item '{link_id}' is a {type} item, which takes no answers", "Group, display and the abstract `question` items have no answers; a group's content goes in its sub-items.")
@@ -214,6 +216,10 @@ _kind("questionnaire.repeats", E, "item '{link_id}' {detail}", "Only items with 
 _kind("questionnaire.not-enabled", E, "item '{link_id}' has answers but is not enabled (its enableWhen conditions are not met)", "Answers are only allowed on enabled items (Questionnaire.item.enableWhen, enableBehavior).")
 _kind("questionnaire.answer-limit", E, "answer to '{link_id}': {detail}", "An answer outside a limit the item sets: minValue/maxValue, minLength/maxLength, regex, minOccurs/maxOccurs, unit options, mime type, size, exclusive options.")
 _kind("questionnaire.enablewhen-target", E, "enableWhen names question '{link_id}', which is not an item of this questionnaire", "Questionnaire.item.enableWhen.question is the linkId of another item of the same questionnaire.")
+_kind("bundle.fullurl-mismatch", E, "fullUrl '{url}' does not agree with the entry's resource, {expected}", "R4 Bundle.entry.fullUrl: a fullUrl that is not a urn:uuid SHALL NOT disagree with the resource's type and id.")
+_kind("bundle.fullurl-without-id", E, "fullUrl '{url}' is a RESTful URL but the entry's resource has no id", "R4 Bundle.entry.fullUrl: a RESTful fullUrl names the resource's id, so the resource must carry it.")
+_kind("bundle.link-repeated", E, "the Bundle has more than one '{relation}' link", "The identity and paging links (self, first, previous, next, last) each name one URL (R4 http.html#paging).")
+_kind("value.attachment-size", E, "Attachment.size says {stated} bytes but the data holds {actual}", "R4 Attachment.size is the number of bytes of the data (before base64 encoding).")
 _kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one entry (bdl-7)", "Entries of a Bundle must not share a fullUrl (unless versions differ).")
 
 # -- HTTP limits (`conformance run`: conformance/scenarios/limits.py) ------------------------------------

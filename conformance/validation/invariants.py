@@ -84,6 +84,13 @@ class InvariantChecker:
             self._root = root
         return self._context
 
+    def select(self, expression: str, focus: Node) -> list[Any] | None:
+        """What `expression` selects from `focus` (None when it cannot be evaluated)."""
+        try:
+            return compile(expression).evaluate(focus, context=self._context_for(focus))
+        except FhirPathError:
+            return None
+
     def _guard(self, expression: str) -> frozenset[str] | None:
         try:
             return self._guards[expression]

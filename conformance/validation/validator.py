@@ -18,6 +18,8 @@ from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
+from conformance.validation.bundles import check_full_urls, check_links
+from conformance.validation.datatypes import check_attachment
 from conformance.validation.invariants import InvariantChecker
 from conformance.validation.national import check_coding, check_identifier
 from conformance.validation.plan import (
@@ -53,6 +55,7 @@ class _Host:
     path: str
     type_code: str
     is_resource: bool
+    alias: str = ""  # the element a contentReference repeats (`PlanDefinition.action` for `action.action`)
 
 
 class Validator:
@@ -72,6 +75,7 @@ class Validator:
         self._primitive_rules: dict[str, PrimitiveRule] = {}
         self._searched = ", ".join(definitions.packages.ids())
         self._resource_types = definitions.resource_types
+        self._globals: dict[str, list[str]] | None = None
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
@@ -137,6 +141,8 @@ class Validator:
                     self._must_support(node, plan, issues)
             if rt == "Bundle":
                 self._bundle_rules(node, issues)
+                check_full_urls(node, self._resource_types, issues)
+                check_links(node, issues)
             elif rt == "QuestionnaireResponse":
                 self._questionnaire_responses.check(node, issues)
             elif rt == "Questionnaire":
@@ -151,6 +157,7 @@ class Validator:
         meta = node.child("meta")
         claimed = [(p.value, p) for p in meta.children_named("profile") if p.value] if meta is not None else []
         wanted = claimed + [(u, None) for u in explicit] + [(u, None) for u in from_rule]
+        wanted += [(u, None) for u in self._global_profiles().get(node.resource_type or "", ())]
         for url, where in wanted:
             if url in seen:
                 continue
@@ -159,6 +166,20 @@ class Validator:
             if plan is not None:
                 plans.append(plan)
         return plans
+
+    def _global_profiles(self) -> dict[str, list[str]]:
+        """R4 ImplementationGuide.global: "a set of profiles that all resources covered by this
+        implementation guide must conform to", from every ImplementationGuide the loaded packages hold."""
+        if self._globals is None:
+            self._globals = {}
+            for package, entry in self.definitions.packages.entries_of_type("ImplementationGuide"):
+                if package.id == "hl7.fhir.r4.core":
+                    continue
+                guide = package.load(entry)
+                for item in guide.get("global") or ():
+                    if isinstance(item, dict) and isinstance(item.get("type"), str) and isinstance(item.get("profile"), str):
+                        self._globals.setdefault(item["type"], []).append(item["profile"])
+        return self._globals
 
     def _profile_plan(self, url: str, root: Node, where: Node | None, issues: list[Issue]) -> TypePlan | None:
         at = where if where is not None else root
@@ -344,6 +365,8 @@ class Validator:
             self._extension_shape(node, issues)
         elif type_code == "Coding":
             self._coding_rules(node, issues)
+        elif type_code == "Attachment":
+            check_attachment(node, issues)
         elif type_code == "Identifier":
             check_identifier(node, issues)
         if rule.binding is not None and type_code in _CODED_TYPES:
@@ -365,7 +388,8 @@ class Validator:
             if not plans and rule.children is None and base is not None:
                 plans.append(base)
             extra = base.root_constraints if base is not None and base not in plans else ()
-            found = rule.resolved_types[type_code] = (_Host(rule.path, type_code, False), plans, extra)
+            alias = rule.content_reference.partition("#")[2] if rule.content_reference else ""
+            found = rule.resolved_types[type_code] = (_Host(rule.path, type_code, False, alias), plans, extra)
         return found
 
     def _primitive(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
@@ -552,12 +576,17 @@ class Validator:
             kind = ctx.get("type", "element")
             allowed.append(expression)
             if kind == "fhirpath":
-                return  # evaluated by FHIRPath contexts are not second-guessed
-            if kind == "extension":
-                if host.type_code == "Extension":
+                if self._in_fhirpath_context(node, expression):
                     return
                 continue
-            if expression in _GENERIC_CONTEXTS or expression in (host.path, host.type_code):
+            if kind == "extension":  # on an extension with that url (R4 ExtensionContextType `extension`)
+                parent_url = node.parent.child("url") if node.parent is not None else None
+                if host.type_code == "Extension" and parent_url is not None and \
+                        (parent_url.value or "").partition("|")[0] == expression.partition("|")[0]:
+                    return
+                continue
+            if expression in _GENERIC_CONTEXTS or expression in (host.path, host.type_code) or \
+                    (host.alias and expression == host.alias):
                 return
             if host.is_resource and expression in ("Resource", "DomainResource"):
                 return
@@ -566,6 +595,18 @@ class Validator:
             if host.path.endswith("." + expression) or expression.endswith("." + host.path):
                 return
         issues.append(make_issue("extension.context", node, url=url, host=host.path, allowed=", ".join(allowed)))
+
+    def _in_fhirpath_context(self, node: Node, expression: str) -> bool:
+        """R4 ExtensionContextType `fhirpath`: the element carrying the extension must be one the
+        expression selects, evaluated from the resource. An expression we cannot evaluate, or
+        whose results are not elements, is not second-guessed."""
+        host = node.parent
+        if host is None:
+            return True
+        found = self._invariant_checker.select(expression, host.enclosing_resource())
+        if found is None or any(not isinstance(item, Node) for item in found):
+            return True
+        return any(item is host for item in found)
 
     @staticmethod
     def _extension_shape(node: Node, issues: list[Issue]) -> None:
@@ -636,8 +677,10 @@ class Validator:
             sd = self.definitions.structure_definition(url)
             if sd is not None and sd.get("type"):
                 types.add(sd["type"])
-            else:
+            elif url.rpartition("/")[2] in self._resource_types:
                 types.add(url.rpartition("/")[2])
+            else:  # a target profile not loaded: its type cannot be known, so no target is excluded
+                types.add("Resource")
         return types
 
     @staticmethod
