@@ -86,24 +86,24 @@ def _check_date(node: Node, value: str) -> Issue | None:
     return None
 
 
-# Beyond R4, as the HL7 validator does (a security check): R4 strings are plain text, but a receiver that
-# renders them as HTML would run embedded markup, so active HTML in a string is refused. R4 markdown is
-# GFM, which allows raw HTML; R5 forbids it ("HTML is not allowed") and the HL7 validator applies that to R4
-# too, so a tag in markdown (not an autolink such as <https://...>) is refused as well.
-_HTML_IN_STRING = re.compile(
-    r"<\s*/?\s*(script|iframe|object|embed|img|a|form|input|button|style|link|meta|svg|base|frame|frameset|applet"
-    r"|body|html|head|div|span|table|p|br|b|i|u)(?=[\s/>])", re.IGNORECASE)
-_HTML_IN_MARKDOWN = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^<>]*>")
+# Beyond R4, as the HL7 validator does (a security check): R4 strings are plain text and markdown is text
+# for people, but a receiver that renders them as HTML would run embedded active markup (scripts, frames,
+# forms, images with handlers, links). Such a tag in a `string` is an error; in `markdown`, which GFM lets carry
+# raw HTML (R5 forbids it: "HTML is not allowed"), a warning. Formatting tags and text such as `<id>` or an
+# autolink `<https://...>` are not active markup and are left alone.
+_ACTIVE_HTML = re.compile(
+    r"<\s*/?\s*(script|iframe|object|embed|img|a|form|input|button|textarea|select|style|link|meta|svg|math|base"
+    r"|frame|frameset|applet)(?=[\s/>])", re.IGNORECASE)
 
 
 def _check_string_html(node: Node, value: str) -> Issue | None:
-    found = _HTML_IN_STRING.search(value) if "<" in value else None
+    found = _ACTIVE_HTML.search(value) if "<" in value else None
     return make_issue("security.html-in-string", node, tag=found.group(0)) if found else None
 
 
 def _check_markdown_html(node: Node, value: str) -> Issue | None:
-    found = _HTML_IN_MARKDOWN.search(value) if "<" in value else None
-    return make_issue("security.html-in-markdown", node, tag=found.group(0)[:40]) if found else None
+    found = _ACTIVE_HTML.search(value) if "<" in value else None
+    return make_issue("security.html-in-markdown", node, tag=found.group(0)) if found else None
 
 
 _EXTRA: dict[str, Callable[[Node, str], Issue | None]] = {

@@ -32,6 +32,7 @@ from conformance.validation.plan import (
 from conformance.validation.primitives import PrimitiveRule, build_rule
 from conformance.validation.questionnaire import ResponseChecker, enable_when_targets
 from conformance.validation.references import ResolutionScope, parse_reference
+from conformance.validation.search_parameters import check_derived_from
 from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
@@ -147,6 +148,8 @@ class Validator:
                 self._questionnaire_responses.check(node, issues)
             elif rt == "Questionnaire":
                 enable_when_targets(node, issues)
+            elif rt == "SearchParameter":
+                check_derived_from(node, self.definitions.resolve, issues)
         finally:
             self._scope = outer
 
