@@ -68,6 +68,10 @@ def _type_of(node: Node) -> str | None:
     return None
 
 
+def _uncapitalised(type_name: str) -> str:
+    return type_name[:1].lower() + type_name[1:]
+
+
 def values_at(item: Node, segments: list[str], ctx: SliceContext) -> list[Node]:
     nodes = [item]
     for seg in segments:
@@ -198,7 +202,9 @@ def matches(item: Node, type_code: str, slice_rule: ElementRule, discriminators:
                 else {type_code}
             if not nodes and segments:
                 return False
-            if not actual & allowed:
+            # a choice's name carries its type capitalised (contentString → String for `string`): no two
+            # FHIR types differ only in the case of their first letter, so compare without it
+            if not {_uncapitalised(t) for t in actual} & {_uncapitalised(t) for t in allowed}:
                 return False
             continue
         # value / pattern
