@@ -64,13 +64,13 @@ def validate(
         results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers, max_repeats))
     except PackageError as exc:  # found damaged while validating: the package is named, not the file
         fail(str(exc))
-    out = Console(highlight=False, soft_wrap=True)
     if output is OutputFormat.json:
-        out.out(validate_json.render(results, definitions.packages.ids()))
+        validate_json.write(results, definitions.packages.ids(), sys.stdout)  # streamed, not through Rich
+        sys.stdout.write("\n")
     elif output is OutputFormat.outcome:
-        out.out(operation_outcome.render(results))
+        sys.stdout.write(operation_outcome.render(results) + "\n")
     else:
-        validate_text.render(results, out, show_information=show_information)
+        validate_text.render(results, Console(highlight=False, soft_wrap=True), show_information=show_information)
     if plan is not None:
         _publish(plan, results, definitions.packages.ids(), paths, started, output is not OutputFormat.text)
     raise typer.Exit(EXIT_OK if all(r.valid for r in results) else EXIT_FAILED)
