@@ -77,6 +77,7 @@ class Validator:
         self._searched = ", ".join(definitions.packages.ids())
         self._resource_types = definitions.resource_types
         self._globals: dict[str, list[str]] | None = None
+        self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
@@ -331,6 +332,30 @@ class Validator:
                 best = trial
         issues.extend(best or ())
 
+    def _choice_children(self, rule: ElementRule, type_code: str) -> ChildIndex:
+        """A profile that constrains inside a choice of several types (say an extension slice on
+        `effective[x]`, dateTime or Period) gives it only the children those types share; the
+        chosen type still has its own (`effectivePeriod.start`). Its children are the type's,
+        with the profile's rules in place of the ones it constrains."""
+        key = (id(rule), type_code)
+        merged = self._merged_children.get(key)
+        if merged is None:
+            own = rule.children
+            assert own is not None
+            base = self.plan_for(type_code)
+            if base is None:
+                merged = own
+            else:
+                merged = ChildIndex()
+                for base_rule in base.root.rules:
+                    merged.add(own.rule_named(base_rule.name) or base_rule)
+                for own_rule in own.rules:
+                    if base.root.rule_named(own_rule.name) is None:
+                        merged.add(own_rule)
+                merged.slices_required = list(own.slices_required)
+            self._merged_children[key] = merged
+        return merged
+
     def _has_resource_type_element(self, rule: ElementRule) -> bool:
         """Whether the element defines a child called `resourceType` (e.g. `ExampleScenario.instance`):
         there the JSON property is that element, not the mark of a nested resource."""
@@ -355,7 +380,10 @@ class Validator:
             if ext_plan is not None:
                 type_plans = [ext_plan]
         if rule.children is not None:
-            self._walk(node, rule.children, issues, own_host)
+            index = rule.children
+            if rule.choice and len(rule.types) > 1:
+                index = self._choice_children(rule, type_code)
+            self._walk(node, index, issues, own_host)
             type_plans = [plan for plan in type_plans if plan.is_profile]
         if len(type_plans) > 1 and all(plan.is_profile for plan in type_plans):
             self._any_type_profile(node, type_plans, issues, own_host)
