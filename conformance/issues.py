@@ -296,13 +296,6 @@ def make_issue(
     return Issue(severity or kind.severity, code, message, loc, ln, col)
 
 
-def register(code: str, severity: Severity, template: str, doc: str) -> None:
-    """Add a code from a module that owns it (national rules, later checks)."""
-    if code in CATALOGUE:
-        raise ValueError(f"issue code {code} registered twice")
-    _kind(code, severity, template, doc)
-
-
 def catalogue_markdown() -> str:
     """The issue-code reference (docs/issue-codes.md), generated so it cannot drift from the code."""
     lines = [

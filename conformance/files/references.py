@@ -38,11 +38,3 @@ def target_key(reference: str) -> str | None:
     if parsed.kind == "relative" and parsed.resource_type and parsed.id:
         return f"{parsed.resource_type}/{parsed.id}"
     return None
-
-
-def top_element(node: Node, resource: Node) -> str:
-    """The name of the resource's child that holds `node` ('' when node is the resource)."""
-    current = node
-    while current.parent is not None and current.parent is not resource:
-        current = current.parent
-    return current.name if current.parent is resource else ""

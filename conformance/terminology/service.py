@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import Literal
 
 from conformance.definitions.registry import Definitions
-from conformance.terminology import codes as _codes  # noqa: F401  (registers the issue codes)
 from conformance.terminology.codesystem import CodeSystems, ConceptEntry
 from conformance.terminology.expansion import ANY, Expander, Expansion, Member
 from conformance.terminology.server import TxCache, TxClient

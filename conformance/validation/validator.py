@@ -111,8 +111,6 @@ class Validator:
             self._plans[url_or_type] = plan
         return self._plans[url_or_type]
 
-    plan_for_type = plan_for
-
     # -- resources ---------------------------------------------------------------------------------
     def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
                         rule_profiles: Sequence[str] = ()) -> None:
