@@ -20,7 +20,7 @@ from typing import Any
 from conformance.files.globs import glob_match
 from conformance.files.index import ExportIndex
 from conformance.files.sources import ExportFile
-from conformance.issues import Severity, make_issue
+from conformance.issues import make_issue
 from conformance.profiles.filerules.base import typed
 from conformance.profiles.filerules.files_present import Params as FilesPresent
 from conformance.profiles.filerules.identifier_unique import Params as IdentifierUnique
@@ -28,7 +28,7 @@ from conformance.profiles.filerules.references_resolve import Params as Referenc
 from conformance.profiles.filerules.resource_counts import Params as ResourceCounts
 from conformance.profiles.filerules.subject_exists import Params as SubjectExists
 from conformance.profiles.model import FileRule
-from conformance.results import Finding, Outcome
+from conformance.results import Finding
 
 
 @dataclass(slots=True)
@@ -55,9 +55,7 @@ def _finding(rule: FileRule, code: str, export: MergedExport | None = None, file
              line: int = 0, location: str = "", **params: Any) -> Finding:
     issue = make_issue(code, location=location, line=line, column=0, **params)
     path = export.files[file].display if export is not None and file is not None else None
-    severity = "warning" if issue.severity is Severity.WARNING else "error"
-    return Finding(path or rule.title, Outcome.FAIL, issue.message, severity, issue.code, location or None, path,
-                   line or None, None)
+    return Finding.from_issue(issue, path or rule.title, path=path)
 
 
 def _files_present(rule: FileRule, number: int, export: MergedExport) -> Iterator[Finding]:

@@ -122,9 +122,7 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
     partitions = plan_partitions(files, settings.partition_bytes)
     merge = _Merge(limit=RepeatLimit(settings.max_repeats))
     for shown, issue in inputs.findings:
-        severity = "warning" if issue.severity is Severity.WARNING else "error"
-        merge.findings.setdefault(EXPORT_FILES, []).append(Finding(shown, Outcome.FAIL, issue.message, severity,
-                                                                   issue.code, issue.location or None, shown))
+        merge.findings.setdefault(EXPORT_FILES, []).append(Finding.from_issue(issue, shown, path=shown))
     for f in files:
         if profile.file_specs and not any(glob_match(s.match, f.inner) for s in profile.file_specs):
             merge.findings.setdefault(EXPORT_FILES, []).append(_unmatched(f.display))
@@ -260,8 +258,7 @@ def _sort_findings(group: GroupResult, order: Sequence[str]) -> None:
 
 
 def _unmatched(shown: str) -> Finding:
-    issue = make_issue("export.file-unmatched")
-    return Finding(shown, Outcome.FAIL, issue.message, "warning", issue.code, None, shown)
+    return Finding.from_issue(make_issue("export.file-unmatched"), shown, path=shown)
 
 
 def _now() -> str:

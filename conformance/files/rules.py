@@ -49,7 +49,7 @@ from conformance.profiles.filerules.references_resolve import Params as Referenc
 from conformance.profiles.filerules.subject_exists import Params as SubjectParams
 from conformance.profiles.filerules.validate import Params as ValidateParams
 from conformance.profiles.model import FileRule, FileSpec
-from conformance.results import Finding, Outcome
+from conformance.results import Finding
 from conformance.validation import Validator
 from conformance.validation.references import ResolutionScope, parse_reference
 
@@ -132,9 +132,7 @@ class _PartitionRun:
 
     # -- findings ----------------------------------------------------------------------------------
     def add(self, rule_id: str, issue: Issue, severity: str | None = None) -> None:
-        sev = severity or ("warning" if issue.severity is Severity.WARNING else "error")
-        self.out.add(rule_id, Finding(self.display, Outcome.FAIL, issue.message, sev, issue.code,
-                                      issue.location or None, self.display, issue.line or None, issue.column or None))
+        self.out.add(rule_id, Finding.from_issue(issue, self.display, path=self.display, severity=severity))
 
     def found(self, rule_id: str, code: str, node: Node, line: int, **params: Any) -> None:
         """A rule finding at `node`: exact in a single document; line and location in an NDJSON line."""

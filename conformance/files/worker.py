@@ -21,7 +21,7 @@ from conformance.files.rules import CheckPlan, ResourceChecks
 from conformance.files.sources import ExportFile
 from conformance.issues import make_issue
 from conformance.packages import PackageError
-from conformance.results import Finding, Outcome
+from conformance.results import Finding
 
 _KEEP = 2  # compiled plans kept per thread (a long-lived Dask worker serves run after run)
 _local = threading.local()
@@ -57,6 +57,5 @@ def run_job(job: Job) -> PartitionResult:
         issue = make_issue("internal.error", line=0, column=0,
                            reason=f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})")
         result = PartitionResult(job.partition.seq)
-        result.add(EXPORT_FILES, Finding(job.file.display, Outcome.FAIL, issue.message, "error", issue.code,
-                                         None, job.file.display))
+        result.add(EXPORT_FILES, Finding.from_issue(issue, job.file.display, path=job.file.display))
         return result

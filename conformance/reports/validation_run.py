@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from conformance import __version__
 from conformance.files.validate import FileResult
+from conformance.issues import Severity
 from conformance.results import (
     Finding,
     GroupResult,
@@ -31,10 +32,7 @@ def validation_run(results: Sequence[FileResult], *, packages: Sequence[str], ta
     tests: list[TestResult] = []
     for r in results:
         findings = [
-            Finding(check=r.path, outcome=Outcome.FAIL, message=i.message,
-                    severity="error" if i.severity.is_error else "warning", code=i.code,
-                    location=i.location or None, path=r.path, line=i.line or None, column=i.column or None)
-            for i in r.issues if i.severity.value != "information"
+            Finding.from_issue(i, r.path, path=r.path) for i in r.issues if i.severity is not Severity.INFORMATION
         ]
         title = f"{r.path} ({r.resource_type})" if r.resource_type else r.path
         tests.append(TestResult(r.path, title, Outcome.PASS if r.valid else Outcome.FAIL, (VALID.id,), findings))

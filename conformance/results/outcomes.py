@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from conformance.issues import Issue, Severity
 from conformance.results.acceptance import Acceptance, with_acceptance
 
 
@@ -58,6 +59,24 @@ class Finding:
             if value is not None:
                 data[key] = value
         return with_acceptance(data, self.accepted)
+
+    @classmethod
+    def from_issue(cls, issue: Issue, check: str, *, path: str | None = None,
+                   severity: str | None = None) -> Finding:
+        """The failing finding an `Issue` becomes: its code, message, location, line and column (0 = unknown).
+
+        `severity` is `finding_severity(issue.severity)` unless the caller's rule decides it (a `validate`
+        file rule whose threshold makes a warning fail).
+        """
+        return cls(check, Outcome.FAIL, issue.message, severity or finding_severity(issue.severity), issue.code,
+                   issue.location or None, path, issue.line or None, issue.column or None)
+
+
+def finding_severity(severity: Severity) -> str:
+    """The one mapping of an issue's severity to a finding's: fatal and error are "error" (the finding fails its
+    test); warning and information are "warning" (reported, never failing). Callers that do not report
+    information issues filter them out before converting."""
+    return "error" if severity.is_error else "warning"
 
 
 @dataclass(slots=True)

@@ -50,8 +50,7 @@ class ConformsTo(ExpectationType[tuple[str, ...]]):
             issues.extend(i for i in validator.validate(target, [url]) if i.severity.is_error)
         if not issues:
             return [self.ok(check, f"{len(targets)} resource(s) checked")]
-        shown = [self.bad(check, i.message, code=i.code, location=i.location, line=i.line or None,
-                          column=i.column or None) for i in issues[:MAX_VALIDATION_FINDINGS]]
+        shown = [Finding.from_issue(i, check) for i in issues[:MAX_VALIDATION_FINDINGS]]
         if len(issues) > MAX_VALIDATION_FINDINGS:
             shown.append(self.bad(check, f"and {len(issues) - MAX_VALIDATION_FINDINGS} more error(s)"))
         return shown
