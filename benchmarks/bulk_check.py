@@ -39,12 +39,13 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from corpus import DEFAULT_SEED, _observation, _patient  # noqa: E402
+from corpus import DEFAULT_SEED, _observation, _patient, iter_with_findings  # noqa: E402
 
 ORGANIZATIONS, PRACTITIONERS = 400, 900
 PROFILE = """id: bulk-check-benchmark
@@ -77,19 +78,25 @@ file_checks:
 
 # -- the export ----------------------------------------------------------------------------------
 
-def write_export(folder: Path, count: int, seed: int) -> dict[str, Any]:
-    """`count` corpus resources (as corpus.generate_resources makes them) plus what they reference."""
+def write_export(folder: Path, count: int, seed: int, findings: bool = False) -> dict[str, Any]:
+    """`count` corpus resources (as corpus.generate_resources makes them) plus what they reference;
+    with `findings`, changed as `corpus.with_findings` changes them (streamed, never held)."""
     rng = random.Random(seed)
     patients: list[str] = []
-    with open(folder / "Patient.ndjson", "w", encoding="utf-8") as pat, \
-            open(folder / "Observation.ndjson", "w", encoding="utf-8") as obs:
+
+    def resources() -> Iterator[dict[str, Any]]:
         for i in range(count):
             if i % 3 == 0:
                 pid = f"pat-{i:07d}"
                 patients.append(pid)
-                pat.write(_line(_patient(rng, pid)))
+                yield _patient(rng, pid)
             else:
-                obs.write(_line(_observation(rng, f"obs-{i:07d}", rng.choice(patients))))
+                yield _observation(rng, f"obs-{i:07d}", rng.choice(patients))
+
+    with open(folder / "Patient.ndjson", "w", encoding="utf-8") as pat, \
+            open(folder / "Observation.ndjson", "w", encoding="utf-8") as obs:
+        for r in (iter_with_findings(resources()) if findings else resources()):
+            (pat if r["resourceType"] == "Patient" else obs).write(_line(r))
     with open(folder / "Organization.ndjson", "w", encoding="utf-8") as out:
         for n in range(1, ORGANIZATIONS + 1):
             out.write(_line({"resourceType": "Organization", "id": f"gp-{n:04d}", "name": f"Practice {n}",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -266,7 +266,11 @@ def with_findings(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     - every fourth Observation's subject a Patient that is not in the export (an unresolved
       reference, reported by `check`'s references-resolve rule and inside Bundles).
     Deterministic: the same input gives the same output."""
-    out: list[dict[str, Any]] = []
+    return list(iter_with_findings(resources))
+
+
+def iter_with_findings(resources: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """`with_findings`, one resource at a time (for exports too big to hold)."""
     patients = observations = 0
     for resource in resources:
         changed = json.loads(json.dumps(resource))
@@ -280,5 +284,4 @@ def with_findings(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if observations % 4 == 0:
                 changed["subject"] = {"reference": MISSING_PATIENT}
             observations += 1
-        out.append(changed)
-    return out
+        yield changed

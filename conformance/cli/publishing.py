@@ -29,7 +29,7 @@ def show(result: RunResult, plan: Plan, scope: Scope, *, as_json: bool, unreacha
                     interrupted=interrupts.received() if result.incomplete else "")
     done = publish(judged, plan, annotations=sys.stderr if as_json else sys.stdout)
     if as_json:
-        typer.echo(run_json.render(done.result))
+        run_json.stream(done.result, sys.stdout)
     else:
         console = Console(highlight=False, soft_wrap=True)
         run_console.render(done.result, console)

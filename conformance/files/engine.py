@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -44,7 +44,18 @@ from conformance.issues import Severity, make_issue
 from conformance.profiles.filerules.base import typed
 from conformance.profiles.filerules.validate import Params as ValidateParams
 from conformance.profiles.model import FileRule, Profile
-from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, requirement_results
+from conformance.results import (
+    Finding,
+    Findings,
+    FindingStore,
+    GroupResult,
+    Outcome,
+    RunResult,
+    TestResult,
+    has_error,
+    requirement_results,
+)
+from conformance.results.store import disk_budget
 
 GROUP_ID = "file-checks"
 # a file-level finding with one of these codes means an input was not checked at all: the run is an error
@@ -66,9 +77,10 @@ class CheckSettings:
 
 @dataclass(slots=True)
 class _Merge:
-    """The merged state of the per-partition pass."""
+    """The merged state of the per-partition pass; each rule's findings in a `FindingStore` (on disk when many)."""
 
-    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    order: Callable[[Finding], tuple[int, int, int]]
+    findings: dict[str, FindingStore] = field(default_factory=dict)
     once: set[OnceEntry] = field(default_factory=set)
     offsets: dict[int, int] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
@@ -91,19 +103,33 @@ class _Merge:
         self.bundles += result.bundles
         self.resources += result.resources
 
+    def store(self, rule_id: str) -> FindingStore:
+        held = self.findings.get(rule_id)
+        if held is None:
+            held = self.findings[rule_id] = FindingStore(key=self.order)
+        return held
+
     def keep(self, rule_id: str, found: Iterable[Finding]) -> None:
         """Findings past the limit for their rule, file and code are counted, not kept (see `bounded`)."""
         admit = self.limit.admit
-        self.findings.setdefault(rule_id, []).extend(
+        self.store(rule_id).extend(
             f for f in found if admit((rule_id, f.path, f.code), f.code or "", f.severity, f.line, f.location))
 
     def fold(self) -> None:
-        """One finding per overflowing rule, file and code: how many more, and where."""
+        """One finding per overflowing rule, file and code: how many more, and where; and a note per
+        rule whose findings outgrew the store's disk budget (how many were not kept)."""
         for key, fold in self.limit.folds():
             rule_id, path = key[0], key[1]  # type: ignore[index]
-            self.findings[rule_id].append(Finding(path or "", Outcome.FAIL, fold.message, fold.severity, fold.code,
-                                                  fold.location, path, fold.first_line or None,
-                                                  1 if fold.first_line else None))
+            self.store(rule_id).append(Finding(path or "", Outcome.FAIL, fold.message, fold.severity, fold.code,
+                                               fold.location, path, fold.first_line or None,
+                                               1 if fold.first_line else None))
+        for store in self.findings.values():
+            if store.dropped:
+                by = store.dropped_by_severity
+                issue = make_issue("export.findings-not-kept", count=f"{store.dropped:,}",
+                                   severities=", ".join(f"{n:,} {s}" for s, n in sorted(by.items())),
+                                   limit=disk_budget().limit >> 20)
+                store.insert_front([Finding("findings store", Outcome.FAIL, issue.message, "warning", issue.code)])
 
 
 def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
@@ -120,12 +146,12 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
                      settings.limits, settings.max_bytes)
     files = inputs.resource_files
     partitions = plan_partitions(files, settings.partition_bytes)
-    merge = _Merge(limit=RepeatLimit(settings.max_repeats))
+    merge = _Merge(_export_order([f.display for f in inputs.files]), limit=RepeatLimit(settings.max_repeats))
     for shown, issue in inputs.findings:
-        merge.findings.setdefault(EXPORT_FILES, []).append(Finding.from_issue(issue, shown, path=shown))
+        merge.store(EXPORT_FILES).append(Finding.from_issue(issue, shown, path=shown))
     for f in files:
         if profile.file_specs and not any(glob_match(s.match, f.inner) for s in profile.file_specs):
-            merge.findings.setdefault(EXPORT_FILES, []).append(_unmatched(f.display))
+            merge.store(EXPORT_FILES).append(_unmatched(f.display))
     incomplete = False
     with ExportIndex() as index:
         progress.start(len(files), sum(p.size for p in partitions))
@@ -148,7 +174,8 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
                     merge.keep(rule.id, cross_file_findings(rule, number, export))
         merge.fold()
     group = _group(profile, merge, skipped, untested, incomplete, len(files), packages)
-    _sort_findings(group, [f.display for f in inputs.files])
+    for test in group.tests:  # export order (file, line, column); stable, so ties keep merge order
+        test.findings.sort(key=merge.order)
     return RunResult(
         profile_id=profile.id, profile_version=profile.version, profile_title=profile.title, target=target,
         started=started, finished=_now(), groups=[group], requirements=requirement_results(profile.requirements, [group]),
@@ -203,7 +230,7 @@ def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], untested: d
            incomplete: bool, n_files: int, packages: CheckPackages | None) -> GroupResult:
     validate_requirements = sorted({r for rule in profile.file_checks if rule.type == "validate"
                                     for r in rule.requirements})
-    reading = merge.findings.get(EXPORT_FILES, [])
+    reading = merge.store(EXPORT_FILES)
     outcome = Outcome.ERROR if any(f.code in UNREADABLE_CODES for f in reading) else _verdict(reading)
     tests = [TestResult(EXPORT_FILES, EXPORT_FILES_TITLE, outcome, tuple(validate_requirements), reading,
                         "an input could not be read; the export was not checked in full" if outcome is Outcome.ERROR
@@ -216,7 +243,8 @@ def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], untested: d
             tests.append(TestResult(rule.id, rule.title, Outcome.SKIP, rule.requirements,
                                     message="not run: the check was interrupted before the whole export was read"))
         else:
-            found = _once_findings(rule, merge.once) + merge.findings.get(rule.id, [])
+            found = merge.store(rule.id)
+            found.insert_front(_once_findings(rule, merge.once))
             verdict = _verdict(found)
             if verdict is Outcome.PASS and nothing_read:  # zero resources checked never passes a file rule
                 tests.append(TestResult(rule.id, rule.title, Outcome.SKIP, rule.requirements, found,
@@ -246,15 +274,18 @@ def _once_findings(rule: FileRule, once: set[OnceEntry]) -> list[Finding]:
     return found
 
 
-def _verdict(findings: Sequence[Finding]) -> Outcome:
-    return Outcome.FAIL if any(f.outcome is Outcome.FAIL and f.severity == "error" for f in findings) else Outcome.PASS
+def _verdict(findings: Findings) -> Outcome:
+    return Outcome.FAIL if has_error(findings) else Outcome.PASS
 
 
-def _sort_findings(group: GroupResult, order: Sequence[str]) -> None:
-    """Each test's findings in export order (file, line, column); stable, so ties keep merge order."""
+def _export_order(order: Sequence[str]) -> Callable[[Finding], tuple[int, int, int]]:
+    """The sort key of findings in export order: file (as listed), line, column."""
     rank = {shown: i for i, shown in enumerate(order)}
-    for test in group.tests:
-        test.findings.sort(key=lambda f: (rank.get(f.path, -1) if f.path else -1, f.line or 0, f.column or 0))
+
+    def key(f: Finding) -> tuple[int, int, int]:
+        return (rank.get(f.path, -1) if f.path else -1, f.line or 0, f.column or 0)
+
+    return key
 
 
 def _unmatched(shown: str) -> Finding:

@@ -46,6 +46,8 @@ from conformance.results import (
     BaselineEntryState,
     BaselineSummary,
     Finding,
+    Findings,
+    FindingStore,
     GroupResult,
     Outcome,
     RequirementStatus,
@@ -284,7 +286,7 @@ def _test(test: TestResult, group: GroupResult, entries: list[Entry], by_require
         return test
     requirements = set(test.requirements) | set(group.requirements)
     whole = by_requirement.get(sorted(requirements)[0]) if requirements and requirements <= by_requirement.keys() else None
-    findings: list[Finding] = []
+    findings: Findings = FindingStore() if isinstance(test.findings, FindingStore) else []
     for f in test.findings:
         acceptance = None
         if f.outcome is Outcome.FAIL:
@@ -295,9 +297,11 @@ def _test(test: TestResult, group: GroupResult, entries: list[Entry], by_require
             elif whole is not None:
                 acceptance = whole.acceptance()
         findings.append(replace(f, accepted=acceptance) if acceptance is not None else f)
-    deciding = [f for f in findings if f.outcome is Outcome.FAIL and f.severity == "error"]
-    if deciding:
-        accepted = acceptance_of(deciding[0]) if all(acceptance_of(f) is not None for f in deciding) else None
+    deciding = (f for f in findings if f.outcome is Outcome.FAIL and f.severity == "error")
+    first = next(deciding, None)
+    if first is not None:
+        accepted = acceptance_of(first) if acceptance_of(first) is not None and \
+            all(acceptance_of(f) is not None for f in deciding) else None
     else:  # failed without a failing check (its message says why): only a test entry or its requirement accepts it
         entry = next((e for e in entries if e.code is None and e.test is not None and e.path is None
                       and e.location is None and compile_glob(e.test).fullmatch(test.id)), None)
@@ -325,9 +329,14 @@ def baseline_entries(result: RunResult) -> list[dict[str, Any]]:
         for test in group.tests:
             if test.outcome is not Outcome.FAIL:
                 continue
-            failing = [f for f in test.findings if f.outcome is Outcome.FAIL]
-            coded = [f for f in failing if f.code]
-            for f in coded:
+            failing = uncoded = 0  # counted, not held: a file check's findings can be millions
+            for f in test.findings:
+                if f.outcome is not Outcome.FAIL:
+                    continue
+                failing += 1
+                if not f.code:
+                    uncoded += 1
+                    continue
                 entry: dict[str, Any] = {"code": f.code}
                 if f.path:
                     entry["path"] = f.path.replace("\\", "/")
@@ -336,7 +345,7 @@ def baseline_entries(result: RunResult) -> list[dict[str, Any]]:
                 if f.location:
                     entry["location"] = f.location
                 add(entry)
-            if len(coded) < len(failing) or not failing:
+            if uncoded or not failing:
                 add({"test": test.id})
     return entries
 

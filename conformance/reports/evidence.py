@@ -29,11 +29,11 @@ import platform
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import IO, Any, Protocol, TextIO, cast
 
 from conformance.reports import html, results_io
 from conformance.reports.atomic import default_mode
@@ -93,7 +93,7 @@ def write_evidence(pack: Path, result: RunResult, *, profile_dir: Path | None = 
     try:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             writer = _Members(zf, members, now)
-            writer.text(RESULTS, results_io.render(result))
+            writer.stream(RESULTS, lambda handle: results_io.write(result, handle))
             writer.text(REPORT, html.render(result))
             for name, exchanges in _exchanges(result):
                 writer.text(name, json.dumps(exchanges, indent=2, ensure_ascii=False) + "\n")
@@ -139,6 +139,16 @@ class _Members:
         self.members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         return name
 
+    def stream(self, name: str, write: Callable[[TextIO], None]) -> str:
+        """Add a text member written piece by piece by `write(handle)` (a results document with a million
+        findings is never one string); returns the name it got (unique in the pack)."""
+        name = self._unique(name)
+        with self.zf.open(_info(name, self.now), "w", force_zip64=True) as target:
+            sink = _HashingText(target)
+            write(cast(TextIO, sink))
+        self.members[name] = {"sha256": sink.digest.hexdigest(), "bytes": sink.size}
+        return name
+
     def file(self, name: str, path: Path) -> str:
         """Add a file, streamed; returns the name it got (unique in the pack)."""
         name = self._unique(name)
@@ -160,6 +170,20 @@ class _Members:
         while candidate in self.members or candidate in (MANIFEST, SIGNATURE):
             candidate, n = f"{stem}~{n}{dot}{ext}", n + 1
         return candidate
+
+
+class _HashingText:
+    """The `write(str)` a streaming writer needs: UTF-8 into a zip member, hashed and counted on the way."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target, self.digest, self.size = target, hashlib.sha256(), 0
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.digest.update(data)
+        self.size += len(data)
+        self.target.write(data)
+        return len(text)
 
 
 def _info(name: str, now: datetime) -> zipfile.ZipInfo:

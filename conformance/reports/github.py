@@ -60,9 +60,11 @@ def _all(result: RunResult) -> Iterator[str]:
                 continue
             if test.outcome is not Outcome.FAIL and not any(f.outcome is Outcome.FAIL for f in test.findings):
                 continue
-            with_file = [f for f in test.findings if f.outcome is Outcome.FAIL and f.path]
-            for f in with_file:
-                yield _finding(f, test)
+            with_file = False  # streamed: a file check's findings can be millions
+            for f in test.findings:
+                if f.outcome is Outcome.FAIL and f.path:
+                    with_file = True
+                    yield _finding(f, test)
             if test.outcome is Outcome.FAIL and not with_file:
                 level = "notice" if acceptance_of(test) is not None else "error"
                 title = f"{' '.join(test.requirements)} {test.id}".strip()

@@ -19,6 +19,7 @@ import re
 import shlex
 from datetime import datetime
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from conformance.results import (
     acceptance_of,
     test_reason,
 )
+from conformance.results.store import failing as failing_of
+from conformance.results.store import failing_count
 
 FILE_NAME = "report.html"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -212,12 +215,15 @@ def _test(test: TestResult, group: GroupResult, *, open_: bool) -> dict[str, Any
 
 def _findings(test: TestResult) -> dict[str, Any]:
     """The findings to show: all of them up to MAX_FINDINGS, then the failing ones first; the rest counted."""
-    findings = test.findings
-    failing = [f for f in findings if f.outcome is Outcome.FAIL]
-    if len(findings) > MAX_FINDINGS:
-        findings = (failing + [f for f in findings if f.outcome is not Outcome.FAIL])[:MAX_FINDINGS]
-    return {"findings": [_finding(f) for f in findings], "failing": len(failing),
-            "hidden": len(test.findings) - len(findings)}
+    total = len(test.findings)
+    if total <= MAX_FINDINGS:
+        shown = list(test.findings)
+    else:  # read twice rather than held: a file check's findings can be millions (on disk)
+        shown = list(islice(failing_of(test.findings), MAX_FINDINGS))
+        if len(shown) < MAX_FINDINGS:
+            shown += islice((f for f in test.findings if f.outcome is not Outcome.FAIL), MAX_FINDINGS - len(shown))
+    return {"findings": [_finding(f) for f in shown], "failing": failing_count(test.findings),
+            "hidden": total - len(shown)}
 
 
 def _finding(f: Finding) -> dict[str, Any]:

@@ -19,11 +19,21 @@ travel as testsuite properties (`requirement` once per id the group evidences, a
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from lxml import etree
 
-from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, acceptance_of
+from conformance.results import (
+    Finding,
+    GroupResult,
+    Outcome,
+    RunResult,
+    TestResult,
+    acceptance_of,
+    failing_count,
+)
+from conformance.results.store import failing as failing_of
 
 FILE_NAME = "junit.xml"
 _MAX_MESSAGE = 500
@@ -113,14 +123,14 @@ def _case(classname: str, test: TestResult) -> etree._Element:
     case = _el(None, "testcase", name=name, classname=classname,
                          time=_seconds(test.duration_ms))
     prefix = f"[{' '.join(test.requirements)}] " if test.requirements else ""
-    failing = [f for f in test.findings if f.outcome is Outcome.FAIL]
+    failing = list(islice(failing_of(test.findings), MAX_FINDINGS))  # the rest are counted, not held
     accepted = acceptance_of(test)
     if test.outcome is Outcome.FAIL and accepted is not None:
         note = f"accepted by baseline entry {accepted.entry}: {accepted.justification} (expires {accepted.expires})"
         _el(case, "skipped", message=_short(prefix + note))
         _system_out(case, test, failing)
     elif test.outcome is Outcome.FAIL:
-        first = next((f for f in failing if f.severity == "error"), failing[0] if failing else None)
+        first = next((f for f in failing_of(test.findings) if f.severity == "error"), failing[0] if failing else None)
         message = prefix + (f"{first.check}: {first.message}" if first else test.message)
         failure = _el(case, "failure", message=_short(message), type=(first.code if first and first.code else "fail"))
         failure.text = _clean(_failure_text(test, failing))
@@ -148,15 +158,16 @@ def _failure_text(test: TestResult, failing: list[Finding]) -> str:
         lines.append("requirements: " + ", ".join(test.requirements))
     if test.outcome is Outcome.ERROR and test.message:
         lines.append(test.message)
-    for f in failing[:MAX_FINDINGS]:
+    for f in failing:
         mark = "accepted" if acceptance_of(f) is not None else f.severity
         code = f" [{f.code}]" if f.code else ""
         lines.append(f"{mark}{code} {f.check}: {f.message}")
         where = _where(f)
         if where:
             lines.append(f"    at {where}")
-    if len(failing) > MAX_FINDINGS:
-        lines.append(f"... and {len(failing) - MAX_FINDINGS} more failing check(s): all of them are in results.json")
+    more = failing_count(test.findings) - len(failing)
+    if more > 0:
+        lines.append(f"... and {more} more failing check(s): all of them are in results.json")
     for exchange in test.exchanges:
         lines.append("exchange: " + exchange_line(exchange))
     return "\n".join(lines)

@@ -8,11 +8,13 @@ lets `conformance report render` re-render every format from an evidence pack al
 
 from __future__ import annotations
 
+import io
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from conformance.reports.stream_json import write_json
 from conformance.results import (
     Acceptance,
     Attestation,
@@ -37,13 +39,21 @@ class ResultsDocumentError(ValueError):
     """A results document that is not one this version can read (says where)."""
 
 
-def to_document(result: RunResult) -> dict[str, Any]:
-    """The versioned results document (`schemaVersion` first)."""
-    return {"schemaVersion": SCHEMA_VERSION, **result.to_json()}
+def to_document(result: RunResult, stream: bool = False) -> dict[str, Any]:
+    """The versioned results document (`schemaVersion` first); with `stream`, findings as lazy arrays."""
+    return {"schemaVersion": SCHEMA_VERSION, **result.to_json(stream)}
+
+
+def write(result: RunResult, handle: TextIO) -> None:
+    """The document into `handle`, findings streamed one at a time (memory does not grow with them)."""
+    write_json(handle, to_document(result, stream=True))
+    handle.write("\n")
 
 
 def render(result: RunResult) -> str:
-    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    write(result, out)
+    return out.getvalue()
 
 
 @cache

@@ -6,6 +6,8 @@ exchange behind them, so a supplier sees what to fix without opening the JSON.
 
 from __future__ import annotations
 
+from itertools import islice
+
 from rich.console import Console
 from rich.table import Table
 
@@ -18,6 +20,8 @@ from conformance.results import (
     RunResult,
     TestResult,
 )
+from conformance.results.store import failing as failing_of
+from conformance.results.store import failing_count
 
 _OUTCOME_STYLE = {Outcome.PASS: "green", Outcome.FAIL: "bold red", Outcome.SKIP: "dim", Outcome.ERROR: "magenta"}
 _STATUS_STYLE = {
@@ -117,13 +121,13 @@ def _requirement_detail(r: RequirementResult, tests: dict[str, TestResult], cons
                       f"{test.outcome.value}[/]")
         if test.outcome is Outcome.ERROR:
             console.print(f"      {escape(test.message)}")
-        failing = [f for f in test.findings if f.outcome is Outcome.FAIL]
-        for f in failing[:_MAX_FINDINGS]:
+        for f in islice(failing_of(test.findings), _MAX_FINDINGS):
             where = f" at {f.location}" if f.location else ""
             where += f" (line {f.line})" if f.line else ""
             console.print(f"      ✗ {escape(f.check)}: {escape(f.message)}{escape(where)}")
-        if len(failing) > _MAX_FINDINGS:
-            console.print(f"      … and {len(failing) - _MAX_FINDINGS} more")
+        more = failing_count(test.findings) - _MAX_FINDINGS
+        if more > 0:
+            console.print(f"      … and {more} more")
         exchange = next((e for e in reversed(test.exchanges) if e.get("role") == "request"), None)
         if exchange is not None:
             request = exchange["request"]

@@ -9,12 +9,14 @@ extensions). A file whose checks all passed gets one informational "no issues fo
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from conformance.reports.operation_outcome import COL_EXT, FILE_EXT, ISSUE_CODE_SYSTEM, LINE_EXT, issue_type
 from conformance.results import Finding, Outcome, RunResult, acceptance_of
 
 FILE_NAME = "outcome.json"
+MAX_ISSUES = 1000  # per file; the rest are counted (results.json lists every finding)
 
 
 def render(result: RunResult) -> str:
@@ -23,6 +25,7 @@ def render(result: RunResult) -> str:
 
 def bundle(result: RunResult) -> dict[str, Any]:
     by_file: dict[str, list[dict[str, Any]]] = {}
+    more: Counter[str] = Counter()
     for group in result.groups:
         for test in group.tests:
             for f in test.findings:
@@ -30,7 +33,13 @@ def bundle(result: RunResult) -> dict[str, Any]:
                     continue
                 issues = by_file.setdefault(f.path, [])
                 if f.outcome is Outcome.FAIL:
-                    issues.append(_issue(f))
+                    if len(issues) < MAX_ISSUES:
+                        issues.append(_issue(f))
+                    else:
+                        more[f.path] += 1
+    for path, count in more.items():
+        by_file[path].append({"severity": "information", "code": "informational", "details": {
+            "text": f"{count:,} more issues in this file are not listed here; results.json has them all"}})
     entries = [{"resource": _outcome(path, issues)} for path, issues in by_file.items()]
     if result.incomplete:
         entries.append({"resource": {"resourceType": "OperationOutcome", "issue": [

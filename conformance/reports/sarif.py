@@ -11,14 +11,15 @@ valid log.
 
 from __future__ import annotations
 
-import json
 import shlex
+from collections.abc import Iterator
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
 from conformance.issues import CATALOGUE
-from conformance.results import Finding, Outcome, RunResult, TestResult, acceptance_of
+from conformance.reports.stream_json import dumps, write_json
+from conformance.results import Finding, GroupResult, LazyArray, Outcome, RunResult, TestResult, acceptance_of
 
 FILE_NAME = "results.sarif"
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -26,22 +27,27 @@ _LEVEL = {"fatal": "error", "error": "error", "warning": "warning", "information
 
 
 def render(result: RunResult) -> str:
-    return json.dumps(log(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(log(result, stream=True)) + "\n"
 
 
-def log(result: RunResult) -> dict[str, Any]:
+def write(result: RunResult, handle: TextIO) -> None:
+    """The log into `handle`, results streamed (the findings are read twice: rules first, then results)."""
+    write_json(handle, log(result, stream=True))
+    handle.write("\n")
+
+
+def log(result: RunResult, stream: bool = False) -> dict[str, Any]:
+    """The SARIF log; with `stream`, its results as a `LazyArray` made while it is written."""
     rules: dict[str, dict[str, Any]] = {}
-    results = []
     descriptions = {r.requirement.id: r.requirement.description for r in result.requirements}
-    for group in result.groups:
-        for test in group.tests:
-            for finding in test.findings:
-                if finding.outcome is not Outcome.FAIL or not finding.path:
-                    continue
-                rule_id = _rule_id(finding, test, group.id)
-                if rule_id not in rules:
-                    rules[rule_id] = _rule(rule_id, finding, descriptions)
-                results.append(_result(finding, test, rule_id, list(rules).index(rule_id)))  # few rules: fine
+    for group, test, finding in _file_findings(result):  # the rules first: they come before the results
+        rule_id = _rule_id(finding, test, group.id)
+        if rule_id not in rules:
+            rules[rule_id] = _rule(rule_id, finding, descriptions)
+    index = {rule_id: n for n, rule_id in enumerate(rules)}
+    made = (_result(f, test, _rule_id(f, test, group.id), index[_rule_id(f, test, group.id)])
+            for group, test, f in _file_findings(result))
+    results = LazyArray(made) if stream else list(made)
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "conformance", "fullName": f"conformance {result.tool_version}".strip(),
                             "version": result.tool_version or "unknown", "rules": list(rules.values())}},
@@ -52,6 +58,14 @@ def log(result: RunResult) -> dict[str, Any]:
                        "packages": list(result.packages), "incomplete": result.incomplete},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _file_findings(result: RunResult) -> Iterator[tuple[GroupResult, TestResult, Finding]]:
+    for group in result.groups:
+        for test in group.tests:
+            for finding in test.findings:
+                if finding.outcome is Outcome.FAIL and finding.path:
+                    yield group, test, finding
 
 
 def _rule_id(finding: Finding, test: TestResult, group_id: str) -> str:

@@ -13,14 +13,15 @@ it is accepted and until when. The group an interrupted run stopped in has statu
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from html import escape
-from typing import Any
+from itertools import chain
+from typing import Any, TextIO
 
 from conformance.reports.junit import exchange_line
-from conformance.results import Finding, GroupResult, Outcome, RunResult, TestResult, acceptance_of
+from conformance.reports.stream_json import dumps, write_json
+from conformance.results import Finding, GroupResult, LazyArray, Outcome, RunResult, TestResult, acceptance_of
 
 FILE_NAME = "testreport.json"
 _NAMESPACE = uuid.UUID("7d1f0a4e-5b1c-4f3e-9a55-6c0d8f1e2b3a")  # fixed, so fullUrls repeat across renders
@@ -30,7 +31,13 @@ _GROUP_RESULT = {Outcome.PASS: "pass", Outcome.FAIL: "fail", Outcome.ERROR: "fai
 
 
 def render(result: RunResult) -> str:
-    return json.dumps(bundle(result), indent=2, ensure_ascii=False) + "\n"
+    return dumps(bundle(result)) + "\n"
+
+
+def write(result: RunResult, handle: TextIO) -> None:
+    """The Bundle into `handle`, each test's asserts streamed (a file check can have millions)."""
+    write_json(handle, bundle(result))
+    handle.write("\n")
 
 
 def bundle(result: RunResult) -> dict[str, Any]:
@@ -114,11 +121,12 @@ def _test(test: TestResult) -> dict[str, Any]:
     for exchange in test.exchanges:
         actions.append({"operation": {"result": "pass" if "response" in exchange else "error",
                                       "message": exchange_line(exchange)}})
-    actions += [{"assert": _assert(f)} for f in test.findings]
-    if test.outcome in (Outcome.SKIP, Outcome.ERROR) or not actions:
+    last: list[dict[str, Any]] = []
+    if test.outcome in (Outcome.SKIP, Outcome.ERROR) or not (actions or test.findings):
         result = {Outcome.SKIP: "skip", Outcome.ERROR: "error", Outcome.PASS: "pass", Outcome.FAIL: "fail"}[test.outcome]
-        actions.append({"assert": {"result": result, "message": test.message or test.outcome.value}})
-    return {"name": test.id, "description": description, "action": actions}
+        last.append({"assert": {"result": result, "message": test.message or test.outcome.value}})
+    asserts = ({"assert": _assert(f)} for f in test.findings)
+    return {"name": test.id, "description": description, "action": LazyArray(chain(actions, asserts, last))}
 
 
 def _assert(f: Finding) -> dict[str, Any]:

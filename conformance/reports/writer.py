@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TextIO
 
 from conformance.reports import html, junit, markdown, results_io, run_outcome, sarif, testreport
-from conformance.reports.atomic import write_atomic
+from conformance.reports.atomic import write_atomic, write_atomic_text
 from conformance.results import RunResult
 
 
@@ -24,14 +26,17 @@ class ReportFormat:
     file_name: str
     render: Callable[..., str]
     description: str
+    stream: Callable[[RunResult, TextIO], None] | None = None  # writes as it renders (memory flat with findings)
 
 
 FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
-    ReportFormat("json", "results.json", results_io.render, "the results document (schema: results.schema.json)"),
+    ReportFormat("json", "results.json", results_io.render, "the results document (schema: results.schema.json)",
+                 results_io.write),
     ReportFormat("junit", junit.FILE_NAME, junit.render, "JUnit XML for CI test pages (GitLab, Jenkins)"),
     ReportFormat("html", html.FILE_NAME, html.render, "one self-contained HTML page for assessors"),
-    ReportFormat("testreport", testreport.FILE_NAME, testreport.render, "FHIR R4 TestReports in a Bundle"),
-    ReportFormat("sarif", sarif.FILE_NAME, sarif.render, "SARIF 2.1.0 file findings for code scanning"),
+    ReportFormat("testreport", testreport.FILE_NAME, testreport.render, "FHIR R4 TestReports in a Bundle",
+                 testreport.write),
+    ReportFormat("sarif", sarif.FILE_NAME, sarif.render, "SARIF 2.1.0 file findings for code scanning", sarif.write),
     ReportFormat("markdown", markdown.FILE_NAME, markdown.render, "a Markdown summary ($GITHUB_STEP_SUMMARY)"),
     ReportFormat("outcome", run_outcome.FILE_NAME, run_outcome.render, "FHIR OperationOutcome per checked file"),
 )}
@@ -74,7 +79,13 @@ def write_reports(result: RunResult, formats: Sequence[str], report_dir: Path) -
         spec = FORMATS[name]
         target = report_dir / spec.file_name
         try:
+            if spec.stream is not None:
+                written[name] = write_atomic_text(target, partial(spec.stream, result))
+                continue
             text = spec.render(result)
+        except OSError as exc:
+            problems.append(f"{name}: cannot write {target}: {exc.strerror or exc}")
+            continue
         except Exception as exc:  # a bug in one format must not cost the run its other reports
             problems.append(f"{name}: internal error while rendering ({type(exc).__name__}: {exc}); please report it")
             continue

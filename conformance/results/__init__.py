@@ -1,6 +1,7 @@
 """The results model: outcomes, their roll-up to requirements, acceptance, attestations and the verdict.
 
 - `outcomes`: `Outcome`, `Finding`, `TestResult`, `GroupResult` and their roll-up;
+- `store`: `FindingStore`, a test's findings spilled to disk once they are many;
 - `requirements`: `Requirement`, `RequirementResult` and the roll-up of evidence to requirements;
 - `acceptance`: a baseline's acceptance of a failure, as plain data;
 - `attestations`: an assessor's word on a manual requirement;
@@ -16,7 +17,16 @@ from conformance.results.acceptance import (
     acceptance_of,
 )
 from conformance.results.attestations import Attestation, AttestationError, load_attestations
-from conformance.results.outcomes import Finding, GroupResult, Outcome, TestResult, roll_up, test_reason
+from conformance.results.outcomes import (
+    Finding,
+    Findings,
+    GroupResult,
+    LazyArray,
+    Outcome,
+    TestResult,
+    roll_up,
+    test_reason,
+)
 from conformance.results.requirements import (
     Requirement,
     RequirementResult,
@@ -25,6 +35,7 @@ from conformance.results.requirements import (
 )
 from conformance.results.run import RunResult, RunSummary
 from conformance.results.scope import Scope, scoped
+from conformance.results.store import FindingStore, failing_count, has_error
 from conformance.results.verdict import RULES, Verdict, decide
 
 __all__ = [
@@ -35,7 +46,10 @@ __all__ = [
     "BaselineEntryState",
     "BaselineSummary",
     "Finding",
+    "FindingStore",
+    "Findings",
     "GroupResult",
+    "LazyArray",
     "Outcome",
     "Requirement",
     "RequirementResult",
@@ -47,6 +61,8 @@ __all__ = [
     "Verdict",
     "acceptance_of",
     "decide",
+    "failing_count",
+    "has_error",
     "load_attestations",
     "requirement_results",
     "roll_up",

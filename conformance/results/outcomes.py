@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from conformance.issues import Issue, Severity
 from conformance.results.acceptance import Acceptance, with_acceptance
+
+if TYPE_CHECKING:
+    from conformance.results.store import FindingStore
 
 
 class Outcome(StrEnum):
@@ -79,6 +82,22 @@ def finding_severity(severity: Severity) -> str:
     return "error" if severity.is_error else "warning"
 
 
+class LazyArray:
+    """A JSON array whose items are made as a streaming writer asks for them (`reports.stream_json`),
+    so a test's million findings are never one list of dicts."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Any:
+        return iter(self.items)
+
+
+Findings: TypeAlias = "list[Finding] | FindingStore"
+
+
 @dataclass(slots=True)
 class TestResult:
     """A step of a scenario, or one file check: the unit a JUnit test case and a TestReport action map to."""
@@ -89,13 +108,15 @@ class TestResult:
     title: str
     outcome: Outcome
     requirements: tuple[str, ...] = ()
-    findings: list[Finding] = field(default_factory=list)
+    findings: Findings = field(default_factory=list)  # a FindingStore when there can be many
     message: str = ""  # why it was skipped or errored
     duration_ms: float = 0.0
     exchanges: list[dict[str, Any]] = field(default_factory=list)  # recorded HTTP, secrets redacted
     accepted: Acceptance | None = None  # every failing finding of it is accepted by a baseline
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, stream: bool = False) -> dict[str, Any]:
+        """The test as JSON; with `stream`, its findings as a `LazyArray` (for a streaming writer)."""
+        findings = (f.to_json() for f in self.findings)
         return with_acceptance({
             "id": self.id,
             "title": self.title,
@@ -103,7 +124,7 @@ class TestResult:
             "requirements": list(self.requirements),
             "message": self.message,
             "durationMs": round(self.duration_ms, 1),
-            "findings": [f.to_json() for f in self.findings],
+            "findings": LazyArray(findings) if stream else list(findings),
             "exchanges": self.exchanges,
         }, self.accepted)
 
@@ -133,7 +154,7 @@ class GroupResult:
             ids.update(t.requirements)
         return ids
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, stream: bool = False) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
@@ -141,7 +162,7 @@ class GroupResult:
             "outcome": self.outcome.value,
             "requirements": sorted(self.all_requirements),
             "message": self.message,
-            "tests": [t.to_json() for t in self.tests],
+            "tests": [t.to_json(stream) for t in self.tests],
         }
 
 
@@ -149,8 +170,10 @@ def test_reason(test: TestResult) -> str:
     """Why a test did not pass, in one line: its message, else its first failing check."""
     if test.message:
         return test.message
-    failing = [f for f in test.findings if f.outcome is Outcome.FAIL]
-    first = next((f for f in failing if f.severity == "error"), failing[0] if failing else None)
+    failing = (f for f in test.findings if f.outcome is Outcome.FAIL)
+    first = next((f for f in failing if f.severity == "error"), None)
+    if first is None:
+        first = next((f for f in test.findings if f.outcome is Outcome.FAIL), None)
     if first is not None:
         return f"{first.check}: {first.message}" if first.message else first.check
     return test.outcome.value

@@ -97,7 +97,8 @@ class RunResult:
     def exit_code(self) -> int:
         return self.verdict().exit_code
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, stream: bool = False) -> dict[str, Any]:
+        """The run as JSON; with `stream`, each test's findings as a `LazyArray` (see `reports.stream_json`)."""
         data: dict[str, Any] = {
             "profile": {"id": self.profile_id, "version": self.profile_version, "title": self.profile_title},
             "target": self.target,
@@ -111,7 +112,7 @@ class RunResult:
             "verdict": self.verdict().to_json(),
             "summary": self.summary().to_json(),
             "requirements": [r.to_json() for r in self.requirements],
-            "groups": [g.to_json() for g in self.groups],
+            "groups": [g.to_json(stream) for g in self.groups],
         }
         for key, value in (("environment", self.environment), ("partial", self.partial),
                            ("interrupted", self.interrupted), ("unreachable", self.unreachable),

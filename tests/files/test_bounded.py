@@ -14,6 +14,7 @@ from conformance.files.executors import SerialExecutor
 from conformance.files.sources import collect_inputs
 from conformance.files.validate import validate_file
 from conformance.profiles import load_profile
+from conformance.results import FindingStore
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "files"
 EXPORT_PROFILE = load_profile(FIXTURES / "profiles" / "export-checks")
@@ -86,3 +87,15 @@ def test_check_folds_repeats_per_rule_file_and_code(tmp_path: Path) -> None:
     first = all_tests["FC-BIRTH"].findings[0]
     assert (birth[3].path, birth[3].severity, birth[3].check) == (first.path, first.severity, first.check)
     assert tests["FC-BIRTH"].outcome is all_tests["FC-BIRTH"].outcome
+
+
+def test_check_keeps_every_finding_in_the_store_on_disk_past_its_threshold(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [f'{{"resourceType":"Patient","id":"p{i}"}}' for i in range(7)]
+    (tmp_path / "Patient.ndjson").write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv("CONFORMANCE_FINDINGS_IN_MEMORY", "3")
+    result = check_export(EXPORT_PROFILE, collect_inputs([str(tmp_path)]), SerialExecutor(),
+                          settings=CheckSettings(max_repeats=0))
+    birth = next(t for t in result.groups[0].tests if t.id == "FC-BIRTH").findings
+    assert isinstance(birth, FindingStore) and birth.spilled
+    assert [f.line for f in birth] == list(range(1, 8))

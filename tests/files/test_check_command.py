@@ -126,3 +126,32 @@ def test_one_worker_two_workers_and_a_dask_cluster_give_byte_identical_results()
     validate = next(t for t in document["groups"][0]["tests"] if t["id"] == "FC-VALIDATE")
     assert validate["outcome"] == "fail"  # validation ran in every worker: '#missing' is not a contained resource
     assert "reference.contained-not-found" in {f["code"] for f in validate["findings"]}
+
+
+# -- the findings store: spilled to disk, the same reports ------------------------------------------
+
+def test_findings_spilled_to_disk_give_the_same_reports_complete_and_in_order(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = (BROKEN, GOOD, MESSAGES)
+    out = tmp_path / "reports"
+    args = (EXPORT_PROFILE, *paths, "--workers", "1", "--max-repeats", "0", "--report", "all", "--report-dir", str(out))
+    code, held = results_json(*args)
+    out.rename(tmp_path / "held")
+    monkeypatch.setenv("CONFORMANCE_FINDINGS_IN_MEMORY", "2")  # every test with 2+ findings spills to disk
+    spilled_code, spilled = results_json(*args)
+    assert code == spilled_code == 1
+    assert without_times(spilled) == without_times(held)
+    document = json.loads(spilled)
+    counts = [len(t["findings"]) for t in document["groups"][0]["tests"]]
+    assert max(counts) > 2 and sum(counts) > 10  # the spill really happened, and every finding is there
+    for test in document["groups"][0]["tests"]:  # export order: each file's findings together, by line
+        blocks: list[str] = []
+        for f in test["findings"]:
+            if not blocks or blocks[-1] != f.get("path", ""):
+                blocks.append(f.get("path", ""))
+        assert len(blocks) == len(set(blocks))
+        for path in blocks:
+            lines = [(f.get("line", 0), f.get("column", 0)) for f in test["findings"] if f.get("path", "") == path]
+            assert lines == sorted(lines)
+    for name in sorted(p.name for p in (tmp_path / "held").iterdir()):
+        assert (without_times((out / name).read_text()) == without_times((tmp_path / "held" / name).read_text())), name

@@ -1,0 +1,73 @@
+"""JSON written as it is made: a document whose big arrays (`LazyArray`) are written item by item.
+
+`write_json(handle, document)` writes exactly what `json.dumps(document, indent=2,
+ensure_ascii=False)` would give if every `LazyArray` were a list — byte for byte — but holds only
+the document's skeleton and one item at a time: the skeleton is encoded with a unique marker
+string in place of each lazy array, and each marker is replaced, as the text is written, by the
+array's items encoded one by one at the marker's indentation. So a results document with a
+million findings costs the memory of one finding.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+from typing import Any, TextIO
+
+from conformance.results import LazyArray
+
+
+def write_json(handle: TextIO, document: Any, indent: int = 2) -> None:
+    """`json.dumps(document, indent=indent, ensure_ascii=False)` into `handle`, lazy arrays streamed."""
+    _write(handle, document, 0, indent, uuid.uuid4().hex)
+
+
+def _write(handle: TextIO, value: Any, depth: int, indent: int, nonce: str) -> None:
+    """`value` encoded as if it started `depth` spaces in (its later lines indented by that much)."""
+    arrays: list[LazyArray] = []
+
+    def skeleton(item: Any) -> Any:
+        if isinstance(item, LazyArray):
+            arrays.append(item)
+            return f"\u0000{nonce}:{len(arrays) - 1}"
+        if isinstance(item, dict):
+            return {k: skeleton(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [skeleton(v) for v in item]
+        return item
+
+    text = json.dumps(skeleton(value), indent=indent, ensure_ascii=False)
+    if depth:
+        text = text.replace("\n", "\n" + " " * depth)
+    if not arrays:
+        handle.write(text)
+        return
+    marker = re.compile(r'"\\u0000' + nonce + r':(\d+)"')
+    done = 0
+    for match in marker.finditer(text):
+        handle.write(text[done:match.start()])
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        line = text[line_start:match.start()]
+        at = len(line) - len(line.lstrip(" ")) if line_start else depth + len(line) - len(line.lstrip(" "))
+        _array(handle, arrays[int(match.group(1))], at, indent, nonce)
+        done = match.end()
+    handle.write(text[done:])
+
+
+def _array(handle: TextIO, items: LazyArray, depth: int, indent: int, nonce: str) -> None:
+    inner = "\n" + " " * (depth + indent)
+    first = True
+    for item in items:
+        handle.write("[" + inner if first else "," + inner)
+        _write(handle, item, depth + indent, indent, nonce)
+        first = False
+    handle.write("[]" if first else "\n" + " " * depth + "]")
+
+
+def dumps(document: Any, indent: int = 2) -> str:
+    """`write_json` into a string (for small documents and tests)."""
+    out = io.StringIO()
+    write_json(out, document, indent)
+    return out.getvalue()
