@@ -129,7 +129,7 @@ class _Merge:
                 issue = make_issue("export.findings-not-kept", count=f"{store.dropped:,}",
                                    severities=", ".join(f"{n:,} {s}" for s, n in sorted(by.items())),
                                    limit=disk_budget().limit >> 20)
-                store.insert_front([Finding("findings store", Outcome.FAIL, issue.message, "warning", issue.code)])
+                store.insert_front([Finding.from_issue(issue, "findings store")])
 
 
 def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
