@@ -58,9 +58,9 @@ def run(
     target: str = typer.Option(BUILTIN, "--target", help="The FHIR base URL to test, or 'builtin' (the reference server, started for the run)."),
     fault: list[str] = typer.Option([], "--fault", help="Make the built-in server break one rule on purpose (repeatable)."),
     auth: AuthMode = typer.Option(AuthMode.none, "--auth", help="none, bearer, client-credentials or jwt (signed client assertion, RS512)."),
-    token_file: Path | None = typer.Option(None, "--token-file", help="Bearer token file (or $CONFORMANCE_TOKEN)."),
+    token_file: Path | None = typer.Option(None, "--token-file", help="Bearer token file (or the variable named below)."),
     client_id: str | None = typer.Option(None, "--client-id", envvar="CONFORMANCE_CLIENT_ID", help="OAuth2 client id."),
-    client_secret_file: Path | None = typer.Option(None, "--client-secret-file", help="Client secret file (or $CONFORMANCE_CLIENT_SECRET)."),
+    client_secret_file: Path | None = typer.Option(None, "--client-secret-file", help="Client secret file (or the variable named below)."),
     private_key: Path | None = typer.Option(None, "--private-key", help="PEM RSA private key that signs the JWT client assertion."),
     kid: str | None = typer.Option(None, "--kid", help="Key id of the signing key (the JWT header's kid)."),
     token_url: str | None = typer.Option(None, "--token-url", help="The OAuth2 token endpoint."),
@@ -222,8 +222,13 @@ def _http_settings(ca_bundle: Path | None, client_cert: Path | None, client_key:
                         str(client_cert) if client_cert else None, str(client_key) if client_key else None, limits)
 
 
+# Under the options, at the help's full width (a long name in the options table's help column was cut short).
+EPILOG = ("Secrets may come from the environment instead of files: CONFORMANCE_TOKEN (--auth bearer), "
+          "CONFORMANCE_CLIENT_SECRET (--auth client-credentials).")
+
+
 def register(app: typer.Typer) -> None:
-    app.command("run")(run)
+    app.command("run", epilog=EPILOG)(run)
 
 
 __all__ = ["register", "run"]

@@ -25,7 +25,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     auth: str | None = typer.Option(None, "--auth", help=f"Auth mode: {', '.join(AUTH_MODES)} (default: the profile's, else none)."),
     api: str | None = typer.Option(None, "--api", help="Serve a national API's behaviour (e.g. pds) at its specification's base path (default: the profile's, else the generic FHIR server)."),
-    fault: list[str] = typer.Option([], "--fault", help=f"Break one rule on purpose (repeatable): {', '.join(FAULTS)}; in an API mode its own faults (--list-faults)."),
+    fault: list[str] = typer.Option([], "--fault", help="Break one rule on purpose (repeatable): a fault listed below; in an API mode its own faults (--list-faults)."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the faults this server (or API mode) can commit, with the requirements each breaks, and exit."),
     seed: Path | None = typer.Option(None, "--seed", help="Folder of JSON resources to start with (default: the profile's, else the built-in Patients)."),
     database: Path | None = typer.Option(None, "--database", help="SQLite file to keep the data in (default: in memory)."),
@@ -141,5 +141,10 @@ def _profile_settings(name: str) -> tuple[str | None, Path | None, str | None]:
     return _PROFILE_AUTH.get(settings.auth, settings.auth), settings.seed, settings.api
 
 
+# The fault names are listed under the options, at the help's full width: in the options table's narrow help
+# column a name longer than the column was cut short with an ellipsis at 80 columns.
+EPILOG = f"Faults of the generic server (--fault): {', '.join(FAULTS)}."
+
+
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
+    app.command("serve", epilog=EPILOG)(serve)

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand
 
 from conformance.cli.errors import EXIT_FAILED, EXIT_OK, fail
 from conformance.definitions.registry import Definitions
@@ -20,6 +21,29 @@ from conformance.packages import PackageCache, PackageError
 from conformance.reports import operation_outcome, validate_json, validate_text
 from conformance.validation import ValidationOptions, ValidatorFactory
 
+# The HL7 validator's single-dash spellings of its common flags, accepted as they are typed there. They are
+# rewritten before parsing rather than declared as option names: declared, they took a column of the options
+# table, which at 80 columns then cut other options' names short.
+HL7_SPELLINGS = {"-ig": "--ig", "-profile": "--profile", "-output": "--output"}
+
+
+class _Hl7Spellings(TyperCommand):
+    """`validate` parsing `-ig X`, `-profile URL` and `-output FILE` (also `-ig=X`) as their `--` forms."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hl7_spellings(args))
+
+
+def hl7_spellings(args: list[str]) -> list[str]:
+    """`args` with the HL7 validator's spellings as ours, up to a `--` (after it every word is a path)."""
+    out: list[str] = []
+    for index, arg in enumerate(args):
+        if arg == "--":
+            return out + args[index:]
+        name, eq, value = arg.partition("=")
+        out.append(HL7_SPELLINGS[name] + eq + value if name in HL7_SPELLINGS else arg)
+    return out
+
 
 class OutputFormat(StrEnum):
     text = "text"
@@ -29,9 +53,10 @@ class OutputFormat(StrEnum):
 
 def validate(
     paths: list[str] = typer.Argument(..., help="Files, folders (searched recursively) or glob patterns."),
-    ig: list[str] = typer.Option([], "--ig", help="More packages: ID#VERSION from the cache, a folder, a .tgz or a resource file. Repeatable."),
-    profile: list[str] = typer.Option([], "--profile", help="Canonical URL of a profile every resource must claim/meet. Repeatable."),
+    ig: list[str] = typer.Option([], "--ig", help="More packages: ID#VERSION from the cache, a folder, a .tgz or a resource file. Repeatable (or -ig)."),
+    profile: list[str] = typer.Option([], "--profile", help="Canonical URL of a profile every resource must claim/meet. Repeatable (or -profile)."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text, json or outcome (FHIR OperationOutcome)."),
+    outcome_file: Path | None = typer.Option(None, "--output", help="Also write the results to this file as a FHIR OperationOutcome in JSON (a Bundle of them for several files; or -output, as the HL7 validator)."),
     workers: int = typer.Option(1, "--workers", "-w", min=0, help="Processes to use; 0 means one per core."),
     package_cache: Path | None = typer.Option(None, "--package-cache", help="FHIR package cache (default: $FHIR_PACKAGE_CACHE or ~/.fhir/packages)."),
     show_information: bool = typer.Option(False, "--info", help="Also list information-level issues in text output."),
@@ -45,6 +70,8 @@ def validate(
 ) -> None:
     """Validate FHIR R4 resources (JSON, XML, NDJSON, Bundles) against the specification."""
     started = _now()
+    if outcome_file is not None and outcome_file.suffix.lower() == ".xml":
+        fail(f"--output {outcome_file}: the OperationOutcome is written as JSON", "name the file .json")
     plan = _report_plan(report, report_dir)
     files, problems = discover(paths)
     for path, reason in problems:
@@ -71,6 +98,8 @@ def validate(
         sys.stdout.write(operation_outcome.render(results) + "\n")
     else:
         validate_text.render(results, Console(highlight=False, soft_wrap=True), show_information=show_information)
+    if outcome_file is not None:
+        _write_outcome(outcome_file, results)
     if plan is not None:
         _publish(plan, results, definitions.packages.ids(), paths, started, output is not OutputFormat.text)
     raise typer.Exit(EXIT_OK if all(r.valid for r in results) else EXIT_FAILED)
@@ -80,6 +109,16 @@ def _now() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _write_outcome(path: Path, results: list[Any]) -> None:
+    """`--output FILE` (the HL7 validator's `-output`): the OperationOutcome written atomically beside the console."""
+    from conformance.reports.atomic import write_atomic
+
+    try:
+        write_atomic(path, operation_outcome.render(results) + "\n")
+    except OSError as exc:
+        fail(f"--output {path}: cannot write: {exc.strerror or exc}")
 
 
 def _report_plan(report: list[str], report_dir: Path | None) -> Any:
@@ -107,4 +146,4 @@ def _publish(plan: Any, results: list[Any], packages: list[str], paths: list[str
 
 
 def register(app: typer.Typer) -> None:
-    app.command("validate")(validate)
+    app.command("validate", cls=_Hl7Spellings)(validate)

@@ -180,3 +180,37 @@ def test_report_files_and_github_annotations_come_from_the_same_findings(tmp_pat
     assert f"::error file={bad},line=3,col=3,title=value.format::" in out
     assert "FAIL" in summary.read_text() and "VALID" in summary.read_text()
     assert (tmp_path / "reports" / "junit.xml").read_text().count("<failure") == 1
+
+
+DEMO_PROFILE_FILE = REPO / "fixtures" / "packages" / "loose-json" / "StructureDefinition-demo-observation.json"
+DEMO_PROFILE = "http://example.org/fhir/loose/StructureDefinition/demo-observation"
+NO_SUBJECT = '{"resourceType": "Observation", "status": "final", "code": {"text": "x"}}\n'
+
+
+def test_the_hl7_validators_single_dash_flags_are_aliases(tmp_path: Path) -> None:
+    obs = tmp_path / "obs.json"
+    obs.write_text(NO_SUBJECT)
+    outcome = tmp_path / "outcome.json"
+    code, out = invoke(str(obs), "-ig", str(DEMO_PROFILE_FILE), "-profile", DEMO_PROFILE, "-output", str(outcome))
+    assert code == 1, out
+    assert f"{obs}:1:1 error cardinality.min 'Observation.subject' requires at least 1 occurrence(s)" in out
+    written = json.loads(outcome.read_text())
+    assert written["resourceType"] == "OperationOutcome"
+    assert [(i["severity"], i["details"]["coding"][0]["code"]) for i in written["issue"]] == [
+        ("error", "cardinality.min"), ("warning", "invariant.failed")]
+    _, long_form = invoke(str(obs), "--ig", str(DEMO_PROFILE_FILE), "--profile", DEMO_PROFILE, "--format", "outcome")
+    assert outcome.read_text() == long_form  # -output writes what --format outcome prints
+
+
+def test_output_refuses_an_xml_file_name_before_validating(tmp_path: Path) -> None:
+    code, out = invoke(str(EXAMPLES / "patient.json"), "-output", str(tmp_path / "outcome.xml"))
+    assert code == 2
+    assert "the OperationOutcome is written as JSON" in out
+    assert not (tmp_path / "outcome.xml").exists()
+
+
+def test_a_path_after_double_dash_is_never_taken_for_an_hl7_flag() -> None:
+    from conformance.cli.validate import hl7_spellings
+
+    assert hl7_spellings(["a.json", "-ig=x", "-profile", "u", "--", "-output"]) == [
+        "a.json", "--ig=x", "--profile", "u", "--", "-output"]
