@@ -22,3 +22,31 @@ def check_attachment(node: Node, issues: list[Issue]) -> None:
         return  # a malformed value is reported by its primitive rule
     if actual != stated:
         issues.append(make_issue("value.attachment-size", size, stated=stated, actual=actual))
+
+
+
+def check_element_ids(resource: Node, issues: list[Issue]) -> None:
+    """R4 Element.id is a "Unique id for the element within a resource (for internal references)":
+    two elements of one resource with the same id make those references ambiguous. Each resource
+    is its own scope (a contained or entry resource is checked when it is validated), and the
+    resource's own `id` is not an element id. A StructureDefinition's snapshot and differential are
+    a scope each: R4 builds an ElementDefinition's id from its path and slice names
+    (elementdefinition.html#id), so the same element carries the same id in both views."""
+    views = _VIEWS if resource.resource_type == "StructureDefinition" else frozenset()
+    shared: set[str] = set()
+    stack = [(child, set() if child.name in views else shared) for child in reversed(resource.children)]
+    while stack:
+        node, seen = stack.pop()
+        if node.resource_type is not None:
+            continue  # a nested resource: its own scope
+        for child in reversed(node.children):
+            if child.name == "id" and not child.children:
+                if child.value is not None:
+                    if child.value in seen:
+                        issues.append(make_issue("element.duplicate-id", node, id=child.value))
+                    seen.add(child.value)
+            else:
+                stack.append((child, seen))
+
+
+_VIEWS = frozenset({"snapshot", "differential"})

@@ -60,6 +60,19 @@ def as_json(node: Node) -> dict[str, Any]:
     return out
 
 
+def canonical_target(resource: Node, url: str, resource_type: str, resolve: Resolve) -> dict[str, Any] | None:
+    """The `resource_type` a canonical of `resource` names, as plain JSON: a `#id` among its
+    contained resources, else from the loaded packages; None when neither has it."""
+    if url.startswith("#"):
+        for contained in resource.children_named("contained"):
+            id_node = contained.child("id")
+            if contained.resource_type == resource_type and id_node is not None and id_node.value == url[1:]:
+                return as_json(contained)
+        return None
+    found = resolve(url)
+    return found if isinstance(found, dict) and found.get("resourceType") == resource_type else None
+
+
 def _items(d: Any, key: str) -> list[Any]:
     value = d.get(key) if isinstance(d, dict) else None
     if value is None:
@@ -147,14 +160,7 @@ class ResponseChecker:
         run.level(qr, _items(questionnaire, "item"), enabled=True)
 
     def _questionnaire(self, qr: Node, url: str) -> dict[str, Any] | None:
-        if url.startswith("#"):
-            for contained in qr.children_named("contained"):
-                id_node = contained.child("id")
-                if contained.resource_type == "Questionnaire" and id_node is not None and id_node.value == url[1:]:
-                    return as_json(contained)
-            return None
-        found = self._resolve(url)
-        return found if isinstance(found, dict) and found.get("resourceType") == "Questionnaire" else None
+        return canonical_target(qr, url, "Questionnaire", self._resolve)
 
 
 class _Run:

@@ -19,8 +19,9 @@ from conformance.issues import Issue, make_issue
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
 from conformance.validation.bundles import check_full_urls, check_links
-from conformance.validation.datatypes import check_attachment
+from conformance.validation.datatypes import check_attachment, check_element_ids
 from conformance.validation.invariants import InvariantChecker
+from conformance.validation.measures import check_measure_report
 from conformance.validation.national import check_coding, check_identifier
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
@@ -139,6 +140,7 @@ class Validator:
                 self._invariants(node, constraints, issues)
                 if self.options.must_support and plan.is_profile:
                     self._must_support(node, plan, issues)
+            check_element_ids(node, issues)
             if rt == "Bundle":
                 self._bundle_rules(node, issues)
                 check_full_urls(node, self._resource_types, issues)
@@ -149,6 +151,8 @@ class Validator:
                 enable_when_targets(node, issues)
             elif rt == "SearchParameter":
                 check_derived_from(node, self.definitions.resolve, issues)
+            elif rt == "MeasureReport":
+                check_measure_report(node, self.definitions.resolve, issues)
         finally:
             self._scope = outer
 

@@ -1,0 +1,127 @@
+"""A MeasureReport checked against its Measure (FHIR R4 measurereport.html, measure.html).
+
+The R4 definitions tie a report's structure to the measure it reports on:
+- `MeasureReport.group`: "The results of the calculation, one for each population group in the
+  measure", and `group.code`: "The meaning of the population group as defined in the measure
+  definition". So every report group is one of the measure's groups, named by its code, and a
+  complete report has one group for each. A measure with a single group needs no code to pair
+  its one report group with it (nothing to tell apart).
+- `group.population`: "one for each type of population appropriate for the measure", its
+  `code` "The type of the population": a population must be one the measure's group defines.
+- `group.population.subjectResults`: "a List of subject level MeasureReport resources, one for
+  each subject in this population" — what a `subject-list` report returns ("a subject-listing,
+  which returns the list of members", `MeasureReport.type`); an individual or summary report
+  lists no subjects.
+
+A group or population whose code is absent is not guessed at, and groups are only required to
+be complete in a `complete` report that is not `data-collection` (R4: data-collection reports
+"do not necessarily include all the data"; nothing is available before `complete`).
+The measure is found by `MeasureReport.measure`: a `#id` in `contained`, else the loaded packages
+and `--ig` files; one that cannot be found is not checked against (the canonical is reported
+elsewhere when it matters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conformance.fhir.tree import Node
+from conformance.issues import Issue, make_issue
+from conformance.validation.questionnaire import as_json, canonical_target
+
+Resolve = Callable[[str], "dict[str, Any] | None"]
+CodeKey = frozenset[tuple[str, str]]
+
+
+def check_measure_report(report: Node, resolve: Resolve, issues: list[Issue]) -> None:
+    for group in report.children_named("group"):
+        for population in group.children_named("population"):
+            _subject_results(report, population, issues)
+    reference = report.child("measure")
+    measure = canonical_target(report, reference.value, "Measure", resolve) if reference is not None and reference.value else None
+    if measure is None:
+        return
+    defined = [g for g in _list(measure, "group") if isinstance(g, dict)]
+    groups = report.children_named("group")
+    matched: set[int] = set()
+    for group in groups:
+        index = _match_group(group, defined, len(groups))
+        if index is None:
+            code = group.child("code")
+            issues.append(make_issue("measurereport.group-unknown", group, code=_describe(code)))
+            continue
+        matched.add(index)
+        _populations(group, defined[index], issues)
+    status, kind = report.child("status"), report.child("type")
+    if status is None or status.value != "complete" or (kind is not None and kind.value == "data-collection"):
+        return
+    for index, definition in enumerate(defined):
+        if index not in matched:
+            issues.append(make_issue("measurereport.group-missing", report, code=_describe_json(definition.get("code"))))
+
+
+def _subject_results(report: Node, population: Node, issues: list[Issue]) -> None:
+    results = population.child("subjectResults")
+    kind = report.child("type")
+    if results is not None and kind is not None and kind.value and kind.value != "subject-list":
+        issues.append(make_issue("measurereport.subject-results", population, type=kind.value))
+
+
+def _match_group(group: Node, defined: list[dict[str, Any]], reported: int) -> int | None:
+    """The index of the measure group this report group reports on, or None."""
+    if len(defined) == 1 and reported == 1:
+        return 0
+    key = _node_key(group.child("code"))
+    if not key:
+        return None
+    for index, definition in enumerate(defined):
+        if key & _json_key(definition.get("code")):
+            return index
+    return None
+
+
+def _populations(group: Node, definition: dict[str, Any], issues: list[Issue]) -> None:
+    allowed = [_json_key(p.get("code")) for p in _list(definition, "population") if isinstance(p, dict)]
+    for population in group.children_named("population"):
+        key = _node_key(population.child("code"))
+        if key and not any(key & other for other in allowed):
+            issues.append(make_issue("measurereport.population-unknown", population,
+                                     code=_describe(population.child("code"))))
+
+
+def _node_key(concept: Node | None) -> CodeKey:
+    """A CodeableConcept as (system, code) pairs, or ("text", text) when it has no codings."""
+    if concept is None:
+        return frozenset()
+    return _json_key(as_json(concept))
+
+
+def _json_key(concept: Any) -> CodeKey:
+    if not isinstance(concept, dict):
+        return frozenset()
+    pairs = set()
+    for coding in _list(concept, "coding"):
+        if isinstance(coding, dict) and coding.get("code"):
+            pairs.add((str(coding.get("system") or ""), str(coding["code"])))
+    if not pairs and concept.get("text"):
+        pairs.add(("text", str(concept["text"])))
+    return frozenset(pairs)
+
+
+def _describe(concept: Node | None) -> str:
+    return _describe_json(as_json(concept) if concept is not None else None)
+
+
+def _describe_json(concept: Any) -> str:
+    key = sorted(_json_key(concept))
+    if not key:
+        return "(no code)"
+    return ", ".join(code if system == "text" else f"{system}#{code}" for system, code in key)
+
+
+def _list(d: dict[str, Any], key: str) -> list[Any]:
+    value = d.get(key)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
