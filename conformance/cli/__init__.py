@@ -43,13 +43,16 @@ def _register(command: str | None = None) -> None:
 
 
 def main() -> None:
-    """Console entry point: exit 2 for usage errors, and a reportable message for our own bugs."""
+    """Console entry point: exit 2 for usage errors, 130/143 when interrupted, a reportable message for our own bugs."""
+    from conformance import interrupts
+
+    interrupts.handle_termination()  # SIGTERM (CI's cancel) stops a run like Ctrl-C: reports written, exit 143
     _register(sys.argv[1] if len(sys.argv) > 1 else None)
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        sys.exit(interrupts.exit_code())
     except Exception as exc:  # a bug of ours: say so, ask for a report, never a bare traceback
         if os.environ.get("CONFORMANCE_DEBUG"):
             raise

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand
 
+from conformance.cli.command_line import command_line
 from conformance.cli.errors import EXIT_FAILED, EXIT_OK, fail
 from conformance.definitions.registry import Definitions
 from conformance.files.bounded import DEFAULT_MAX_REPEATS
@@ -52,6 +53,7 @@ class OutputFormat(StrEnum):
 
 
 def validate(
+    ctx: typer.Context,
     paths: list[str] = typer.Argument(..., help="Files, folders (searched recursively) or glob patterns."),
     ig: list[str] = typer.Option([], "--ig", help="More packages: ID#VERSION from the cache, a folder, a .tgz or a resource file. Repeatable (or -ig)."),
     profile: list[str] = typer.Option([], "--profile", help="Canonical URL of a profile every resource must claim/meet. Repeatable (or -profile)."),
@@ -101,7 +103,9 @@ def validate(
     if outcome_file is not None:
         _write_outcome(outcome_file, results)
     if plan is not None:
-        _publish(plan, results, definitions.packages.ids(), paths, started, output is not OutputFormat.text)
+        # the whole command line (secrets never come from options), so the report says how to reproduce it
+        command = command_line(ctx, leave_out={"workers"})
+        _publish(plan, results, definitions.packages.ids(), paths, started, output is not OutputFormat.text, command)
     raise typer.Exit(EXIT_OK if all(r.valid for r in results) else EXIT_FAILED)
 
 
@@ -134,12 +138,12 @@ def _report_plan(report: list[str], report_dir: Path | None) -> Any:
 
 
 def _publish(plan: Any, results: list[Any], packages: list[str], paths: list[str], started: str,
-             machine_output: bool) -> None:
+             machine_output: bool, command: list[str]) -> None:
     from conformance.reports.publish import publish
     from conformance.reports.validation_run import validation_run
 
     run = validation_run(results, packages=packages, target=", ".join(paths), started=started, finished=_now(),
-                         command=["conformance", "validate", *paths])
+                         command=command)
     done = publish(run, plan, annotations=sys.stderr if machine_output else sys.stdout)
     for problem in done.problems:
         fail(problem)

@@ -33,7 +33,7 @@ class JsonNumber(str):
     __slots__ = ()
 
 
-class _Pairs(list):  # type: ignore[type-arg]
+class _Pairs(list):
     """An object's (key, value) pairs, in order, flagging duplicate keys."""
 
     __slots__ = ("duplicates",)

@@ -257,7 +257,7 @@ def _offset_line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def _syntax_issue(exc: etree.XMLSyntaxError, parser: etree.XMLParser, data: bytes) -> Issue:
-    entries = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]  # type: ignore[attr-defined]
+    entries = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
     entries = entries or [e for e in exc.error_log]  # type: ignore[attr-defined]
     first = entries[0] if entries else None
     message = first.message if first is not None else (exc.msg or str(exc))

@@ -228,7 +228,7 @@ def _call(node: ast.Call, target: Closure | None) -> Closure:
         raise FhirPathSyntaxError(f"{node.name}() takes {expected} argument(s), got {n}", node.offset + 1)
     impl = spec.impl
     if spec.kind == "special":
-        return impl(node, target, compile_expr)  # type: ignore[no-any-return]
+        return impl(node, target, compile_expr)
     if spec.kind == "type":
         typespec = _type_spec(node.args[0]) if n else None
         if target is None:

@@ -44,8 +44,8 @@ class Temporal:
         return f"@{self}"
 
     def __eq__(self, other: object) -> bool:
-        return (type(other) is type(self) and self.parts == other.parts  # type: ignore[attr-defined]
-                and self.precision == other.precision and self.tz == other.tz)  # type: ignore[attr-defined]
+        return (type(other) is type(self) and self.parts == other.parts
+                and self.precision == other.precision and self.tz == other.tz)
 
     def __hash__(self) -> int:
         return hash((self.kind, self.parts, self.precision, self.tz))

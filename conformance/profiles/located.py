@@ -23,7 +23,7 @@ PathItem = str | int
 _Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ten times faster
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):
     """SafeLoader without the timestamp resolver: `2000-01-01` stays the string it looks like."""
 
 

@@ -31,7 +31,7 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     @property
     def _app(self) -> ReferenceApp:
-        return self.server.app  # type: ignore[attr-defined, no-any-return]
+        return self.server.app  # type: ignore[attr-defined]
 
     def _headers(self) -> dict[str, str]:
         return {k.lower(): v for k, v in self.headers.items()}

@@ -214,3 +214,21 @@ def test_a_path_after_double_dash_is_never_taken_for_an_hl7_flag() -> None:
 
     assert hl7_spellings(["a.json", "-ig=x", "-profile", "u", "--", "-output"]) == [
         "a.json", "--ig=x", "--profile", "u", "--", "-output"]
+
+
+def test_report_records_the_whole_command_line_and_is_readable_by_others(tmp_path: Path) -> None:
+    """The results document says how to reproduce the run (--ig, --profile, --report...; not --workers,
+    which cannot change the result), and report files get the process umask (0644 under 022), not 0600."""
+    reports = tmp_path / "reports"
+    previous = os.umask(0o022)
+    try:
+        code, _ = invoke(str(EXAMPLES / "patient.json"), "--ig", "hl7.fhir.r4.core#4.0.1", "--workers", "2",
+                         "--report", "json", "--report-dir", str(reports))
+    finally:
+        os.umask(previous)
+    assert code == 0
+    document = reports / "results.json"
+    assert json.loads(document.read_text())["command"] == [
+        "conformance", "validate", str(EXAMPLES / "patient.json"), "--ig", "hl7.fhir.r4.core#4.0.1",
+        "--report", "json", "--report-dir", str(reports)]
+    assert document.stat().st_mode & 0o777 == 0o644

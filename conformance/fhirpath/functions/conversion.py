@@ -47,7 +47,7 @@ def iif(node: ast.Call, target: Any, compile_expr: Callable[[ast.Expr], Any]) ->
             if len(coll) > 1:
                 raise FhirPathError(f"iif() expects at most one input item, got {len(coll)}")
         if as_boolean(criterion(coll, env), env, "iif()") is True:
-            return then(coll, env)  # type: ignore[no-any-return]
+            return then(coll, env)
         return otherwise(coll, env) if otherwise is not None else EMPTY
 
     return run
@@ -61,7 +61,7 @@ def decimal_text(d: Decimal) -> str:
 def to_boolean(v: Any) -> bool | None:
     t = type(v)
     if t is bool:
-        return v  # type: ignore[no-any-return]
+        return v
     if t is int:
         return True if v == 1 else False if v == 0 else None
     if t is Decimal:
@@ -75,7 +75,7 @@ def to_boolean(v: Any) -> bool | None:
 def to_integer(v: Any) -> int | None:
     t = type(v)
     if t is int:
-        return v  # type: ignore[no-any-return]
+        return v
     if t is bool:
         return int(v)
     if t is str and _INTEGER.fullmatch(v):
@@ -86,7 +86,7 @@ def to_integer(v: Any) -> int | None:
 def to_decimal(v: Any) -> Decimal | None:
     t = type(v)
     if t is Decimal:
-        return v  # type: ignore[no-any-return]
+        return v
     if t is int:
         return Decimal(v)
     if t is bool:
@@ -99,7 +99,7 @@ def to_decimal(v: Any) -> Decimal | None:
 def to_string(v: Any) -> str | None:
     t = type(v)
     if t is str:
-        return v  # type: ignore[no-any-return]
+        return v
     if t is bool:
         return "true" if v else "false"
     if t is int:

@@ -37,7 +37,7 @@ def _text(items: list[Any], env: Env, name: str) -> str | None:
     if type(v) is not str:
         what = env.type_name(item) if type(item) is Node else type(v).__name__
         raise FhirPathError(f"{name}() expects a string, got {what or 'an element'}")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 def _arg(arg: list[Any], env: Env, name: str) -> str | None:
@@ -52,7 +52,7 @@ def _int_arg(arg: list[Any], env: Env, name: str) -> int | None:
     v = system_value(arg[0], env)
     if type(v) is not int:
         raise FhirPathError(f"{name}() expects an integer argument, got {v!r}")
-    return v  # type: ignore[no-any-return]
+    return v
 
 
 @lru_cache(maxsize=1024)
