@@ -13,9 +13,11 @@ import traceback
 import typer
 
 from conformance import __version__
+from conformance.cli.commands import COMMANDS, CommandIndex
 
 app = typer.Typer(
     name="conformance",
+    cls=CommandIndex,
     help="Certify clinical software against national health interoperability standards, offline.",
     no_args_is_help=True,
     add_completion=False,
@@ -37,6 +39,7 @@ def _root(
 
 
 def _register(command: str | None = None) -> None:
+    """Register `command`, or every command (tests driving the app); an unregistered one CommandIndex loads."""
     from conformance.cli import commands
 
     commands.register(app, command)
@@ -47,7 +50,8 @@ def main() -> None:
     from conformance import interrupts
 
     interrupts.handle_termination()  # SIGTERM (CI's cancel) stops a run like Ctrl-C: reports written, exit 143
-    _register(sys.argv[1] if len(sys.argv) > 1 else None)
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        _register(sys.argv[1])
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:

@@ -35,5 +35,69 @@ def test_every_command_module_is_known_to_the_registry() -> None:
 
     helpers = {"__init__", "commands", "errors", "command_line", "publishing", "scope"}
     modules = {p.stem for p in Path(commands.__file__).parent.glob("*.py")} - helpers
-    registered = {module.rpartition(".")[2] for module, _ in commands.COMMANDS.values()}
+    registered = {entry.module.rpartition(".")[2] for entry in commands.COMMANDS.values()}
     assert modules <= registered, f"command modules not registered: {sorted(modules - registered)}"
+
+
+_HEAVY = ("dask", "distributed", "jinja2", "lxml", "cryptography", "requests", "yaml", "pydantic", "sqlite3")
+
+
+def _imported_by(*argv: str) -> tuple[set[str], str]:
+    """(top-level packages and conformance modules imported, stdout) of `conformance ARGV` in a fresh interpreter."""
+    import json
+    import subprocess
+
+    probe = (
+        "import json, sys\n"
+        f"sys.argv = ['conformance', *{list(argv)!r}]\n"
+        "from conformance.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "names = {m.split('.')[0] for m in sys.modules} | {m for m in sys.modules if m.startswith('conformance.')}\n"
+        "sys.stderr.write('\\n' + json.dumps(sorted(names)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          env={"COLUMNS": "200", "PATH": ""})
+    return set(json.loads(done.stderr.strip().splitlines()[-1])), done.stdout
+
+
+def test_help_lists_every_command_without_importing_any_command_module() -> None:
+    imported, out = _imported_by("--help")
+    assert not imported & set(_HEAVY), f"--help imported {sorted(imported & set(_HEAVY))}"
+    assert not {m for m in imported if m.startswith("conformance.cli.")} - {"conformance.cli.commands"}
+    listed = {line.strip("│ ").split(" ", 1)[0]: line.strip("│ ").split(" ", 1)[1].strip()
+              for line in out.splitlines() if line.startswith("│ ") and not line.startswith("│ --")}
+    assert listed == {name: entry.summary for name, entry in commands.COMMANDS.items()}
+
+
+def test_validate_imports_neither_the_runner_nor_the_report_renderers() -> None:
+    imported, _ = _imported_by("validate", "--help")
+    for heavy in ("dask", "distributed", "jinja2", "cryptography", "requests", "sqlite3"):
+        assert heavy not in imported, heavy
+    assert "conformance.cli.validate" in imported
+    assert not {m for m in imported if m.startswith(("conformance.scenarios", "conformance.reference"))}
+
+
+def test_each_summary_in_the_index_is_the_commands_own_help() -> None:
+    from typer.main import get_group
+
+    cli._register()
+    group = get_group(cli.app)
+    for name, entry in commands.COMMANDS.items():
+        command = group.commands[name]
+        assert (command.help or "").strip().split("\n\n")[0].replace("\n", " ") == entry.summary, name
+
+
+def test_a_command_not_registered_beforehand_is_loaded_when_run(monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    fresh = typer.Typer(name="conformance", cls=commands.CommandIndex, add_completion=False)
+
+    @fresh.callback()
+    def _root() -> None:
+        """Root."""
+
+    with pytest.raises(SystemExit) as exit_info:
+        fresh(["profiles", "list"], standalone_mode=True)
+    assert exit_info.value.code == 0
+    assert "nhs-patient-demographics" in capsys.readouterr().out
