@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import cast
 
 from conformance import __version__
 from conformance.fhir.read import DEFAULT_MAX_BYTES
@@ -55,6 +56,7 @@ from conformance.results import (
     has_error,
     requirement_results,
 )
+from conformance.results.outcomes import FindingSeverity
 from conformance.results.store import disk_budget
 
 GROUP_ID = "file-checks"
@@ -120,7 +122,9 @@ class _Merge:
         rule whose findings outgrew the store's disk budget (how many were not kept)."""
         for key, fold in self.limit.folds():
             rule_id, path = key[0], key[1]  # type: ignore[index]
-            self.store(rule_id).append(Finding(path or "", Outcome.FAIL, fold.message, fold.severity, fold.code,
+            self.store(rule_id).append(Finding(path or "", Outcome.FAIL, fold.message,
+                                               cast(FindingSeverity, fold.severity),  # fed Finding severities
+                                               fold.code,
                                                fold.location, path, fold.first_line or None,
                                                1 if fold.first_line else None))
         for store in self.findings.values():

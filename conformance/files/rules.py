@@ -50,6 +50,7 @@ from conformance.profiles.filerules.subject_exists import Params as SubjectParam
 from conformance.profiles.filerules.validate import Params as ValidateParams
 from conformance.profiles.model import FileRule, FileSpec
 from conformance.results import Finding
+from conformance.results.outcomes import FindingSeverity
 from conformance.validation import Validator
 from conformance.validation.references import ResolutionScope, parse_reference
 
@@ -131,7 +132,7 @@ class _PartitionRun:
         self.ndjson = True
 
     # -- findings ----------------------------------------------------------------------------------
-    def add(self, rule_id: str, issue: Issue, severity: str | None = None) -> None:
+    def add(self, rule_id: str, issue: Issue, severity: FindingSeverity | None = None) -> None:
         self.out.add(rule_id, Finding.from_issue(issue, self.display, path=self.display, severity=severity))
 
     def found(self, rule_id: str, code: str, node: Node, line: int, **params: Any) -> None:

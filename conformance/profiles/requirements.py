@@ -95,7 +95,7 @@ def parse_requirements(text: str, display: str) -> tuple[list[Requirement], list
                                            + ", ".join(VERIFICATIONS), line, positions["verification"] + 1))
                 continue
             values["verification"] = verification
-            found.append(Requirement(**values))
+            found.append(Requirement(**values))  # type: ignore[arg-type]  # level and verification checked above
     except csv.Error as exc:
         errors.append(LocatedError(display, f"not valid CSV: {exc}", reader.line_num))
     return found, errors

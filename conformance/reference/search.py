@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from conformance.reference.nhs import is_valid_nhs_number
@@ -31,7 +31,7 @@ IndexRow = tuple[str, str | None, str, str, str | None, str | None]
 @dataclass(frozen=True, slots=True)
 class SearchParam:
     name: str
-    kind: str  # token | string | date
+    kind: Literal["token", "string", "date"]
     extract: Callable[[dict[str, Any]], Iterable[IndexRow]]
     documentation: str
     definition: str
@@ -120,7 +120,7 @@ def date_range(value: str) -> tuple[str, str] | None:
     return (f"{year:04d}-{month:02d}-{day:02d}",) * 2
 
 
-def _param(name: str, kind: str, extract: Callable[[dict[str, Any]], Iterable[IndexRow]], doc: str,
+def _param(name: str, kind: Literal["token", "string", "date"], extract: Callable[[dict[str, Any]], Iterable[IndexRow]], doc: str,
            base: str) -> SearchParam:
     return SearchParam(name, kind, extract, doc, f"http://hl7.org/fhir/SearchParameter/{base}")
 

@@ -11,7 +11,7 @@ run when an entry has expired.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeAlias, cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,9 @@ def acceptance_of(item: object) -> Acceptance | None:
     return getattr(item, "accepted", None)
 
 
+EntryState: TypeAlias = Literal["applied", "unused", "expired"]
+
+
 @dataclass(frozen=True, slots=True)
 class BaselineEntryState:
     """One baseline entry as this run saw it (for reports: expired and unused entries are news)."""
@@ -56,7 +59,7 @@ class BaselineEntryState:
     matched: str
     justification: str
     expires: str
-    state: str  # applied | unused | expired
+    state: EntryState
     line: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -69,7 +72,7 @@ class BaselineEntryState:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BaselineEntryState:
         return cls(int(data["entry"]), str(data["matched"]), str(data["justification"]), str(data["expires"]),
-                   str(data["state"]), int(data.get("line", 0)))
+                   cast(EntryState, str(data["state"])), int(data.get("line", 0)))
 
     def describe(self, file: str) -> str:
         """`file:line: entry #n (matched), expired on YYYY-MM-DD` — for people."""

@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeAlias, cast
 
 import yaml
 
 from conformance.errors import ConformanceError
 
+AttestedOutcome: TypeAlias = Literal["pass", "fail"]
 OUTCOMES = ("pass", "fail")
 _TOP_KEYS = {"version", "profile", "attestations"}
 _ENTRY_KEYS = {"requirement", "outcome", "assessor", "date", "note"}
@@ -48,7 +49,7 @@ class AttestationError(ConformanceError):
 @dataclass(frozen=True, slots=True)
 class Attestation:
     requirement: str
-    outcome: str  # pass | fail
+    outcome: AttestedOutcome
     assessor: str
     date: str  # YYYY-MM-DD
     note: str = ""
@@ -74,7 +75,7 @@ class Attestation:
 
     @classmethod
     def from_json(cls, requirement: str, data: dict[str, Any]) -> Attestation:
-        return cls(requirement, str(data["outcome"]), str(data["assessor"]), str(data["date"]),
+        return cls(requirement, cast(AttestedOutcome, str(data["outcome"])), str(data["assessor"]), str(data["date"]),
                    str(data.get("note", "")), str(data.get("file", "")), int(data.get("line", 0)))
 
 
@@ -147,7 +148,7 @@ def _attestation(item: Any, where: str, file: str, line: int, manual: set[str], 
         problems.append(f"{where}: date {when.isoformat()} is in the future")
     if len(problems) > before or when is None:
         return None
-    return Attestation(requirement, outcome, str(item["assessor"]).strip(), when.isoformat(),
+    return Attestation(requirement, cast(AttestedOutcome, outcome), str(item["assessor"]).strip(), when.isoformat(),
                        str(item.get("note") or "").strip(), file, line)
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from conformance.issues import Issue, Severity
 from conformance.results.acceptance import Acceptance, with_acceptance
 
 if TYPE_CHECKING:
     from conformance.results.store import FindingStore
+
+FindingSeverity: TypeAlias = Literal["error", "warning"]
 
 
 class Outcome(StrEnum):
@@ -46,7 +48,7 @@ class Finding:
     check: str  # what was checked, e.g. "status is 200", "conforms to UKCore-Patient"
     outcome: Outcome
     message: str = ""
-    severity: str = "error"  # error | warning (a warning never fails its step)
+    severity: FindingSeverity = "error"  # a warning never fails its step
     code: str | None = None  # an issue code when the finding comes from validation
     location: str | None = None
     path: str | None = None  # a file, for file checks
@@ -65,7 +67,7 @@ class Finding:
 
     @classmethod
     def from_issue(cls, issue: Issue, check: str, *, path: str | None = None,
-                   severity: str | None = None) -> Finding:
+                   severity: FindingSeverity | None = None) -> Finding:
         """The failing finding an `Issue` becomes: its code, message, location, line and column (0 = unknown).
 
         `severity` is `finding_severity(issue.severity)` unless the caller's rule decides it (a `validate`
@@ -75,7 +77,7 @@ class Finding:
                    issue.location or None, path, issue.line or None, issue.column or None)
 
 
-def finding_severity(severity: Severity) -> str:
+def finding_severity(severity: Severity) -> FindingSeverity:
     """The one mapping of an issue's severity to a finding's: fatal and error are "error" (the finding fails its
     test); warning and information are "warning" (reported, never failing). Callers that do not report
     information issues filter them out before converting."""
@@ -135,7 +137,7 @@ class GroupResult:
 
     id: str
     title: str
-    kind: str  # scenario | file-check
+    kind: Literal["scenario", "file-check"]
     tests: list[TestResult] = field(default_factory=list)
     requirements: tuple[str, ...] = ()
     message: str = ""

@@ -16,11 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeAlias
 
 from conformance.results.acceptance import Acceptance, with_acceptance
 from conformance.results.attestations import Attestation
 from conformance.results.outcomes import GroupResult, Outcome
+
+Level: TypeAlias = Literal["MUST", "SHALL", "SHOULD", "MAY"]
+Verification: TypeAlias = Literal["automated", "manual"]
 
 
 class RequirementStatus(StrEnum):
@@ -42,14 +45,14 @@ class Requirement:
     """One line of a profile's requirement catalogue (the columns of an NHS assurance sheet)."""
 
     id: str
-    level: str  # MUST | SHOULD | MAY
+    level: Level
     description: str
     use_case: str = ""
     test_cases: str = ""
     evidence: str = ""
     source: str = ""
     prerequisite: str = ""  # why it may be untestable here (e.g. a package to install), shown when not tested
-    verification: str = "automated"  # automated | manual (satisfied only by an attestation)
+    verification: Verification = "automated"  # manual: satisfied only by an attestation
 
     @property
     def mandatory(self) -> bool:

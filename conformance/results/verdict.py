@@ -19,14 +19,18 @@ never counts as passing (see `requirements.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from conformance.results.requirements import RequirementResult, RequirementStatus
 
 if TYPE_CHECKING:
     from conformance.results.run import RunResult
 
-PASS, FAIL, INCOMPLETE, PARTIAL = "PASS", "FAIL", "INCOMPLETE", "PARTIAL"
+Label: TypeAlias = Literal["PASS", "FAIL", "INCOMPLETE", "PARTIAL"]
+PASS: Label = "PASS"
+FAIL: Label = "FAIL"
+INCOMPLETE: Label = "INCOMPLETE"
+PARTIAL: Label = "PARTIAL"
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
 RULES = (
     "PASS: every MUST requirement in scope has passing evidence (or an attestation, or an accepted failure).",
@@ -54,7 +58,7 @@ class Missing:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    label: str  # PASS | FAIL | INCOMPLETE | PARTIAL
+    label: Label
     exit_code: int
     reason: str  # one line, for people
     failed: tuple[str, ...] = ()  # MUST requirements that failed (not accepted)

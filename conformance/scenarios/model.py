@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from conformance.profiles import InputDecl, Profile
 
@@ -35,7 +35,7 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    kind: str  # json | file | text
+    kind: Literal["json", "file", "text"]
     value: Any  # the JSON data, the file's text, or the text
     content_type: str
 
@@ -123,7 +123,7 @@ class Step:
     requirements: tuple[str, ...] = ()
     skip_unless: tuple[Condition, ...] = ()
     requires_package: str | None = None
-    auth: str = "default"  # default | none (send no credentials)
+    auth: Literal["default", "none"] = "default"  # none: send no credentials
     line: int = 0
 
 

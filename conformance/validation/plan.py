@@ -10,7 +10,7 @@ simply carry more (slices, fixed and pattern values, type profiles, constraints)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPE_PREFIX = "http://hl7.org/fhirpath/System."
@@ -37,14 +37,14 @@ class Constraint:
 
 @dataclass(frozen=True, slots=True)
 class Discriminator:
-    type: str  # value | pattern | type | profile | exists
+    type: Literal["value", "pattern", "type", "profile", "exists"]
     path: str
 
 
 @dataclass(frozen=True, slots=True)
 class Slicing:
     discriminators: tuple[Discriminator, ...]
-    rules: str  # closed | open | openAtEnd
+    rules: Literal["closed", "open", "openAtEnd"]
     ordered: bool
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from conformance.fhir.tree import Node
 
@@ -18,7 +19,7 @@ _RELATIVE = re.compile(r"^(?:(?P<base>.*)/)?(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Z
 
 @dataclass(frozen=True, slots=True)
 class ParsedReference:
-    kind: str  # contained | relative | absolute | urn | other
+    kind: Literal["contained", "relative", "absolute", "urn", "other"]
     resource_type: str | None
     id: str | None
     base: str | None

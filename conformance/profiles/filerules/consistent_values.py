@@ -11,6 +11,7 @@ entry's value. Entries for which the expression gives nothing are left out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from conformance.profiles.filerules.base import RESOURCE_TYPE, FileRuleType, RuleParams
 
@@ -19,7 +20,7 @@ from conformance.profiles.filerules.base import RESOURCE_TYPE, FileRuleType, Rul
 class Params(RuleParams):
     resource_type: str = ""
     expression: str = ""
-    mode: str = "same"  # same | distinct
+    mode: Literal["same", "distinct"] = "same"
     message: str = ""
 
 
