@@ -39,7 +39,7 @@ COMMANDS: dict[str, Command] = {
     "profiles": Command("conformance.cli.profiles", "profiles",
                         "List conformance profiles, show one, and print its requirement catalogue."),
     "report": Command("conformance.cli.report", "report",
-                      "Verify an evidence pack (was anything changed? who signed it?) and re-render its reports."),
+                      "Verify an evidence pack (was anything changed? who signed it?), re-render its reports, countersign it."),
 }
 
 _registered: set[str] = set()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 
 def default_mode() -> int:
@@ -25,33 +26,37 @@ def default_mode() -> int:
 
 def write_atomic(path: Path, data: str | bytes) -> Path:
     """Write `data` to `path` (folders created as needed, mode per the umask); OSError when it cannot."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, default_mode())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic_binary(path, lambda handle: handle.write(data.encode("utf-8") if isinstance(data, str) else data))
 
 
-def write_atomic_text(path: Path, write: Callable[[TextIO], None]) -> Path:
+def write_atomic_text(path: Path, write: Callable[[TextIO], object]) -> Path:
     """`write_atomic` for text made piece by piece: `write(handle)` writes into the temporary file."""
+    with _replacing(path) as fd, os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path
+
+
+def write_atomic_binary(path: Path, write: Callable[[BinaryIO], object]) -> Path:
+    """`write_atomic` for bytes made piece by piece (a zip written member by member)."""
+    with _replacing(path) as fd, os.fdopen(fd, "wb") as handle:
+        write(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[int]:
+    """A temporary file's descriptor beside `path` (mode per the umask), moved onto `path` when the block ends
+    normally and removed when it does not."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, default_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        yield fd
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return path

@@ -14,6 +14,7 @@
     profile/...          the profile's files as used
     baseline.yaml        the baseline applied, when there was one
     inputs/...           the checked files themselves, only with --include-inputs
+    countersignature.json  an assessor's countersignature, added later (countersignature.py)
 
 A folder's hash ("tree hash") is the SHA-256 of the lines `<sha256 of file>  <relative path>\\n`
 for every file in it, sorted by path (hidden files and folders left out): the same lines
@@ -44,6 +45,7 @@ FORMAT = "conformance-evidence"
 VERSION = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
+COUNTERSIGNATURE = "countersignature.json"  # added by `conformance report countersign`
 RESULTS = "results.json"
 REPORT = "report.html"
 PROVENANCE = "provenance.json"
@@ -113,9 +115,9 @@ def write_evidence(pack: Path, result: RunResult, *, profile_dir: Path | None = 
                                          "publicKeyFingerprint": fingerprint(public),
                                          "publicKey": raw_public(public).hex()}
             manifest_bytes = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-            zf.writestr(_info(MANIFEST, now), manifest_bytes)
+            zf.writestr(member_info(MANIFEST, now), manifest_bytes)
             if key is not None:
-                zf.writestr(_info(SIGNATURE, now), key.sign(manifest_bytes).hex() + "\n")
+                zf.writestr(member_info(SIGNATURE, now), key.sign(manifest_bytes).hex() + "\n")
         os.replace(temp, pack)
     except OSError as exc:
         raise EvidenceError(f"cannot write the evidence pack {pack}: {exc.strerror or exc}") from exc
@@ -135,7 +137,7 @@ class _Members:
         """Add a text member; returns the name it got (unique in the pack)."""
         name = self._unique(name)
         data = text.encode("utf-8")
-        self.zf.writestr(_info(name, self.now), data)
+        self.zf.writestr(member_info(name, self.now), data)
         self.members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         return name
 
@@ -143,7 +145,7 @@ class _Members:
         """Add a text member written piece by piece by `write(handle)` (a results document with a million
         findings is never one string); returns the name it got (unique in the pack)."""
         name = self._unique(name)
-        with self.zf.open(_info(name, self.now), "w", force_zip64=True) as target:
+        with self.zf.open(member_info(name, self.now), "w", force_zip64=True) as target:
             sink = _HashingText(target)
             write(cast(TextIO, sink))
         self.members[name] = {"sha256": sink.digest.hexdigest(), "bytes": sink.size}
@@ -154,7 +156,7 @@ class _Members:
         name = self._unique(name)
         digest, size = hashlib.sha256(), 0
         try:
-            with path.open("rb") as source, self.zf.open(_info(name, self.now), "w", force_zip64=True) as target:
+            with path.open("rb") as source, self.zf.open(member_info(name, self.now), "w", force_zip64=True) as target:
                 for chunk in iter(lambda: source.read(_CHUNK), b""):
                     digest.update(chunk)
                     size += len(chunk)
@@ -167,7 +169,7 @@ class _Members:
     def _unique(self, name: str) -> str:
         stem, dot, ext = name.rpartition(".") if "." in name.rsplit("/", 1)[-1] else (name, "", "")
         candidate, n = name, 2
-        while candidate in self.members or candidate in (MANIFEST, SIGNATURE):
+        while candidate in self.members or candidate in (MANIFEST, SIGNATURE, COUNTERSIGNATURE):
             candidate, n = f"{stem}~{n}{dot}{ext}", n + 1
         return candidate
 
@@ -186,7 +188,8 @@ class _HashingText:
         return len(text)
 
 
-def _info(name: str, now: datetime) -> zipfile.ZipInfo:
+def member_info(name: str, now: datetime) -> zipfile.ZipInfo:
+    """A pack member's zip entry: deflated, mode 0644, dated `now` (or 1980, the zip format's first day)."""
     info = zipfile.ZipInfo(name, date_time=now.timetuple()[:6] if now.year >= 1980 else (1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = 0o644 << 16

@@ -86,10 +86,11 @@ SCRIPT = """
 """.strip()
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult, unverified: str | None = None) -> str:
+    """The page; `unverified` (why evidence re-rendered from a pack is not verified) becomes a banner above all."""
     template = _environment().get_template("report.html.j2")
     script_hash = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-    return template.render(r=view(result), script=SCRIPT, script_hash=script_hash)
+    return template.render(r=view(result), script=SCRIPT, script_hash=script_hash, unverified=unverified)
 
 
 @cache

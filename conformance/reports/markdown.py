@@ -29,10 +29,12 @@ _STATUS_ICON = {
 _MAX_CELL = 300
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult, unverified: str | None = None) -> str:
+    """The summary; `unverified` (why evidence re-rendered from a pack is not verified) becomes a warning on top."""
     v = result.verdict()
     s = result.summary()
-    lines = [f"## {_ICON[v.label]} {v.label}: {_text(result.profile_title)} "
+    lines = [f"> ⚠️ **Unverified evidence:** {_text(unverified)}", ""] if unverified else []
+    lines += [f"## {_ICON[v.label]} {v.label}: {_text(result.profile_title)} "
              f"(`{result.profile_id}` {_text(result.profile_version)})", "",
              f"{_text(v.reason)} (exit {v.exit_code})."]
     if result.incomplete:

@@ -8,6 +8,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import lxml.html
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -22,8 +23,8 @@ from conformance.reports.evidence import (
     tree_hash,
     write_evidence,
 )
-from conformance.reports.evidence_check import describe, load_result, render, verify
-from conformance.reports.signing import fingerprint
+from conformance.reports.evidence_check import describe, render, verify
+from conformance.reports.signing import SigningKeyError, TrustedKeys, fingerprint, public_keys, trusted_keys
 from tests.reports.conftest import FIXTURES, REPO, load_run
 
 PROFILE = REPO / "profiles" / "nhs-patient-demographics"
@@ -37,6 +38,15 @@ def pem(key: Ed25519PrivateKey) -> bytes:
 
 def public_pem(key: Ed25519PrivateKey) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def trust(*files: bytes) -> TrustedKeys:
+    """The keys an assessor supplied, from key files' contents."""
+    keys = TrustedKeys()
+    for data in files:
+        for key in public_keys(data):
+            keys.add(key, "test")
+    return keys
 
 
 class Package:
@@ -120,19 +130,38 @@ def test_inputs_are_only_hashed_without_include_inputs(unsigned: Path) -> None:
 
 
 def test_verify_a_good_signed_pack(signed: Path, key: Ed25519PrivateKey) -> None:
-    check = verify(signed, public_pem(key))
-    assert check.problems == [] and check.key_checked and check.signer == fingerprint(key.public_key())
+    check = verify(signed, trust(public_pem(key)))
+    assert check.problems == [] and check.verified and check.signer == fingerprint(key.public_key())
+    assert check.unverified_reason() is None
     lines = describe(check)
-    assert lines[0] == f"evidence pack {signed}: intact, {check.members} member(s) match manifest.json (SHA-256)"
-    assert lines[1] == f"signature: valid Ed25519 signature by the key given ({fingerprint(key.public_key())})"
+    assert lines[0] == (f"evidence pack {signed}: VERIFIED — supplier-signed by a key you supplied, not countersigned; "
+                        f"{check.members} member(s) match manifest.json (SHA-256)")
+    assert lines[1] == (f"signature: valid Ed25519 signature of manifest.json by key {fingerprint(key.public_key())} "
+                        "(a key you supplied)")
+    assert lines[2] == ("countersignature: none (supplier-signed only; an assessor countersigns with "
+                        "`conformance report countersign`)")
     assert "verdict: FAIL (exit 1): MUST requirement(s) failed: PDS-READ-003, PDS-SRCH-001, PDS-HDR-001, " \
            "PDS-VER-001" in lines
     assert "inputs: 1 file(s) hashed, contents included" in lines
 
 
-def test_verify_without_a_key_says_what_it_proves(signed: Path, unsigned: Path) -> None:
-    assert "not checked against a trusted key" in describe(verify(signed))[1]
-    assert describe(verify(unsigned))[1].startswith("signature: none")
+def test_verify_without_a_key_says_signer_unknown(signed: Path, unsigned: Path, key: Ed25519PrivateKey) -> None:
+    check = verify(signed)
+    assert check.ok and not check.verified
+    lines = describe(check)
+    assert lines[0] == (f"evidence pack {signed}: intact, signer unknown — no key you supplied checked the signatures; "
+                        f"{check.members} member(s) match manifest.json (SHA-256)")
+    assert lines[1] == (f"signature: valid Ed25519 signature of manifest.json by key {fingerprint(key.public_key())} "
+                        "(signer unknown: compare this fingerprint with the supplier's, obtained out of band, "
+                        "and pass it with --public-key)")
+    assert check.unverified_reason() == (f"signed by key {fingerprint(key.public_key())}, not checked against a key "
+                                         "the reader supplied (signer unknown): anyone can sign a pack with a key "
+                                         "of their own")
+    check = verify(unsigned)
+    assert check.ok and not check.verified
+    assert describe(check)[0].startswith(f"evidence pack {unsigned}: intact, signer unknown — the pack is not signed;")
+    assert describe(check)[1] == "signature: none (anyone could have written this pack; sign packs with --sign-key)"
+    assert check.unverified_reason() == "the pack is not signed, so anyone could have written it"
 
 
 def _all_members() -> list[str]:
@@ -148,7 +177,7 @@ def test_changing_a_byte_of_any_member_is_caught(signed: Path, tmp_path: Path, k
     content = bytearray(data[name])
     content[len(content) // 2] ^= 0x01
     data[name] = bytes(content)
-    check = verify(rewrite(signed, tmp_path / "t.zip", data), public_pem(key))
+    check = verify(rewrite(signed, tmp_path / "t.zip", data), trust(public_pem(key)))
     assert not check.ok
     if name in (MANIFEST, SIGNATURE):
         assert any(p.startswith(("signature:", f"modified: {MANIFEST}", f"modified: {SIGNATURE}"))
@@ -195,7 +224,7 @@ def test_appending_a_second_copy_is_caught(signed: Path, tmp_path: Path) -> None
 
 def test_the_wrong_key_is_caught(signed: Path) -> None:
     other = Ed25519PrivateKey.generate()
-    assert verify(signed, public_pem(other)).problems == [
+    assert verify(signed, trust(public_pem(other))).problems == [
         f"signature: signed by key {verify(signed).signer}, not by the key given ({fingerprint(other.public_key())})"]
 
 
@@ -214,12 +243,12 @@ def test_a_re_signed_manifest_does_not_pass_for_the_trusted_key(signed: Path, tm
     data[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode()
     data[SIGNATURE] = forger.sign(data[MANIFEST]).hex().encode()
     forged = rewrite(signed, tmp_path / "t.zip", data)
-    assert verify(forged).ok  # intact and self-consistent: only a trusted key can tell
-    assert verify(forged, public_pem(key)).problems[0].startswith("signature: signed by key sha256:")
+    assert verify(forged).ok and not verify(forged).verified  # intact and self-consistent: only a trusted key can tell
+    assert verify(forged, trust(public_pem(key))).problems[0].startswith("signature: signed by key sha256:")
 
 
 def test_a_public_key_for_an_unsigned_pack_fails(unsigned: Path, key: Ed25519PrivateKey) -> None:
-    assert verify(unsigned, public_pem(key)).problems == [
+    assert verify(unsigned, trust(public_pem(key))).problems == [
         "not signed: the pack has no signature, but a public key was given to check it"]
 
 
@@ -244,15 +273,43 @@ def test_not_a_pack(tmp_path: Path) -> None:
         verify(tmp_path / "missing.zip")
 
 
-def test_public_key_formats(signed: Path, key: Ed25519PrivateKey) -> None:
+def test_public_key_formats(signed: Path, key: Ed25519PrivateKey, tmp_path: Path) -> None:
     ssh = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    assert verify(signed, ssh).ok and verify(signed, pem(key)).ok
+    assert verify(signed, trust(ssh)).verified and verify(signed, trust(pem(key))).verified
     rsa = generate_private_key(public_exponent=65537, key_size=2048)
-    rsa_public = rsa.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    with pytest.raises(EvidenceError, match="--public-key: the public key is RSA, not Ed25519"):
-        verify(signed, rsa_public)
-    with pytest.raises(EvidenceError, match="--public-key: not a public key"):
-        verify(signed, b"nonsense")
+    (tmp_path / "rsa.pem").write_bytes(rsa.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                      serialization.PublicFormat.SubjectPublicKeyInfo))
+    with pytest.raises(SigningKeyError, match=f"^--public-key {tmp_path / 'rsa.pem'}: the public key is RSA, not Ed25519$"):
+        trusted_keys(tmp_path / "rsa.pem", None)
+    (tmp_path / "nonsense.pem").write_bytes(b"nonsense")
+    with pytest.raises(SigningKeyError, match=f"^--public-key {tmp_path / 'nonsense.pem'}: not a public key"):
+        trusted_keys(tmp_path / "nonsense.pem", None)
+
+
+def test_trusted_keys_from_a_file_of_several_and_from_a_folder(tmp_path: Path) -> None:
+    a, b, c = (Ed25519PrivateKey.generate() for _ in range(3))
+    ssh = c.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    (tmp_path / "keys.pem").write_bytes(public_pem(a) + b"# the assessor\n" + public_pem(b) + ssh + b"\n")
+    found = trusted_keys(None, tmp_path / "keys.pem")
+    assert found is not None and set(found.sources) == {fingerprint(k.public_key()) for k in (a, b, c)}
+    folder = tmp_path / "trusted"
+    folder.mkdir()
+    (folder / "supplier.pem").write_bytes(public_pem(a))
+    (folder / "assessor.pub").write_bytes(ssh)
+    (folder / "README.txt").write_text("not read")
+    found = trusted_keys(None, folder)
+    assert found is not None and found.sources == {fingerprint(a.public_key()): str(folder / "supplier.pem"),
+                                                   fingerprint(c.public_key()): str(folder / "assessor.pub")}
+    assert trusted_keys(None, None) is None
+    (folder / "broken.pem").write_bytes(b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+    with pytest.raises(SigningKeyError, match=f"^--trusted-keys {folder / 'broken.pem'}: not a public key"):
+        trusted_keys(None, folder)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(SigningKeyError, match=f"^--trusted-keys {empty}: the folder holds no \\*.pem or \\*.pub key files$"):
+        trusted_keys(None, empty)
+    with pytest.raises(SigningKeyError, match="^cannot read --trusted-keys .*missing.pem: No such file or directory$"):
+        trusted_keys(None, tmp_path / "missing.pem")
 
 
 def test_signing_keys_are_checked(tmp_path: Path) -> None:
@@ -268,17 +325,30 @@ def test_signing_keys_are_checked(tmp_path: Path) -> None:
     assert not (tmp_path / "p.zip").exists() and list(tmp_path.iterdir()) == []
 
 
-def test_render_from_the_pack_alone(signed: Path, unsigned: Path) -> None:
-    assert render(signed, "html") == html.render(load_run("scenario"))
-    assert render(unsigned, "junit") == junit.render(load_run("file-check"))
-    assert load_result(signed).to_json() == load_run("scenario").to_json()
+def test_render_from_the_pack_alone(signed: Path, unsigned: Path, key: Ed25519PrivateKey) -> None:
+    check = verify(signed, trust(public_pem(key)))
+    assert render(check, "html") == html.render(load_run("scenario"))
+    assert check.result is not None and check.result.to_json() == load_run("scenario").to_json()
+    assert render(verify(unsigned), "junit") == junit.render(load_run("file-check"))  # machine formats: no banner
+
+
+def test_an_unverified_pack_renders_with_a_banner_naming_why(signed: Path, key: Ed25519PrivateKey) -> None:
+    check = verify(signed)
+    reason = check.unverified_reason()
+    assert reason is not None
+    page = render(check, "html")
+    assert page == html.render(load_run("scenario"), unverified=reason) != html.render(load_run("scenario"))
+    banner = lxml.html.document_fromstring(page).find_class("unverified")
+    assert len(banner) == 1 and banner[0].text_content() == f"Unverified evidence. {reason}"
+    assert render(check, "markdown").startswith(
+        f"> ⚠️ **Unverified evidence:** signed by key {fingerprint(key.public_key())}, not checked against")
 
 
 def test_render_refuses_a_tampered_pack(signed: Path, tmp_path: Path) -> None:
     data = members(signed)
     data["results.json"] = data["results.json"].replace(b'"failed"', b'"passed"')
     with pytest.raises(EvidenceError, match="fails verification \\(modified: results.json"):
-        render(rewrite(signed, tmp_path / "t.zip", data), "html")
+        render(verify(rewrite(signed, tmp_path / "t.zip", data)), "html")
 
 
 def test_secrets_are_removed_from_the_command_line() -> None:

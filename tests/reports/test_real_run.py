@@ -56,4 +56,4 @@ def test_all_formats_from_a_real_run_are_valid(real_run, validator, tmp_path: Pa
     assert re.search(r"Authorization: Bearer [A-Za-z0-9._~+/-]{16,}", page) is None  # no token, anywhere
     check = verify(tmp_path / "evidence.zip")
     assert check.ok and check.result is not None
-    assert render(tmp_path / "evidence.zip", "json") == out["json"].read_text()
+    assert render(check, "json") == out["json"].read_text()
