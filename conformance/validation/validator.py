@@ -33,7 +33,8 @@ from conformance.validation.plan import (
 from conformance.validation.primitives import PrimitiveRule, build_rule
 from conformance.validation.questionnaire import ResponseChecker, enable_when_targets
 from conformance.validation.references import ResolutionScope, parse_reference
-from conformance.validation.search_parameters import check_derived_from
+from conformance.validation.search_parameters import check_capability_search_params, check_derived_from
+from conformance.validation.structure_definitions import check_structure_definition
 from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
@@ -153,6 +154,10 @@ class Validator:
                 check_derived_from(node, self.definitions.resolve, issues)
             elif rt == "MeasureReport":
                 check_measure_report(node, self.definitions.resolve, issues)
+            elif rt == "StructureDefinition":
+                check_structure_definition(node, self.definitions.resolve, issues)
+            elif rt == "CapabilityStatement":
+                check_capability_search_params(node, self.definitions.resolve, issues)
         finally:
             self._scope = outer
 
