@@ -7,10 +7,10 @@ where it is taken; those that change what goes out are applied here.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from conformance.reference.apis.base import ApiContext, ApiFault
+from conformance.reference.apis.shared import answer_other_tracing_ids
 from conformance.reference.service import Request, Response
 
 HEADERS_NOT_CHECKED = "headers-not-checked"
@@ -58,9 +58,7 @@ FAULTS = (
 def outgoing(response: Response, request: Request, ctx: ApiContext) -> Response:
     """The response as the active faults change it on the way out."""
     if ctx.has(TRACING_NOT_MIRRORED):
-        for name in ("X-Request-ID", "X-Correlation-ID"):
-            if request.header(name) is not None:
-                response.headers[name] = str(uuid.uuid4()).upper()
+        answer_other_tracing_ids(response, request)
     if ctx.has(PLAIN_JSON):
         response.headers["Content-Type"] = "application/json"
     if ctx.has(RELEASED_DMD_SYSTEM) and response.body is not None and request.path == "/Task/$release":

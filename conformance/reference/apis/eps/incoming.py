@@ -13,23 +13,18 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from conformance.reference.apis.eps.outcomes import error, value
+from conformance.reference.apis.shared import DIGITS, UUID, token_refused
 from conformance.reference.auth import Authenticator
-from conformance.reference.outcomes import FhirError
 from conformance.reference.service import Request
-
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_URID = re.compile(r"[0-9]+")
 
 
 def check_token(request: Request, auth: Authenticator) -> None:
-    try:
-        auth.check(request.header("Authorization"))
-    except FhirError as exc:
-        raise error(401, "forbidden", "Access token missing, invalid or expired", "ACCESS_DENIED", exc.headers) from None
+    challenge = token_refused(request, auth)
+    if challenge is not None:
+        raise error(401, "forbidden", "Access token missing, invalid or expired", "ACCESS_DENIED", challenge)
 
 
 def check_headers(request: Request) -> None:
@@ -39,7 +34,7 @@ def check_headers(request: Request) -> None:
     if not UUID.fullmatch(request_id):
         raise value(f"Invalid value - '{request_id}' in header 'X-Request-ID' (it must be a UUID)")
     urid = request.header("NHSD-Session-URID")
-    if urid is not None and not _URID.fullmatch(urid):
+    if urid is not None and not DIGITS.fullmatch(urid):
         raise value(f"Invalid value - '{urid}' in header 'NHSD-Session-URID' (a user role id is digits)")
 
 

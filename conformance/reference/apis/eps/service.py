@@ -15,7 +15,6 @@ operations; the MessageHeader's event (or the Task's status) chooses. Anything e
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from conformance.reference.apis.base import ApiContext
@@ -24,10 +23,8 @@ from conformance.reference.apis.eps.incoming import check_headers, check_token, 
 from conformance.reference.apis.eps.messages import verify
 from conformance.reference.apis.eps.outcomes import error, outcome
 from conformance.reference.apis.eps.prescriptions import Prescriptions
-from conformance.reference.outcomes import FhirError
+from conformance.reference.apis.shared import answer
 from conformance.reference.service import Request, Response
-
-log = logging.getLogger("conformance.reference")
 
 ROUTES = {"/$prepare": "Bundle", "/$process-message": "Bundle", "/Task/$release": "Parameters", "/Task": "Task",
           "/Claim": "Claim"}
@@ -39,13 +36,8 @@ class EpsService:
         self.held = Prescriptions([r.resource for r in ctx.store.current("Bundle")])
 
     def handle(self, request: Request) -> Response:
-        try:
-            response = self._route(request)
-        except FhirError as err:
-            response = Response(err.status, err.outcome(), err.headers)
-        except Exception:  # our own bug (or a body the faults let through): a server error
-            log.exception("internal error in the EPS behaviour answering %s %s", request.method, request.path)
-            response = Response(500, outcome("exception", "SERVER_ERROR", "An internal error occurred."))
+        response = answer(self._route, request, "EPS",
+                          lambda: outcome("exception", "SERVER_ERROR", "An internal error occurred."))
         return faults.outgoing(response, request, self.ctx)
 
     def _route(self, req: Request) -> Response:

@@ -7,9 +7,8 @@ decision are read where it is taken (`service.py`); those that change what goes 
 
 from __future__ import annotations
 
-import uuid
-
 from conformance.reference.apis.base import ApiContext, ApiFault
+from conformance.reference.apis.shared import answer_other_tracing_ids
 from conformance.reference.service import Request, Response
 
 NO_CONSENT_LABEL = "no-consent-label"
@@ -47,7 +46,5 @@ FAULTS = (
 def outgoing(response: Response, request: Request, ctx: ApiContext) -> Response:
     """The response as the active faults change it on the way out."""
     if ctx.has(TRACING_NOT_MIRRORED):
-        for name in ("X-Request-ID", "X-Correlation-ID"):
-            if request.header(name) is not None:
-                response.headers[name] = str(uuid.uuid4()).upper()
+        answer_other_tracing_ids(response, request)
     return response

@@ -12,32 +12,27 @@ Patients are named as `https://fhir.nhs.uk/Id/nhs-number|<NHS number>` (the `pat
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from conformance.reference.apis.scr.outcomes import error, invalid
+from conformance.reference.apis.shared import DIGITS, UUID, token_refused
 from conformance.reference.auth import Authenticator
 from conformance.reference.nhs import is_valid_nhs_number
-from conformance.reference.outcomes import FhirError
 from conformance.reference.service import Request
 from conformance.validation.national import NHS_NUMBER_SYSTEM
 
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_URID = re.compile(r"[0-9]+")
 FHIR_JSON = "application/fhir+json"
 
 
 def check_headers(request: Request, auth: Authenticator, check_token: bool = True) -> None:
-    if check_token:
-        try:
-            auth.check(request.header("Authorization"))
-        except FhirError as exc:
-            raise error(401, "forbidden", "Invalid access token", exc.headers) from None
+    challenge = token_refused(request, auth) if check_token else None
+    if challenge is not None:
+        raise error(401, "forbidden", "Invalid access token", challenge)
     request_id = request.header("X-Request-ID")
     if request_id is not None and not UUID.fullmatch(request_id):
         raise invalid(f"Invalid value - '{request_id}' in header 'X-Request-ID' (it must be a UUID)")
     urid = request.header("NHSD-Session-URID")
-    if urid is not None and not _URID.fullmatch(urid):
+    if urid is not None and not DIGITS.fullmatch(urid):
         raise invalid(f"Invalid value - '{urid}' in header 'NHSD-Session-URID' (a user role id is digits)")
 
 

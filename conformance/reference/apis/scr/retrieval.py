@@ -13,9 +13,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from conformance.reference.apis.scr.incoming import UUID, nhs_number_token, single
+from conformance.reference.apis.scr.incoming import nhs_number_token, single
 from conformance.reference.apis.scr.outcomes import invalid
 from conformance.reference.apis.scr.records import ScrRecords
+from conformance.reference.apis.shared import UUID
 from conformance.reference.service import Request
 from conformance.reference.store import now_instant
 

@@ -15,7 +15,6 @@ they change.
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from conformance.reference.apis.base import ApiContext
@@ -28,10 +27,8 @@ from conformance.reference.apis.scr.permissions import set_permission
 from conformance.reference.apis.scr.records import ScrRecords
 from conformance.reference.apis.scr.retrieval import retrieve
 from conformance.reference.apis.scr.upload import upload
-from conformance.reference.outcomes import FhirError
+from conformance.reference.apis.shared import answer
 from conformance.reference.service import Request, Response
-
-log = logging.getLogger("conformance.reference")
 
 ROUTES = {"/DocumentReference": ("GET",), "/Bundle": ("GET", "POST"), "/$setPermission": ("POST",),
           "/AuditEvent": ("POST",)}
@@ -43,13 +40,7 @@ class ScrService:
         self.records = ScrRecords(ctx.store)
 
     def handle(self, request: Request) -> Response:
-        try:
-            response = self._route(request)
-        except FhirError as err:
-            response = Response(err.status, err.outcome(), err.headers)
-        except Exception:  # our own bug: answered as the API answers a server error
-            log.exception("internal error in the SCR behaviour answering %s %s", request.method, request.path)
-            response = Response(500, server_error(f"rrt-{uuid.uuid4()}"))
+        response = answer(self._route, request, "SCR", lambda: server_error(f"rrt-{uuid.uuid4()}"))
         return faults.outgoing(response, request, self.ctx)
 
     def _route(self, req: Request) -> Response:

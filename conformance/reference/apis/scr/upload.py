@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from conformance.reference.apis.scr.incoming import UUID
 from conformance.reference.apis.scr.outcomes import error, invalid
 from conformance.reference.apis.scr.records import (
     DuplicateScr,
@@ -22,6 +21,7 @@ from conformance.reference.apis.scr.records import (
     scr_uuid,
     subject_nhs_number,
 )
+from conformance.reference.apis.shared import UUID
 from conformance.reference.nhs import is_valid_nhs_number
 
 _BUNDLE_REQUIRED = ("identifier", "type", "timestamp", "entry")

@@ -3,34 +3,27 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from typer.testing import CliRunner
 
-from conformance.cli import _register, app
-from conformance.profiles import builtin_roots, find_profile, load_profile
 from conformance.reference import ReferenceServer, ServerConfig
 from conformance.reference.apis.base import ApiFault
 from conformance.reference.apis.eps import BEHAVIOUR
 
-_register()
-runner = CliRunner()
+from ..selftest import assert_fails_exactly, assert_faults_name_the_catalogue, profile, run
+
 PROFILE = "eps-fhir-api"
 
 
 def _profile() -> Any:
-    return load_profile(find_profile(PROFILE, builtin_roots()))
+    return profile(PROFILE)
 
 
 def _run(*args: str) -> tuple[int, dict[str, str]]:
-    result = runner.invoke(app, ["run", PROFILE, "--format", "json", *args])
-    assert "Traceback" not in result.output
-    document: dict[str, Any] = json.loads(result.stdout)
-    return result.exit_code, {r["id"]: r["status"] for r in document["requirements"]}
+    return run(PROFILE, *args)
 
 
 def _environment_for(fault: ApiFault) -> str:
@@ -51,18 +44,11 @@ def test_the_profile_passes_against_the_built_in_server(environment: str) -> Non
 @pytest.mark.core
 @pytest.mark.parametrize("fault", BEHAVIOUR.faults, ids=lambda f: f.name)
 def test_each_fault_fails_exactly_the_requirements_it_breaks(fault: ApiFault) -> None:
-    code, statuses = _run("--fault", fault.name, "--environment", _environment_for(fault))
-    assert code == 1
-    assert {rid for rid, status in statuses.items() if status not in ("passed", "not-applicable")} == set(fault.breaks)
-    assert {statuses[rid] for rid in fault.breaks} == {"failed"}
+    assert_fails_exactly(fault, *_run("--fault", fault.name, "--environment", _environment_for(fault)))
 
 
 def test_every_fault_breaks_requirements_of_the_profile_and_every_family_has_one() -> None:
-    catalogue = {r.id for r in _profile().requirements}
-    assert all(f.breaks and set(f.breaks) <= catalogue for f in BEHAVIOUR.faults)
-    assert len({f.name for f in BEHAVIOUR.faults}) == len(BEHAVIOUR.faults)
-    families = {rid.rsplit("-", 1)[0] for rid in catalogue}
-    assert families == {rid.rsplit("-", 1)[0] for f in BEHAVIOUR.faults for rid in f.breaks}
+    assert_faults_name_the_catalogue(PROFILE, BEHAVIOUR.faults)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,85 @@
+"""The PDS API's routes: each request checked for its token and headers, then its interaction.
+
+| interaction | route | success |
+|---|---|---|
+| search-patient | `GET /Patient` | 200 searchset Bundle (or 200 TOO_MANY_MATCHES) |
+| get-patient | `GET /Patient/{id}` | 200 Patient with `ETag` |
+| update-patient-partial | `PATCH /Patient/{id}` | 200 Patient with the new `ETag` |
+| get-related-people | `GET /Patient/{id}/RelatedPerson` | 200 searchset Bundle |
+
+Creating patients (`POST /Patient`) and coverage (`/Coverage`, patient access mode only) are not
+played: 405 and 404. Anything else is 404 (the API "does not support the capabilities
+interaction"), another method on a route 405. Faults (see `faults.py`) are decided here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from conformance.reference.apis.base import ApiContext
+from conformance.reference.apis.pds import faults
+from conformance.reference.apis.pds.criteria import parse
+from conformance.reference.apis.pds.incoming import check_headers, check_token, nhs_number
+from conformance.reference.apis.pds.outcomes import error, outcome
+from conformance.reference.apis.pds.records import Patients
+from conformance.reference.apis.pds.related import related_people
+from conformance.reference.apis.pds.searching import search
+from conformance.reference.apis.pds.updating import update
+from conformance.reference.apis.pds.views import read_view
+from conformance.reference.apis.shared import answer
+from conformance.reference.outcomes import ERROR_SYSTEM, FhirError
+from conformance.reference.service import Request, Response
+
+_PATIENT = re.compile(r"/Patient/([^/]+)(/RelatedPerson)?")
+
+
+class PdsService:
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+        self.patients = Patients(ctx.store)
+
+    def handle(self, request: Request) -> Response:
+        response = answer(self._route, request, "PDS", lambda: outcome("SERVER_ERROR", "An internal error occurred"))
+        if self.ctx.has(faults.GENERIC_ERRORS) and response.status >= 400 and response.body:
+            for issue in response.body.get("issue") or []:
+                for coding in (issue.get("details") or {}).get("coding") or []:
+                    coding["system"] = ERROR_SYSTEM
+        return faults.outgoing(response, request, self.ctx)
+
+    def _route(self, req: Request) -> Response:
+        path = req.path.rstrip("/") or "/"
+        matched = _PATIENT.fullmatch(path)
+        allowed = ("GET",) if path == "/Patient" or (matched and matched.group(2)) else ("GET", "PATCH")
+        if path != "/Patient" and matched is None:
+            raise error(404, "UNSUPPORTED_SERVICE", f"Invalid request: {req.method} {path} is not an interaction of "
+                                                    "this API")
+        if req.method not in allowed:
+            raise FhirError(405, "not-supported", "", f"Method {req.method} is not allowed on {path}",
+                            headers={"Allow": ", ".join(allowed)},
+                            outcome=outcome("UNSUPPORTED_SERVICE", f"Method {req.method} is not allowed on {path}"))
+        has = self.ctx.has
+        if not has(faults.TOKEN_NOT_CHECKED):
+            check_token(req, self.ctx.auth)
+        if not has(faults.HEADERS_NOT_CHECKED):
+            check_headers(req)
+        if matched is None:
+            criteria = parse(req.query, check_combination=not has(faults.SEARCH_RULES_UNCHECKED))
+            return Response(200, search(criteria, self.patients, self.ctx.base_url,
+                                        withhold=not has(faults.RESTRICTED_NOT_WITHHELD),
+                                        trim=not has(faults.SEARCH_FULL_RECORDS),
+                                        best_first=not has(faults.SEARCH_UNRANKED),
+                                        limit=not has(faults.SEARCH_UNLIMITED),
+                                        with_invalidated=has(faults.INVALIDATED_SERVED)))
+        found = self.patients.find(nhs_number(matched.group(1)), follow=not has(faults.SUPERSEDED_NOT_FOLLOWED),
+                                   refuse_invalidated=not has(faults.INVALIDATED_SERVED))
+        if matched.group(2):
+            return Response(200, related_people(found, self.patients, self.ctx.base_url,
+                                                withhold=not has(faults.RESTRICTED_NOT_WITHHELD)))
+        record = found.record
+        if req.method == "PATCH":
+            record = update(req, found, self.ctx.store, check_version=not has(faults.VERSION_UNCHECKED),
+                            list_rules=not has(faults.PATCH_RULES_UNCHECKED),
+                            check_restricted=not has(faults.RESTRICTED_UPDATABLE),
+                            atomic=not has(faults.PATCH_NOT_ATOMIC))
+        body = read_view(record.resource, withhold=not has(faults.RESTRICTED_NOT_WITHHELD))
+        return Response(200, body, {"ETag": record.etag})
