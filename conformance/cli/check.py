@@ -10,21 +10,20 @@ from rich.console import Console
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail
-from conformance.cli.profiles import fail_located
 from conformance.cli.publishing import finish, show
 from conformance.cli.scope import run_scope
 from conformance.files.bounded import DEFAULT_MAX_REPEATS
-from conformance.files.engine import CheckSettings, CheckSetupError, check_export
-from conformance.files.executors import DaskExecutor, Executor, ExecutorError, ProcessExecutor
+from conformance.files.engine import CheckSettings, check_export
+from conformance.files.executors import DaskExecutor, Executor, ProcessExecutor
 from conformance.files.partitions import DEFAULT_PARTITION_BYTES
 from conformance.files.progress import choose_progress
 from conformance.files.sources import collect_inputs
 from conformance.files.summary import group_findings, where
 from conformance.files.validators import load_check_packages
-from conformance.packages import PackageCache, PackageError
-from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
+from conformance.packages import PackageCache
+from conformance.profiles import find_profile, load_profile, profile_roots
 from conformance.profiles.model import Profile
-from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
+from conformance.reports.publish import Plan, PublishOptions, prepare
 from conformance.reports.terminal import escape
 from conformance.results import RunResult, Scope
 
@@ -76,10 +75,7 @@ def check(
                                         help="Bytes of NDJSON per unit of parallel work."),
 ) -> None:
     """Check exported files (NDJSON bulk exports, Bundles, archives) against a profile's file checks."""
-    try:
-        the_profile = load_profile(find_profile(profile, profile_roots(profiles_dir)))
-    except ProfileError as exc:
-        fail_located(exc)
+    the_profile = load_profile(find_profile(profile, profile_roots(profiles_dir)))
     if not the_profile.file_checks:
         fail(f"profile {the_profile.id} has no file checks", "its profile.yaml needs a file_checks section with rules")
     if executor is ExecutorKind.dask and not scheduler:
@@ -92,10 +88,7 @@ def check(
         fail(f"{arg}: {reason}", "check the path, or quote a glob pattern so the shell does not expand it")
     packages = None
     if any(rule.type == "validate" for rule in the_profile.file_checks) or ig:
-        try:
-            packages = load_check_packages(the_profile, ig, PackageCache.default(package_cache))
-        except PackageError as exc:
-            fail(str(exc))
+        packages = load_check_packages(the_profile, ig, PackageCache.default(package_cache))
     checked = sorted({Path(arg) for arg in paths if Path(arg).is_file()}
                      | {Path(f.display) for f in inputs.files if Path(f.display).is_file()})
     publishing = PublishOptions(
@@ -104,20 +97,12 @@ def check(
         require_all=require_all, profile_dir=the_profile.folder,
         packages=packages.validator.definitions.packages.packages if packages is not None else (), inputs=checked,
         profile_ids=frozenset({the_profile.id, *the_profile.aliases}))
-    try:
-        plan = prepare(publishing)  # a bad format, baseline or key stops here, before any file is read
-    except PublishError as exc:
-        fail(str(exc))
-    try:
-        runner: Executor = DaskExecutor(scheduler or "") if executor is ExecutorKind.dask else ProcessExecutor(workers)
-    except ExecutorError as exc:
-        fail(str(exc))
+    plan = prepare(publishing)  # a bad format, baseline or key stops here, before any file is read
+    runner: Executor = DaskExecutor(scheduler or "") if executor is ExecutorKind.dask else ProcessExecutor(workers)
     try:
         result = check_export(the_profile, inputs, runner, packages=packages, progress=choose_progress(progress.value),
                               settings=CheckSettings(partition_bytes=partition_bytes, max_repeats=max_repeats), target=", ".join(paths),
                               command=command_line(ctx, leave_out=_EXECUTION_OPTIONS))
-    except (CheckSetupError, ExecutorError, PackageError) as exc:
-        fail(str(exc))
     finally:
         runner.close()
     _report(result, plan, scope, output, locations)

@@ -4,17 +4,20 @@
 reference server and their dependencies are never loaded for it, which keeps start-up short.
 `conformance --help` imports no command module at all: the root group (`CommandIndex`) lists each
 command with the one-line summary recorded here (a test holds each equal to the command's own help),
-and loads a command's module only when that command is run.
+and loads a command's module only when that command is run. The root group also catches every
+`ConformanceError` (a user's mistake, raised anywhere) once: its message, exit 2.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import typer
 from typer import _click as click
 from typer.core import TyperCommand, TyperGroup
+
+from conformance.errors import ConformanceError
 
 
 class Command(NamedTuple):
@@ -84,6 +87,15 @@ class CommandIndex(TyperGroup):
         if loaded is not None:
             self.add_command(loaded, cmd_name)
         return loaded
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a user's mistake (`ConformanceError`), wherever raised, is caught here, once: exit 2."""
+        try:
+            return super().invoke(ctx)
+        except ConformanceError as exc:
+            from conformance.cli.errors import user_error
+
+            user_error(exc)
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         self._listing = True

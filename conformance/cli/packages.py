@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from conformance.cli.errors import fail
-from conformance.packages import PackageCache, PackageError, install, integrity
+from conformance.packages import PackageCache, install, integrity
 from conformance.packages.manifest import split_spec
 
 app = typer.Typer(
@@ -54,12 +54,9 @@ def install_command(
     if (package_id or version or as_identity) and len(specs) > 1:
         fail("--id, --version and --as name one package; install one at a time")
     for spec in specs:
-        try:
-            done = install(spec, cache, registry=registry, with_dependencies=not no_deps, package_id=package_id,
-                           version=version, progress=lambda message: console.print(message, markup=False),
-                           as_identity=as_identity, reinstall=reinstall)
-        except PackageError as exc:
-            fail(str(exc))
+        done = install(spec, cache, registry=registry, with_dependencies=not no_deps, package_id=package_id,
+                       version=version, progress=lambda message: console.print(message, markup=False),
+                       as_identity=as_identity, reinstall=reinstall)
         for got_id, got_version in done:
             typer.echo(f"{got_id}#{got_version}")
 
@@ -89,10 +86,7 @@ def verify_command(
 ) -> None:
     """Hash every file of installed packages again against what was recorded at install (exit 2 if damaged)."""
     cache = PackageCache.default(package_cache)
-    try:
-        chosen = [split_spec(s) for s in specs] if specs else [(i, v) for i, v in cache.installed()]
-    except PackageError as exc:
-        fail(str(exc))
+    chosen = [split_spec(s) for s in specs] if specs else [(i, v) for i, v in cache.installed()]
     damaged = 0
     for package_id, wanted in chosen:
         version = cache.select(package_id, wanted)

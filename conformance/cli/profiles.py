@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from conformance.cli.errors import EXIT_UNABLE, fail, stderr
+from conformance.cli.errors import fail, stderr
 from conformance.packages import PackageCache
 from conformance.packages.manifest import split_spec
 from conformance.profiles import (
@@ -24,7 +24,7 @@ from conformance.profiles import (
     profile_roots,
     to_csv,
 )
-from conformance.profiles.coverage import Coverage, CoverageError, find_specs_dir, measure
+from conformance.profiles.coverage import Coverage, find_specs_dir, measure
 from conformance.scenarios import Suite, load_suite
 
 app = typer.Typer(
@@ -57,20 +57,9 @@ class RequirementsFormat(StrEnum):
     json = "json"
 
 
-def fail_located(error: ProfileError) -> NoReturn:
-    """Every located problem on stderr, then exit 2."""
-    stderr.print(f"[bold red]conformance: error:[/] {escape(error.summary)}", markup=True)
-    for e in error.errors:
-        stderr.print(f"  {escape(str(e))}", markup=True)
-    raise typer.Exit(EXIT_UNABLE)
-
-
-def load_suite_or_fail(name: str, profiles_dir: list[Path]) -> Suite:
-    """The profile and its scenarios, or every located problem and exit 2."""
-    try:
-        return load_suite(load_profile(find_profile(name, profile_roots(profiles_dir))))
-    except ProfileError as exc:
-        fail_located(exc)
+def load_named_suite(name: str, profiles_dir: list[Path]) -> Suite:
+    """The profile found by name (or folder) and its scenarios; ProfileError with every located problem."""
+    return load_suite(load_profile(find_profile(name, profile_roots(profiles_dir))))
 
 
 @app.command("list")
@@ -109,7 +98,7 @@ def list_command(profiles_dir: ProfilesDirOption = None,
 def show_command(profile: ProfileArgument, profiles_dir: ProfilesDirOption = None, package_cache: CacheOption = None,
                  output: Annotated[Format, typer.Option("--format", "-f", help="text or json.")] = Format.text) -> None:
     """Show a profile: packages (and whether they are installed), inputs, scenarios, requirement coverage."""
-    suite = load_suite_or_fail(profile, profiles_dir or [])
+    suite = load_named_suite(profile, profiles_dir or [])
     data = describe(suite, PackageCache.default(package_cache))
     if output is Format.json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -129,14 +118,8 @@ def coverage_command(
     Exit 0; 1 when a requirement's source link does not resolve in the specification; 2 when the
     specification cannot be found.
     """
-    try:
-        p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
-    except ProfileError as exc:
-        fail_located(exc)
-    try:
-        found = measure(p, find_specs_dir(specs))
-    except CoverageError as exc:
-        fail(str(exc))
+    p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
+    found = measure(p, find_specs_dir(specs))
     if output is Format.json:
         typer.echo(json.dumps(coverage_json(found), indent=2, ensure_ascii=False))
     else:
@@ -152,10 +135,7 @@ def requirements_command(
     output: Annotated[RequirementsFormat, typer.Option("--format", "-f", help="text, csv (the assurance sheet's columns) or json.")] = RequirementsFormat.text,
 ) -> None:
     """Print a profile's requirement catalogue."""
-    try:
-        p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
-    except ProfileError as exc:
-        fail_located(exc)
+    p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
     if output is RequirementsFormat.csv:
         typer.echo(to_csv(p.requirements), nl=False)
     elif output is RequirementsFormat.json:
@@ -290,4 +270,4 @@ def _print_description(d: dict[str, Any], out: Console) -> None:
     out.print(f"file checks: {d['fileChecks']}; built-in target: auth {d['reference']['auth']}")
 
 
-__all__ = ["app", "fail", "fail_located", "load_suite_or_fail"]
+__all__ = ["app", "fail", "load_named_suite"]

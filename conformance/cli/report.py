@@ -15,9 +15,8 @@ import typer
 from conformance.cli.errors import EXIT_FAILED, fail, stderr
 from conformance.reports.atomic import write_atomic
 from conformance.reports.countersign import countersign
-from conformance.reports.evidence import EvidenceError
 from conformance.reports.evidence_check import UNKNOWN_SIGNER_HINT, Verification, describe, render, verify
-from conformance.reports.signing import SigningKeyError, trusted_keys
+from conformance.reports.signing import trusted_keys
 from conformance.reports.terminal import escape
 from conformance.reports.writer import FORMATS
 
@@ -97,20 +96,14 @@ def countersign_command(
         key = sign_key.read_bytes()
     except OSError as exc:
         fail(f"cannot read --sign-key {sign_key}: {exc.strerror or exc}")
-    try:
-        done = countersign(check, key, output)
-    except EvidenceError as exc:
-        fail(str(exc))
+    done = countersign(check, key, output)
     typer.echo(f"countersigned {done.path}: the supplier's signature by key {done.signer}, countersigned by key "
                f"{done.countersigner}")
 
 
 def _checked(pack: Path, public_key: Path | None, trusted: Path | None) -> Verification:
     """The pack checked against the keys given; exit 1 naming every problem when it is not intact."""
-    try:
-        check = verify(pack, trusted_keys(public_key, trusted))
-    except (EvidenceError, SigningKeyError) as exc:
-        fail(str(exc))
+    check = verify(pack, trusted_keys(public_key, trusted))
     if not check.ok:
         stderr.print(f"[bold red]evidence pack {escape(str(pack))} FAILS verification:[/]", markup=True)
         for problem in check.problems:

@@ -13,12 +13,12 @@ import typer
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
-from conformance.cli.profiles import fail_located, load_suite_or_fail
+from conformance.cli.profiles import load_named_suite
 from conformance.cli.publishing import finish, show
 from conformance.cli.scope import run_scope, select_scenarios
-from conformance.packages import PackageCache, PackageError
-from conformance.profiles import Profile, ProfileError
-from conformance.reports.publish import Plan, PublishError, PublishOptions, prepare
+from conformance.packages import PackageCache
+from conformance.profiles import Profile
+from conformance.reports.publish import Plan, PublishOptions, prepare
 from conformance.reports.terminal import escape
 from conformance.results import RunResult, Scope
 from conformance.scenarios import (
@@ -94,27 +94,18 @@ def run(
     require_all: bool = typer.Option(False, "--require-all", help="A requirement not tested is exit 2 (for certification)."),
 ) -> None:
     """Run a profile's scenarios against a FHIR server and report a verdict per requirement."""
-    suite = load_suite_or_fail(profile, profiles_dir)
-    try:
-        inputs = resolve_inputs(suite.inputs, input_, inputs_file)
-    except ProfileError as exc:
-        fail_located(exc)
+    suite = load_named_suite(profile, profiles_dir)
+    inputs = resolve_inputs(suite.inputs, input_, inputs_file)
     selected, partial = select_scenarios(suite, scenario, requirement)
     scope = run_scope(suite.profile, environment, attestations, partial, require_all)
-    try:
-        packages = load_run_packages(suite.profile, ig, PackageCache.default(package_cache))
-    except PackageError as exc:
-        fail(str(exc))
+    packages = load_run_packages(suite.profile, ig, PackageCache.default(package_cache))
     publishing = PublishOptions(
         formats=report or (["json"] if report_dir is not None else []), report_dir=report_dir, evidence=evidence,
         sign_key=sign_key, include_inputs=include_inputs, baseline=baseline, write_baseline=write_baseline,
         require_all=require_all, profile_dir=suite.profile.folder,
         packages=packages.validator.definitions.packages.packages,
         profile_ids=frozenset({suite.profile.id, *suite.profile.aliases}))
-    try:
-        plan = prepare(publishing)  # a bad format, baseline or key stops here, before any request
-    except PublishError as exc:
-        fail(str(exc))
+    plan = prepare(publishing)  # a bad format, baseline or key stops here, before any request
     limits = HttpLimits(int(max_response_mb * MB), int(max_decompressed_mb * MB), request_deadline, run_deadline,
                         max_json_depth)
     http = _http_settings(ca_bundle, client_cert, client_key, connect_timeout, read_timeout, limits)
@@ -130,10 +121,7 @@ def run(
             the_target, the_auth = _url_target(target, auth, token_file, client_id, client_secret_file,
                                                private_key, kid, token_url)
         runner = Runner(suite, the_target, packages, inputs, the_auth, http, only=selected, command=command)
-        try:
-            result = runner.run()
-        except PackageError as exc:  # a package found damaged while checking a response: named, exit 2
-            fail(str(exc))
+        result = runner.run()
     _report(result, plan, scope, output, runner.target_unreachable, the_target)
 
 
@@ -191,11 +179,8 @@ def _auth(mode: AuthMode, token_file: Path | None, client_id: str | None, client
     token = _secret(token_file, "CONFORMANCE_TOKEN") if mode is AuthMode.bearer else None
     secret = _secret(client_secret_file, "CONFORMANCE_CLIENT_SECRET") if mode is AuthMode.client_credentials else None
     pem = _read(private_key) if private_key is not None else None
-    try:
-        return build_auth(mode.value, token=token, client_id=client_id, client_secret=secret, private_key_pem=pem,
-                          kid=kid, token_url=token_url)
-    except ValueError as exc:
-        fail(f"{private_key}: {exc}" if "PEM" in str(exc) or "RSA" in str(exc) else str(exc))
+    return build_auth(mode.value, token=token, client_id=client_id, client_secret=secret, private_key_pem=pem,
+                      kid=kid, token_url=token_url, private_key_name=str(private_key))
 
 
 def _secret(path: Path | None, env: str) -> str | None:

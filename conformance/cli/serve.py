@@ -13,7 +13,7 @@ from typing import Any
 import typer
 
 from conformance.cli.errors import fail
-from conformance.reference import AUTH_MODES, FAULTS, ConfigError, ReferenceServer, ServerConfig
+from conformance.reference import AUTH_MODES, FAULTS, ReferenceServer, ServerConfig
 
 # a profile's `reference.auth` -> the server's auth mode
 _PROFILE_AUTH = {"none": "none", "bearer": "bearer", "client-credentials": "oauth2", "jwt": "oauth2"}
@@ -55,14 +55,11 @@ def serve(
     if mode == "oauth2" and not clients and jwks is None:
         clients = {"conformance-client": secrets.token_urlsafe(24)}
         generated.append(f"client id:        conformance-client\nclient secret:    {clients['conformance-client']}")
-    try:
-        config = ServerConfig(host=host, port=port, seed_dir=seed or profile_seed, faults=frozenset(fault), auth=mode,
-                              tls_cert=tls_cert, tls_key=tls_key, client_ca=client_ca, jwks_file=jwks, clients=clients,
-                              static_tokens=frozenset(token), validate_on_write=not no_validate, database=database,
-                              api=api)
-        server = ReferenceServer(config).start()
-    except ConfigError as exc:
-        fail(str(exc))
+    config = ServerConfig(host=host, port=port, seed_dir=seed or profile_seed, faults=frozenset(fault), auth=mode,
+                          tls_cert=tls_cert, tls_key=tls_key, client_ca=client_ca, jwks_file=jwks, clients=clients,
+                          static_tokens=frozenset(token), validate_on_write=not no_validate, database=database,
+                          api=api)
+    server = ReferenceServer(config).start()
     logger = logging.getLogger("conformance.reference")
     level, access_log = logger.level, _access_log(logger, quiet)
     try:
@@ -121,22 +118,16 @@ def _list_faults(api: str | None) -> None:
         return
     from conformance.reference.apis import behaviour
 
-    try:
-        found = behaviour(api)
-    except ConfigError as exc:
-        fail(str(exc))
+    found = behaviour(api)
     for f in found.faults:
         typer.echo(f"{f.name}: {f.description} (breaks {', '.join(f.breaks)})")
 
 
 def _profile_settings(name: str) -> tuple[str | None, Path | None, str | None]:
     """A profile's reference auth mode (as the server's), seed folder and API behaviour."""
-    from conformance.profiles import ProfileError, find_profile, load_profile, profile_roots
+    from conformance.profiles import find_profile, load_profile, profile_roots
 
-    try:
-        loaded = load_profile(find_profile(name, profile_roots()))
-    except ProfileError as exc:
-        fail(str(exc))
+    loaded = load_profile(find_profile(name, profile_roots()))
     settings = loaded.reference
     return _PROFILE_AUTH.get(settings.auth, settings.auth), settings.seed, settings.api
 

@@ -18,7 +18,7 @@ from conformance.definitions.registry import Definitions
 from conformance.files.bounded import DEFAULT_MAX_REPEATS
 from conformance.files.discovery import discover
 from conformance.files.validate import validate_files
-from conformance.packages import PackageCache, PackageError
+from conformance.packages import PackageCache
 from conformance.reports import operation_outcome, validate_json, validate_text
 from conformance.validation import ValidationOptions, ValidatorFactory
 
@@ -81,18 +81,12 @@ def validate(
     if not files:
         fail("no FHIR files found in " + ", ".join(paths), "files must end in .json, .xml, .ndjson or .jsonl")
     cache = PackageCache.default(package_cache)
-    try:
-        definitions = Definitions.load(ig, cache)
-    except PackageError as exc:
-        fail(str(exc))
+    definitions = Definitions.load(ig, cache)
     options = ValidationOptions(allow_any_extension=allow_any_extension, must_support=must_support, tx=tx,
                                 tx_cache=str(tx_cache) if tx_cache else None)
     factory = ValidatorFactory(ig, cache, definitions.packages, options)
     n_workers = workers or os.cpu_count() or 1
-    try:
-        results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers, max_repeats))
-    except PackageError as exc:  # found damaged while validating: the package is named, not the file
-        fail(str(exc))
+    results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers, max_repeats))
     if output is OutputFormat.json:
         validate_json.write(results, definitions.packages.ids(), sys.stdout)  # streamed, not through Rich
         sys.stdout.write("\n")
@@ -129,12 +123,9 @@ def _report_plan(report: list[str], report_dir: Path | None) -> Any:
     """The publishing plan when report files are asked for or GitHub Actions should see annotations."""
     if not report and os.environ.get("GITHUB_ACTIONS") != "true":
         return None
-    from conformance.reports.publish import PublishError, PublishOptions, prepare
+    from conformance.reports.publish import PublishOptions, prepare
 
-    try:
-        return prepare(PublishOptions(formats=report, report_dir=report_dir))
-    except PublishError as exc:
-        fail(str(exc))
+    return prepare(PublishOptions(formats=report, report_dir=report_dir))
 
 
 def _publish(plan: Any, results: list[Any], packages: list[str], paths: list[str], started: str,

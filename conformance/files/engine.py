@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import cast
 
 from conformance import __version__
+from conformance.errors import ConformanceError
 from conformance.fhir.read import DEFAULT_MAX_BYTES
 from conformance.fhirpath import FhirPathSyntaxError
 from conformance.fhirpath import compile as compile_fhirpath
@@ -65,7 +66,7 @@ UNREADABLE_CODES = frozenset({"file.unreadable", "file.too-large", "export.archi
 EXPORT_FILES_TITLE = "The export's files can be read and hold the resource types allowed for them"
 
 
-class CheckSetupError(Exception):
+class CheckSetupError(ConformanceError):
     """The profile's checks cannot run as written (a FHIRPath expression that does not parse): exit 2."""
 
 

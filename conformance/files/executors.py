@@ -22,6 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
+from conformance.errors import ConformanceError
 from conformance.files.partials import PartitionResult
 from conformance.files.worker import Job
 from conformance.interrupts import ignore_in_worker
@@ -30,7 +31,7 @@ JobFunction = Callable[[Job], PartitionResult]
 IN_FLIGHT_PER_WORKER = 2
 
 
-class ExecutorError(Exception):
+class ExecutorError(ConformanceError):
     """The executor cannot run (Dask missing, scheduler unreachable, cluster failure); exit 2."""
 
 

@@ -7,8 +7,10 @@ it and exits 2, the validator turns it into its own error, and nobody sees a tra
 
 from __future__ import annotations
 
+from conformance.errors import ConformanceError
 
-class PackageError(Exception):
+
+class PackageError(ConformanceError):
     """A user-facing packages failure; `str()` is one clear line with what to do."""
 
     def __str__(self) -> str:

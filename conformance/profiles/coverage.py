@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.errors import ConformanceError
 from conformance.profiles.model import Profile
 from conformance.profiles.openapi import OpenApiError, Operation, load_openapi
 from conformance.profiles.source_links import check_source_link, parse_source_link
@@ -34,7 +35,7 @@ _CHECKOUT = Path(__file__).resolve().parent.parent.parent  # the source checkout
 _RELATIVE = Path("..") / "shared" / "nhs-specs"
 
 
-class CoverageError(Exception):
+class CoverageError(ConformanceError):
     """Coverage cannot be measured (no specification, no nhs-specs folder); the message says what to do."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from conformance.errors import ConformanceError
+
 
 @dataclass(frozen=True, slots=True)
 class LocatedError:
@@ -34,10 +36,14 @@ class LocatedError:
                 "message": self.message}
 
 
-class ProfileError(Exception):
+class ProfileError(ConformanceError):
     """A profile, a scenario, a requirements file or the inputs of a run are not usable."""
 
     def __init__(self, errors: Iterable[LocatedError], summary: str = "") -> None:
         self.errors = sorted(errors, key=lambda e: (e.path, e.line, e.column, e.message))
         self.summary = summary or f"{len(self.errors)} problem(s) found"
         super().__init__(self.summary + "".join(f"\n  {e}" for e in self.errors))
+
+    def lines(self) -> list[str]:
+        """The summary, then every located problem (one a line)."""
+        return [self.summary, *(str(e) for e in self.errors)]

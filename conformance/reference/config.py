@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conformance.errors import ConformanceError
+
 AUTH_MODES = ("none", "bearer", "oauth2")
 
 # each fault makes the server break exactly one rule, so that a profile can prove its scenarios can fail
@@ -25,7 +27,7 @@ FAULTS: dict[str, str] = {
 BUILTIN_SEED = Path(__file__).resolve().parent / "seed"
 
 
-class ConfigError(ValueError):
+class ConfigError(ConformanceError, ValueError):
     """A server that cannot be set up as asked (unknown fault, unreadable key, bad JWKS...)."""
 
 

@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Protocol, TextIO, cast
 
+from conformance.errors import ConformanceError
 from conformance.reports import html, results_io
 from conformance.reports.atomic import default_mode
 from conformance.reports.signing import ALGORITHM, fingerprint, load_private_key, raw_public
@@ -57,7 +58,7 @@ _SECRET_NAME = re.compile(r"secret|passw|token|api[-_]?key|credential|assertion|
 _USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<password>[^/@\s]+)@", re.IGNORECASE)
 
 
-class EvidenceError(Exception):
+class EvidenceError(ConformanceError):
     """The pack cannot be written or read at all (a file or key problem); one clear line."""
 
 

@@ -23,12 +23,14 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from conformance.errors import ConformanceError
+
 ALGORITHM = "Ed25519"
 KEY_FILE_SUFFIXES = (".pem", ".pub")
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
 
 
-class SigningKeyError(ValueError):
+class SigningKeyError(ConformanceError, ValueError):
     """A key file that cannot be used (wrong type, encrypted, not a key); the message says which."""
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from conformance.errors import ConformanceError
 from conformance.scenarios import jwt
 from conformance.scenarios.http import HttpClient, TransportError
 from conformance.scenarios.redact import Redactor
@@ -27,6 +28,10 @@ _EARLY_REFRESH_SECONDS = 30
 
 class AuthError(Exception):
     """No usable credentials: the token endpoint refused, or could not be reached."""
+
+
+class AuthOptionError(ConformanceError, ValueError):
+    """The --auth options cannot make credentials (one missing, an unusable key); the message says which."""
 
 
 class Auth:
@@ -161,20 +166,21 @@ class JwtAssertionAuth(TokenAuth):
 
 def build_auth(mode: str, *, token: str | None = None, client_id: str | None = None,
                client_secret: str | None = None, private_key_pem: bytes | None = None, kid: str | None = None,
-               token_url: str | None = None) -> Auth:
-    """The Auth for `--auth MODE` and its options; ValueError naming what is missing or wrong."""
+               token_url: str | None = None, private_key_name: str = "--private-key") -> Auth:
+    """The Auth for `--auth MODE` and its options; AuthOptionError naming what is missing or wrong (a key that
+    cannot be used is named by `private_key_name`, its file)."""
     if mode == "none":
         return Auth()
     if mode == "bearer":
         if not token:
-            raise ValueError("--auth bearer needs a token: --token-file FILE or CONFORMANCE_TOKEN")
+            raise AuthOptionError("--auth bearer needs a token: --token-file FILE or CONFORMANCE_TOKEN")
         return BearerAuth(token)
     missing = [name for name, value in (("--client-id", client_id), ("--token-url", token_url)) if not value]
     if mode == "client-credentials":
         if not client_secret:
             missing.append("--client-secret-file (or CONFORMANCE_CLIENT_SECRET)")
         if missing:
-            raise ValueError("--auth client-credentials needs " + ", ".join(missing))
+            raise AuthOptionError("--auth client-credentials needs " + ", ".join(missing))
         return ClientCredentialsAuth(client_id or "", client_secret or "", token_url or "")
     if mode == "jwt":
         if private_key_pem is None:
@@ -182,7 +188,10 @@ def build_auth(mode: str, *, token: str | None = None, client_id: str | None = N
         if not kid:
             missing.append("--kid")
         if missing:
-            raise ValueError("--auth jwt needs " + ", ".join(missing))
-        key = jwt.load_private_key(private_key_pem or b"")
+            raise AuthOptionError("--auth jwt needs " + ", ".join(missing))
+        try:
+            key = jwt.load_private_key(private_key_pem or b"")
+        except ValueError as exc:
+            raise AuthOptionError(f"{private_key_name}: {exc}") from None
         return JwtAssertionAuth(client_id or "", key, kid or "", token_url or "")
-    raise ValueError(f"unknown --auth mode {mode!r}; use none, bearer, client-credentials or jwt")
+    raise AuthOptionError(f"unknown --auth mode {mode!r}; use none, bearer, client-credentials or jwt")

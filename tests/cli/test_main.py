@@ -101,3 +101,35 @@ def test_a_command_not_registered_beforehand_is_loaded_when_run(monkeypatch: pyt
         fresh(["profiles", "list"], standalone_mode=True)
     assert exit_info.value.code == 0
     assert "nhs-patient-demographics" in capsys.readouterr().out
+
+
+def test_a_users_mistake_raised_anywhere_is_caught_once_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import validate as validate_cli
+    from conformance.errors import ConformanceError
+
+    class Located(ConformanceError):
+        def lines(self) -> list[str]:
+            return ["2 problem(s) found", "a.yaml:3: one", "a.yaml:9: two"]
+
+    def mistaken(*_args: object, **_kwargs: object) -> None:
+        raise Located("ignored: lines() decides", hint="fix a.yaml")
+
+    commands.register(cli.app, "validate")
+    monkeypatch.setattr(validate_cli, "discover", mistaken)
+    monkeypatch.setattr(sys, "argv", ["conformance", "validate", "x.json"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == ("conformance: error: 2 problem(s) found\n  a.yaml:3: one\n  a.yaml:9: two\n"
+                                       "  fix a.yaml\n")
+
+
+def test_no_command_catches_a_users_mistake_itself() -> None:
+    """`except SomeError: fail(str(exc))` in a command is what the root group already does: none may come back."""
+    import re
+    from pathlib import Path
+
+    redundant = re.compile(r"except [^\n]+ as exc:[^\n]*\n\s+fail\(str\(exc\)\)\n")
+    found = [p.name for p in Path(commands.__file__).parent.glob("*.py") if redundant.search(p.read_text())]
+    assert found == []

@@ -16,6 +16,8 @@ import requests
 import typer
 from typer.testing import CliRunner
 
+from conformance.cli import _register
+from conformance.cli import app as conformance_app
 from conformance.cli import serve as serve_module
 from conformance.reference import ReferenceServer
 from tests.reference.conftest import SEED_PATIENTS
@@ -25,14 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Keeps `serve` a sub-command, as in the real app."""
-
-    serve_module.register(app)
-    return app
+    """The real app (its root group turns a user's mistake into exit 2), with `serve` registered."""
+    _register("serve")
+    return conformance_app
 
 
 @pytest.fixture

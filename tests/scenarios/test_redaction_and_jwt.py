@@ -89,7 +89,7 @@ def test_the_jwt_form_asks_for_client_credentials_with_an_assertion(key) -> None
     ("client-credentials", {"client_id": "a"}, "--auth client-credentials needs --token-url, --client-secret-file"),
     ("jwt", {"token_url": "u"}, "--auth jwt needs --client-id, --private-key, --kid"),
     ("jwt", {"token_url": "u", "client_id": "a", "kid": "k", "private_key_pem": b"not a key"},
-     "not an unencrypted PEM private key"),
+     "--private-key: not an unencrypted PEM private key"),
 ])
 def test_missing_or_wrong_auth_options_are_named(mode: str, options: dict, message: str) -> None:
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)")):

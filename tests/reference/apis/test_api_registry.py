@@ -79,18 +79,11 @@ def test_every_shipped_behaviour_loads_and_names_its_faults() -> None:
 
 
 def test_serve_lists_a_behaviours_faults_with_the_requirements_they_break(thing_api: ApiBehaviour) -> None:
-    import typer
     from typer.testing import CliRunner
 
-    from conformance.cli import serve as serve_module
+    from conformance.cli import _register, app
 
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """Keeps `serve` a sub-command."""
-
-    serve_module.register(app)
+    _register("serve")
     result = CliRunner().invoke(app, ["serve", "--api", "things", "--list-faults"])
     assert (result.exit_code, result.output) == (0, "hide-things: every read is 404 (breaks THING-001)\n")
     unknown = CliRunner().invoke(app, ["serve", "--api", "nope", "--list-faults"])
