@@ -100,7 +100,7 @@ def test_a_command_not_registered_beforehand_is_loaded_when_run(monkeypatch: pyt
     with pytest.raises(SystemExit) as exit_info:
         fresh(["profiles", "list"], standalone_mode=True)
     assert exit_info.value.code == 0
-    assert "nhs-patient-demographics" in capsys.readouterr().out
+    assert "personal-demographics" in capsys.readouterr().out
 
 
 def test_a_users_mistake_raised_anywhere_is_caught_once_exit_2(monkeypatch: pytest.MonkeyPatch,

@@ -1,6 +1,7 @@
-"""`conformance run` and `conformance profiles` end to end: the nhs-patient-demographics self-test
-(every requirement passes on the built-in target; every server fault is caught and named), auth
-against the reference server, unreachable targets, located errors, and no secret in any report."""
+"""`conformance run` and `conformance profiles` end to end: the generic reference server's self-test with the old
+demographics profile (now a fixture, fixtures/profiles/nhs-patient-demographics: every requirement passes on the
+built-in target; every server fault is caught and named), the old id naming the shipped PDS profile, auth against
+the reference server, unreachable targets, located errors, and no secret in any report."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ from conformance.profiles import load_profile, parse_requirements
 from conformance.reference import FAULTS
 
 REPO = Path(__file__).resolve().parents[2]
-NHS = REPO / "profiles" / "nhs-patient-demographics"
+NHS = REPO / "fixtures" / "profiles" / "nhs-patient-demographics"
 FIXTURES = REPO / "fixtures" / "scenarios"
 UK_CORE = REPO.parent / "shared" / "fhir" / "uk-core-source"
-PROFILE = "nhs-patient-demographics"
+PROFILE = str(NHS)  # by path: the id nhs-patient-demographics names the shipped personal-demographics (an alias)
 ALL_BUT_UK_CORE = ["PDS-CAP-001", "PDS-READ-001", "PDS-READ-002", "PDS-READ-003", "PDS-READ-004", "PDS-READ-005",
                    "PDS-SRCH-001", "PDS-SRCH-002", "PDS-SRCH-003", "PDS-SRCH-004", "PDS-ERR-001", "PDS-HDR-001",
                    "PDS-HDR-002", "PDS-VER-001", "PDS-SEC-001", "PDS-SEC-002"]
@@ -66,7 +67,7 @@ def failed(document: dict[str, Any]) -> set[str]:
 
 
 # -- the profile's self-test ---------------------------------------------------------------------------
-def test_the_readme_first_command_passes_every_requirement_but_uk_core_which_is_not_tested() -> None:
+def test_the_generic_server_passes_every_requirement_but_uk_core_which_is_not_tested() -> None:
     code, document, _ = run_json(PROFILE)
     assert code == 0
     got = statuses(document)
@@ -212,15 +213,25 @@ def test_report_dir_holds_the_same_results_atomically(tmp_path: Path) -> None:
 
 
 # -- conformance profiles --------------------------------------------------------------------------------
-def test_profiles_list_shows_the_built_in_profile_and_invalid_user_profiles() -> None:
-    result = invoke("profiles", "list", "--profiles-dir", str(FIXTURES / "broken"), "--format", "json")
+def test_profiles_list_shows_the_built_in_profiles_and_valid_and_invalid_user_profiles() -> None:
+    result = invoke("profiles", "list", "--profiles-dir", str(FIXTURES / "broken"), "--profiles-dir",
+                    str(NHS.parent), "--format", "json")
     assert result.exit_code == 0
     rows = {r["id"]: r for r in json.loads(result.stdout)["profiles"]}
-    assert rows[PROFILE]["valid"] is True and rows[PROFILE]["requirements"] == 17
+    old = rows["nhs-patient-demographics"]
+    assert (old["valid"], old["requirements"], old["path"]) == (True, 17, str(NHS))
     assert rows["profile-schema"] == {"id": "profile-schema", "path": str(FIXTURES / "broken" / "profile-schema"),
                                       "valid": False, "problems": 8}
     text = invoke("profiles", "list").stdout
-    assert "\nnhs-patient-demographics  0.1.0    draft   Patient demographics API" in text
+    assert "\npersonal-demographics " in text and "\nnhs-patient-demographics " not in text
+
+
+def test_the_old_id_names_the_pds_profile_unless_the_fixture_folder_is_searched_first() -> None:
+    shown = json.loads(invoke("profiles", "show", "nhs-patient-demographics", "--format", "json").stdout)
+    assert shown["id"] == "personal-demographics"
+    fixture = invoke("profiles", "show", "nhs-patient-demographics", "--profiles-dir", str(NHS.parent),
+                     "--format", "json")
+    assert json.loads(fixture.stdout)["id"] == "nhs-patient-demographics"
 
 
 def test_profiles_show_names_packages_inputs_scenarios_and_coverage() -> None:

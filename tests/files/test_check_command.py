@@ -52,7 +52,7 @@ def test_a_missing_path_is_exit_2_with_what_and_where(tmp_path: Path) -> None:
 def test_an_unknown_profile_and_a_profile_without_file_checks_are_exit_2(tmp_path: Path) -> None:
     unknown = invoke("no-such-profile", GOOD)
     assert unknown.exit_code == 2 and "no profile 'no-such-profile'" in unknown.stderr
-    bare = invoke(str(REPO / "profiles" / "nhs-patient-demographics"), GOOD)
+    bare = invoke(str(REPO / "fixtures" / "profiles" / "nhs-patient-demographics"), GOOD)
     assert bare.exit_code == 2 and "profile nhs-patient-demographics has no file checks" in bare.stderr
 
 

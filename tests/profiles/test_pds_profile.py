@@ -40,10 +40,12 @@ def scenarios() -> list[dict[str, Any]]:
     return [yaml.safe_load((FOLDER / name).read_text(encoding="utf-8")) for name in manifest()["scenarios"]]
 
 
-def test_the_profile_loads_and_names_its_specification() -> None:
+def test_the_profile_loads_replaces_the_old_one_and_names_its_specification() -> None:
     p = load_profile(FOLDER)
-    assert (p.id, p.reference.api, p.reference.auth) == ("personal-demographics", "pds", "bearer")
+    assert (p.id, p.aliases, p.reference.api, p.reference.auth) == ("personal-demographics",
+                                                                    ("nhs-patient-demographics",), "pds", "bearer")
     assert find_profile("personal-demographics", builtin_roots()) == FOLDER
+    assert find_profile("nhs-patient-demographics", builtin_roots()) == FOLDER
     assert p.specification is not None
     assert (p.specification.repository, p.specification.commit, p.specification.openapi, p.specification.local) == (
         REPOSITORY, COMMIT, OPENAPI, "pds/personal-demographics.resolved.yaml")

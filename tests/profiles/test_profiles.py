@@ -24,7 +24,7 @@ from conformance.profiles import (
 from conformance.profiles.schema import schema
 
 REPO = Path(__file__).resolve().parents[2]
-NHS = REPO / "profiles" / "nhs-patient-demographics"
+NHS = REPO / "fixtures" / "profiles" / "nhs-patient-demographics"
 MINI = REPO / "fixtures" / "scenarios" / "profiles" / "mini"
 
 
@@ -86,7 +86,8 @@ def test_the_shipped_schemas_are_valid_json_schemas(name: str) -> None:
 # -- discovery ------------------------------------------------------------------------------------
 def test_the_built_in_profiles_are_the_top_level_profiles_folder() -> None:
     assert builtin_roots() == [REPO / "profiles"]
-    assert NHS in list_profiles(builtin_roots())
+    assert REPO / "profiles" / "personal-demographics" in list_profiles(builtin_roots())
+    assert NHS not in list_profiles(builtin_roots())  # the old demographics profile is a test fixture now
 
 
 def test_roots_are_user_folders_then_the_environment_then_built_in(tmp_path: Path) -> None:
@@ -95,10 +96,13 @@ def test_roots_are_user_folders_then_the_environment_then_built_in(tmp_path: Pat
     assert roots == [a, b, c, REPO / "profiles"]
 
 
-def test_a_user_copy_shadows_the_built_in_profile_of_the_same_name(tmp_path: Path) -> None:
-    shutil.copytree(NHS, tmp_path / "nhs-patient-demographics")
+def test_a_user_folder_shadows_a_built_in_profile_of_that_name_or_alias(tmp_path: Path) -> None:
     roots = profile_roots([tmp_path], {})
+    assert find_profile("nhs-patient-demographics", roots) == REPO / "profiles" / "personal-demographics"  # alias
+    shutil.copytree(NHS, tmp_path / "nhs-patient-demographics")
     assert find_profile("nhs-patient-demographics", roots) == tmp_path / "nhs-patient-demographics"
+    shutil.copytree(NHS, tmp_path / "personal-demographics")
+    assert find_profile("personal-demographics", roots) == tmp_path / "personal-demographics"
 
 
 def test_a_profile_is_found_by_its_declared_id_when_its_folder_is_named_otherwise(tmp_path: Path) -> None:
@@ -117,7 +121,7 @@ def test_an_unknown_profile_says_where_it_looked_and_what_there_is(tmp_path: Pat
         find_profile("nope", [tmp_path, REPO / "profiles"])
     message = caught.value.errors[0].message
     assert message.startswith(f"no profile 'nope'; searched {tmp_path}, {REPO / 'profiles'}; available: ")
-    assert "nhs-patient-demographics" in message
+    assert "personal-demographics" in message
 
 
 def test_a_missing_root_is_no_error() -> None:

@@ -27,7 +27,7 @@ from conformance.reports.evidence_check import describe, render, verify
 from conformance.reports.signing import SigningKeyError, TrustedKeys, fingerprint, public_keys, trusted_keys
 from tests.reports.conftest import FIXTURES, REPO, load_run
 
-PROFILE = REPO / "profiles" / "nhs-patient-demographics"
+PROFILE = REPO / "fixtures" / "profiles" / "nhs-patient-demographics"
 NOW = datetime(2026, 1, 15, 10, 5, tzinfo=UTC)
 
 

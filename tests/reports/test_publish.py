@@ -51,7 +51,7 @@ def test_publish_everything(tmp_path: Path) -> None:
     options = PublishOptions(formats=["junit,html", "json"], report_dir=tmp_path / "reports",
                              evidence=tmp_path / "evidence.zip", sign_key=key_file(tmp_path),
                              baseline=baseline, write_baseline=tmp_path / "new-baseline.yaml",
-                             profile_dir=REPO / "profiles" / "nhs-patient-demographics",
+                             profile_dir=REPO / "fixtures" / "profiles" / "nhs-patient-demographics",
                              inputs=[FIXTURES / "file-check-run.json"], include_inputs=True)
     stream = io.StringIO()
     done = publish(load_run("scenario"), prepare(options), today=date(2026, 2, 1), annotations=stream,

@@ -25,7 +25,8 @@ _register()
 
 @pytest.fixture(scope="module")
 def real_run():  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(app, ["run", "nhs-patient-demographics", "--fault", "no-etag", "--fault",
+    old_profile = str(REPO / "fixtures" / "profiles" / "nhs-patient-demographics")  # of the generic server
+    result = CliRunner().invoke(app, ["run", old_profile, "--fault", "no-etag", "--fault",
                                       "missing-nhs-number", "--format", "json"])
     assert result.exit_code == 1, result.output
     return run_result_from_json(json.loads(result.stdout))
@@ -35,7 +36,7 @@ def test_all_formats_from_a_real_run_are_valid(real_run, validator, tmp_path: Pa
     assert to_document(real_run)["summary"]["failed"] >= 2
     done = publish(real_run, prepare(PublishOptions(formats=["all"], report_dir=tmp_path,
                                                     evidence=tmp_path / "evidence.zip",
-                                                    profile_dir=REPO / "profiles" / "nhs-patient-demographics")),
+                                                    profile_dir=REPO / "fixtures" / "profiles" / "nhs-patient-demographics")),
                    env={})
     assert done.problems == []
     out = done.reports

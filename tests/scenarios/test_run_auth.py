@@ -16,8 +16,9 @@ from conformance.cli import _register, app
 from conformance.reference import ReferenceServer, ServerConfig
 from conformance.scenarios import jwt
 
-NHS = Path(__file__).resolve().parents[2] / "profiles" / "nhs-patient-demographics"
-PROFILE = "nhs-patient-demographics"
+# the old demographics profile, now a fixture of the generic server (the id names the shipped PDS profile)
+NHS = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "nhs-patient-demographics"
+PROFILE = str(NHS)
 
 _register()
 runner = CliRunner()
