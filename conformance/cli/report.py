@@ -45,15 +45,25 @@ def verify_command(
     public_key: Path | None = typer.Option(None, "--public-key", help=_PUBLIC_KEY_HELP),
     trusted: Path | None = typer.Option(None, "--trusted-keys", help=_TRUSTED_KEYS_HELP),
     allow_unknown_signer: bool = typer.Option(False, "--allow-unknown-signer", help=_ALLOW_HELP),
+    require_countersignature: bool = typer.Option(
+        False, "--require-countersignature",
+        help="Also fail (exit 1) unless an assessor countersigned the pack: deleting countersignature.json "
+             "leaves a pack that is still validly supplier-signed."),
 ) -> None:
     """Check every member against the manifest and every signature against the keys you supply.
 
-    Exit 0 VERIFIED; 1 when anything changed, a signature is bad or by another key, or the signer is unknown."""
+    Exit 0 VERIFIED; 1 when anything changed, a signature is bad or by another key, the signer is unknown,
+    or (with --require-countersignature) no assessor countersigned it."""
     check = _checked(pack, public_key, trusted)
     for line in describe(check):
         typer.echo(line)
     if not check.verified and not allow_unknown_signer:
         _refuse_unknown(check)
+    if require_countersignature and check.countersigned is None:
+        stderr.print(f"conformance: error: {escape(str(pack))} is not countersigned by an assessor "
+                     "(--require-countersignature); an assessor adds one with `conformance report countersign`",
+                     markup=False)
+        raise typer.Exit(1)
 
 
 @app.command("render")

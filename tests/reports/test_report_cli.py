@@ -264,3 +264,18 @@ def test_render_refuses_unknown_formats_and_tampered_packs(pack: Path, tmp_path:
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"evidence pack {broken} FAILS verification:",
                                           "  not a readable zip archive: File is not a zip file"]
+
+
+def test_require_countersignature_fails_a_pack_that_is_only_supplier_signed(
+        pack: Path, countersigned: Path, keys: tuple[Path, Path, str], assessor: tuple[Path, Path, str]) -> None:
+    """A supplier can delete countersignature.json and keep a validly supplier-signed pack; an assessor who
+    needs witnessed evidence says so, and that pack then fails (exit 1) while the countersigned one passes."""
+    result = runner.invoke(app, ["report", "verify", str(pack), "--public-key", str(keys[1]),
+                                 "--require-countersignature"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"conformance: error: {pack} is not countersigned by an assessor (--require-countersignature); an assessor "
+        "adds one with `conformance report countersign`")
+    result = runner.invoke(app, ["report", "verify", str(countersigned), "--public-key", str(keys[1]),
+                                 "--trusted-keys", str(assessor[1]), "--require-countersignature"])
+    assert result.exit_code == 0, result.output
