@@ -18,7 +18,7 @@ from conformance.fhir.tree import Node
 from conformance.validation.plan import ChildIndex, Discriminator, ElementRule
 from conformance.validation.values import equals_fixed, matches_pattern
 
-_FUNCTION = re.compile(r"^(extension|ofType|resolve)\((?:'([^']*)'|\"([^\"]*)\"|([A-Za-z]*))\)$")
+FUNCTION_STEP = re.compile(r"^(extension|ofType|resolve)\((?:'([^']*)'|\"([^\"]*)\"|([A-Za-z]*))\)$")
 
 
 class Unusable(Exception):
@@ -75,7 +75,7 @@ def _uncapitalised(type_name: str) -> str:
 def values_at(item: Node, segments: list[str], ctx: SliceContext) -> list[Node]:
     nodes = [item]
     for seg in segments:
-        m = _FUNCTION.match(seg)
+        m = FUNCTION_STEP.match(seg)
         out: list[Node] = []
         if m is None:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", seg):
@@ -114,7 +114,7 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
     index: ChildIndex | None = None  # set after resolve(): the target resource's root
     type_restriction: str | None = None
     for seg in segments:
-        m = _FUNCTION.match(seg)
+        m = FUNCTION_STEP.match(seg)
         if m is not None and m.group(1) == "ofType":
             type_restriction = m.group(4) or m.group(2) or m.group(3)
             continue

@@ -13,6 +13,11 @@
   StructureDefinition named there must describe that type (a Count, whose R4 type is Count, is
   not a profile of Quantity); on a `Resource`/`DomainResource` type any resource profile fits.
   Profiles that cannot be resolved, or that resolve to an ImplementationGuide, are not judged.
+- A slicing discriminator's path "is a FHIRPath expression ... that identifies the element(s)"
+  of each slice to tell them apart (profiling.html#discriminator): in a constraint (which adds no
+  elements) every name along it must be an element of the sliced element's type, walked through
+  the base definitions; `extension('url')` and `ofType(T)` switch type, and what follows
+  `resolve()` or a resource-typed element is not judged.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
+from conformance.validation.slicing import FUNCTION_STEP, split_path
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 _ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
@@ -29,7 +35,8 @@ _ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
 Resolve = Callable[[str], "dict[str, Any] | None"]
 
 
-def check_structure_definition(sd: Node, resolve: Resolve, issues: list[Issue]) -> None:
+def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, issues: list[Issue]) -> None:
+    """`resolve` finds any canonical resource; `structure` a type's StructureDefinition with its snapshot."""
     type_node, kind = sd.child("type"), _value(sd, "kind")
     own_type = type_node.value if type_node is not None and type_node.value else None
     if own_type is not None and type_node is not None:
@@ -45,6 +52,7 @@ def check_structure_definition(sd: Node, resolve: Resolve, issues: list[Issue]) 
     for element in _elements(sd):
         for type_ in element.children_named("type"):
             _type_profiles(type_, resolve, issues)
+    _check_discriminators(sd, structure, issues)
 
 
 def _type_name(at: Node, own_type: str, kind: str | None, resolve: Resolve, issues: list[Issue]) -> None:
@@ -84,8 +92,8 @@ def _type_profiles(type_: Node, resolve: Resolve, issues: list[Issue]) -> None:
                                  described=described or "(none)", type=code))
 
 
-def _elements(sd: Node) -> Iterator[Node]:
-    for view in ("differential", "snapshot"):
+def _elements(sd: Node, views: tuple[str, ...] = ("differential", "snapshot")) -> Iterator[Node]:
+    for view in views:
         holder = sd.child(view)
         if holder is not None:
             yield from holder.children_named("element")
@@ -98,3 +106,117 @@ def _short(type_name: str) -> str:
 def _value(node: Node, name: str) -> str | None:
     child = node.child(name)
     return child.value if child is not None else None
+
+
+# -- discriminator paths ------------------------------------------------------------------------
+
+_ANY_CONTENT = frozenset({"Resource", "DomainResource", "Element", "BackboneElement", "*"})
+
+
+class _Structure:
+    """A type's snapshot as plain JSON, indexed by element path (for walking discriminator paths)."""
+
+    def __init__(self, sd: dict[str, Any]) -> None:
+        self.elements: dict[str, dict[str, Any]] = {}
+        self.parents: set[str] = set()
+        for element in (sd.get("snapshot") or {}).get("element") or ():
+            path = element.get("path") if isinstance(element, dict) else None
+            if isinstance(path, str) and path not in self.elements:
+                self.elements[path] = element
+                self.parents.add(path.rsplit(".", 1)[0])
+
+
+Position = tuple[_Structure, str] | None  # None: anything may follow (a resource, an unknown type)
+
+
+def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | None],
+                          issues: list[Issue]) -> None:
+    if _value(sd, "derivation") != "constraint":
+        return  # a specialization defines its own elements; only constraints keep the base's
+    cache: dict[str, _Structure | None] = {}
+
+    def load(type_name: str) -> _Structure | None:
+        if type_name not in cache:
+            found = structure(type_name)
+            cache[type_name] = _Structure(found) if isinstance(found, dict) else None
+        return cache[type_name]
+
+    for element in _elements(sd, views=("differential",)) if sd.child("differential") else _elements(sd):
+        slicing = element.child("slicing")
+        path = _value(element, "path")
+        if slicing is None or not path:
+            continue
+        own = [code for t in element.children_named("type") if (code := _value(t, "code"))]
+        starts = _positions_of(path, own, load)
+        if starts is None:
+            continue
+        for discriminator in slicing.children_named("discriminator"):
+            d_path = discriminator.child("path")
+            if d_path is None or not d_path.value:
+                continue
+            if not _walkable(d_path.value, starts, load):
+                issues.append(make_issue("structuredefinition.discriminator-path", d_path, path=d_path.value,
+                                         element=path))
+
+
+def _positions_of(path: str, own_types: list[str], load: Callable[[str], _Structure | None]) -> list[Position] | None:
+    """Where the sliced element's content is defined; None when it cannot be told."""
+    if own_types:
+        return [_type_position(t, load) for t in own_types]
+    names = path.split(".")
+    positions = [_type_position(names[0], load)]
+    for name in names[1:]:
+        positions = _step(positions, name, load)
+        if not positions:
+            return None
+    return positions
+
+
+def _type_position(type_name: str, load: Callable[[str], _Structure | None]) -> Position:
+    short = _short(type_name)
+    if short in _ANY_CONTENT:
+        return None
+    found = load(short)
+    return (found, short) if found is not None else None
+
+
+def _step(positions: list[Position], name: str, load: Callable[[str], _Structure | None]) -> list[Position]:
+    """The positions reached by a child name from each position ([] when no position has it)."""
+    out: list[Position] = []
+    for position in positions:
+        if position is None:
+            out.append(None)
+            continue
+        held, prefix = position
+        element = held.elements.get(f"{prefix}.{name}") or held.elements.get(f"{prefix}.{name}[x]")
+        if element is None:
+            continue
+        child_path = str(element["path"])
+        reference = element.get("contentReference")
+        if isinstance(reference, str) and reference.startswith("#"):
+            out.append((held, reference[1:]))
+        elif child_path in held.parents and not child_path.endswith("[x]"):
+            out.append((held, child_path))
+        else:
+            codes = [t.get("code") for t in element.get("type") or () if isinstance(t, dict)]
+            out.extend(_type_position(str(c), load) for c in codes if c)
+    return out
+
+
+def _walkable(path: str, positions: list[Position], load: Callable[[str], _Structure | None]) -> bool:
+    for segment in split_path(path):
+        function = FUNCTION_STEP.match(segment)
+        if function is not None:
+            if function.group(1) == "resolve":
+                return True  # continues in the target's definition: not judged here
+            name = function.group(4) or function.group(2) or function.group(3) or ""
+            positions = [_type_position("Extension" if function.group(1) == "extension" else name, load)]
+            continue
+        if not segment.isidentifier():
+            return True  # a step this check does not read
+        if any(p is None for p in positions):
+            return True
+        positions = _step(positions, segment, load)
+        if not positions:
+            return False
+    return True

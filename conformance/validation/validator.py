@@ -155,7 +155,7 @@ class Validator:
             elif rt == "MeasureReport":
                 check_measure_report(node, self.definitions.resolve, issues)
             elif rt == "StructureDefinition":
-                check_structure_definition(node, self.definitions.resolve, issues)
+                check_structure_definition(node, self.definitions.resolve, self.definitions.structure_definition, issues)
             elif rt == "CapabilityStatement":
                 check_capability_search_params(node, self.definitions.resolve, issues)
         finally:
