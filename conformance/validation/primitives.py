@@ -106,12 +106,38 @@ def _check_markdown_html(node: Node, value: str) -> Issue | None:
     return make_issue("security.html-in-markdown", node, tag=found.group(0)) if found else None
 
 
+# R4 gives UUIDs and OIDs written as URIs one form each, the `uuid` and `oid` types ("urn:uuid:" and 32 hex
+# digits in 8-4-4-4-12 groups, RFC 4122; "urn:oid:" and a dotted OID, RFC 3001). A `uri`, `url` or `canonical`
+# in those URN namespaces names the same thing, so it must have that form too (a `#fragment` may follow): a
+# 'urn:uuid:' followed by anything else identifies nothing. RFC 4122 reads hex digits in any case but writes
+# them lowercase, as R4 asks ("For UUID ... use all lowercase"): uppercase is a warning, not an error.
+_URNS = (
+    ("urn:uuid:", "UUID", re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(#.*)?",
+                                     re.IGNORECASE)),
+    ("urn:oid:", "OID", re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+(#.*)?")),
+)
+
+
+def _check_urn(node: Node, value: str) -> Issue | None:
+    if value.startswith("urn:"):
+        for prefix, kind, form in _URNS:
+            if value.startswith(prefix):
+                if form.fullmatch(value) is None:
+                    return make_issue("value.urn-format", node, value=_shorten(value), kind=kind)
+                if kind == "UUID" and value.split("#", 1)[0] != value.split("#", 1)[0].lower():
+                    return make_issue("value.uuid-uppercase", node, value=value)
+    return None
+
+
 _EXTRA: dict[str, Callable[[Node, str], Issue | None]] = {
     "date": _check_date,
     "dateTime": _check_date,
     "instant": _check_date,
     "string": _check_string_html,
     "markdown": _check_markdown_html,
+    "uri": _check_urn,
+    "url": _check_urn,
+    "canonical": _check_urn,
 }
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _INTEGER_RANGES = {
