@@ -3,15 +3,18 @@
 Read from NHSDigital/personal-demographics-service-api at commit f57f5839b956fedb708555227ef2f9aefcc0cc37
 (`specification/personal-demographics.yaml`): base path `/personal-demographics/FHIR/R4`; search
 (`GET /Patient`), read (`GET /Patient/{id}`), update by JSON Patch with versioning (`PATCH
-/Patient/{id}`) and related people (`GET /Patient/{id}/RelatedPerson`). One module per job: routing
-(`service`), the request checks every interaction shares (`incoming`), the records and their states
-(`records`), what each answer shows (`views`), the search parameters (`criteria`), matching and
-scoring (`matching`), the search (`searching`), JSON Patch (`jsonpatch`) and the update rules
-(`updating`), related people (`related`), the error shapes (`outcomes`) and the faults (`faults`).
+/Patient/{id}`), related people (`GET /Patient/{id}/RelatedPerson`), creating a patient (`POST
+/Patient`) and EHIC coverage (`GET`/`POST /Coverage`). One module per job: routing (`service`), the
+request checks every interaction shares (`incoming`), the records and their states (`records`),
+what each answer shows (`views`), the search parameters (`criteria`), matching and scoring
+(`matching`), the search (`searching`), JSON Patch (`jsonpatch`) and the update rules (`updating`),
+related people (`related`), creating (`creating`), coverage (`coverage`), the error shapes
+(`outcomes`) and the faults (`faults`).
 
 The seed is built from the specification's examples: 9000000009 (Jane Smith, with a previous name
-Taylor and two related people), 9000000017 (Jayne Smyth, with a temporary address), 9000000025
-(Janet Smythe, restricted), 9000000033 (minimal data); and two records the examples do not show:
+Taylor, two related people and EHIC details), 9000000017 (Jayne Smyth, with a temporary address),
+9000000025 (Janet Smythe, restricted), 9000000033 (minimal data), the create examples' matches
+(9000000076 McMatch-Single; 9000000084 and 9000000092 McMatch-Multiple); and two records the examples do not show:
 9000000041, superseded by 9000000017, and 9000000068, invalidated and not superseded. 9111231130 is
 not known (the sandbox's "patient does not exist").
 """

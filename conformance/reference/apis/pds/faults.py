@@ -28,6 +28,8 @@ VERSION_UNCHECKED = "update-ignores-version"
 PATCH_RULES_UNCHECKED = "patch-rules-unchecked"
 RESTRICTED_UPDATABLE = "restricted-patients-updatable"
 PATCH_NOT_ATOMIC = "patch-not-atomic"
+CREATE_IGNORES_MATCHES = "create-ignores-matches"
+COVERAGE_VERSION_UNCHECKED = "coverage-ignores-version"
 
 FAULTS = (
     ApiFault(HEADERS_NOT_CHECKED, ("PDS-HDR-001", "PDS-HDR-002", "PDS-HDR-005"),
@@ -39,7 +41,8 @@ FAULTS = (
     ApiFault(PLAIN_JSON, ("PDS-FHIR-001",), "answers are labelled application/json, not application/fhir+json"),
     ApiFault(GENERIC_ERRORS, ("PDS-ERR-001",),
              "errors are coded in the server's own code system instead of Spine-ErrorOrWarningCode"),
-    ApiFault(NO_ETAG, ("PDS-READ-003", "PDS-UPD-002"), "a patient is answered without its ETag"),
+    ApiFault(NO_ETAG, ("PDS-READ-003", "PDS-UPD-002", "PDS-COV-004"), "patients and coverage are answered without "
+                                                                        "their ETag"),
     ApiFault(SUPERSEDED_NOT_FOLLOWED, ("PDS-READ-008",),
              "reading a superseded NHS number answers the superseded record, not the one that replaced it"),
     ApiFault(INVALIDATED_SERVED, ("PDS-READ-007", "PDS-SRCH-023", "PDS-REL-005"),
@@ -57,6 +60,9 @@ FAULTS = (
              "list items are added at any index and removed without a test before them"),
     ApiFault(PATCH_NOT_ATOMIC, ("PDS-UPD-008",), "the patches before a failing one are kept"),
     ApiFault(RESTRICTED_UPDATABLE, ("PDS-UPD-013",), "restricted patients are updated like any other"),
+    ApiFault(CREATE_IGNORES_MATCHES, ("PDS-CRT-002", "PDS-CRT-003"),
+             "a new record and NHS number are created for a patient PDS already holds"),
+    ApiFault(COVERAGE_VERSION_UNCHECKED, ("PDS-COV-007",), "coverage updates are applied whatever version If-Match names"),
 )
 
 

@@ -4,7 +4,8 @@ Every 4XX response of the specification is an OperationOutcome whose issue has a
 IssueType `code` and `details.coding` in `https://fhir.nhs.uk/R4/CodeSystem/Spine-ErrorOrWarningCode`
 (version 1, with the code's display), the particulars in `diagnostics`. The IssueType of each code is
 the one the specification's examples show (MISSING_VALUE `required`, INVALID_VALUE `value`, ...).
-TOO_MANY_MATCHES is not an error: a completed search answers it with status 200.
+TOO_MANY_MATCHES, SINGLE_MATCH and MULTIPLE_MATCHES are answered with status 200 (a completed search; a
+create that found the patient already).
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ CODES: dict[str, tuple[str, str]] = {
     "INVALID_VALUE": ("value", "Provided value is invalid"),
     "INVALIDATED_RESOURCE": ("not-found", "Resource that has been marked as invalid was requested"),
     "MISSING_VALUE": ("required", "Required value is missing"),
+    "MULTIPLE_MATCHES": ("structure", "Multiple matches found"),
     "PRECONDITION_FAILED": ("business-rule", "Required condition was not fulfilled"),
     "RESOURCE_NOT_FOUND": ("not-found", "Resource not found"),
     "RESOURCE_VERSION_MISMATCH": ("business-rule", "Resource version mismatch"),
     "SERVER_ERROR": ("exception", "Unexpected internal server error"),
+    "SINGLE_MATCH": ("structure", "Single match found"),
     "TOO_MANY_MATCHES": ("multiple-matches", "Too Many Matches"),
+    "TOO_MANY_VALUES_SUBMITTED": ("invalid", "Too many values submitted"),
     "UNSUPPORTED_SERVICE": ("not-supported", "Unsupported Service"),
 }
 

@@ -1,7 +1,7 @@
 """The patients PDS holds, by NHS number: current, superseded, invalidated and restricted records.
 
-The seed is Patients whose id is their NHS number and RelatedPersons naming their patient by
-NHS number (`patient.identifier`). Two record states are written in the seed the way FHIR says them:
+The seed is Patients whose id is their NHS number, RelatedPersons naming their patient by NHS number
+(`patient.identifier`) and Coverages (EHIC details) whose id is their subscriber's NHS number. Two record states are written in the seed the way FHIR says them:
 - superseded: the Patient's `link` of type `replaced-by` names the retained record
   (`other.reference` `Patient/<NHS number>`); reading, searching or asking for related people of the
   superseded number answers the retained record ("the `id` is not the same as the one requested");
@@ -64,7 +64,10 @@ def seed_problem(resource: dict[str, Any]) -> str | None:
         return None
     if kind == "RelatedPerson":
         return None if related_to(resource) else "a seed RelatedPerson names its patient by NHS number"
-    return "the PDS behaviour is seeded with Patients and RelatedPersons only"
+    if kind == "Coverage":
+        subscriber = ((resource.get("subscriber") or {}).get("identifier") or {}).get("value")
+        return None if subscriber == rid else "a seed Coverage's id is its subscriber's NHS number"
+    return "the PDS behaviour is seeded with Patients, RelatedPersons and Coverages only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,17 @@ class Patients:
         """The records a search may return: neither superseded nor invalidated."""
         return [r for r in self.store.current("Patient")
                 if not replaced_by(r.resource) and (with_invalidated or not is_invalidated(r.resource))]
+
+    def coverage(self, nhs_number: str) -> dict[str, Any] | None:
+        """The patient's EHIC details, if PDS holds any."""
+        record = self.store.read("Coverage", nhs_number)
+        return record.resource if record else None
+
+    def set_coverage(self, patient: Record, coverage: dict[str, Any]) -> Record:
+        """Replace the patient's EHIC record; the patient's version moves on (the answer's ETag)."""
+        updated, _ = self.store.write("Patient", patient.id, patient.resource, (), if_match=patient.version)
+        self.store.write("Coverage", patient.id, coverage, ())
+        return updated
 
     def related_people(self, nhs_number: str) -> list[dict[str, Any]]:
         return [r.resource for r in self.store.current("RelatedPerson") if related_to(r.resource) == nhs_number]

@@ -6,10 +6,13 @@
 | get-patient | `GET /Patient/{id}` | 200 Patient with `ETag` |
 | update-patient-partial | `PATCH /Patient/{id}` | 200 Patient with the new `ETag` |
 | get-related-people | `GET /Patient/{id}/RelatedPerson` | 200 searchset Bundle |
+| create-patient | `POST /Patient` | 201 Patient (or 200 SINGLE_MATCH / MULTIPLE_MATCHES) |
+| get-coverage | `GET /Coverage` | 200 searchset Bundle with 0 or 1 Coverage |
+| post-coverage | `POST /Coverage` | 201 searchset Bundle with the Coverage |
 
-Creating patients (`POST /Patient`) and coverage (`/Coverage`, patient access mode only) are not
-played: 405 and 404. Anything else is 404 (the API "does not support the capabilities
-interaction"), another method on a route 405. Faults (see `faults.py`) are decided here.
+Anything else is 404 (the API "does not support the capabilities interaction"), another method on a
+route 405. The access modes are not played: every interaction is open to a valid token. Faults (see
+`faults.py`) are decided here.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from __future__ import annotations
 import re
 
 from conformance.reference.apis.base import ApiContext
-from conformance.reference.apis.pds import faults
+from conformance.reference.apis.pds import coverage, faults
+from conformance.reference.apis.pds.creating import create
 from conformance.reference.apis.pds.criteria import parse
 from conformance.reference.apis.pds.incoming import check_headers, check_token, nhs_number
 from conformance.reference.apis.pds.outcomes import error, outcome
@@ -49,8 +53,9 @@ class PdsService:
     def _route(self, req: Request) -> Response:
         path = req.path.rstrip("/") or "/"
         matched = _PATIENT.fullmatch(path)
-        allowed = ("GET",) if path == "/Patient" or (matched and matched.group(2)) else ("GET", "PATCH")
-        if path != "/Patient" and matched is None:
+        allowed = ("GET", "POST") if path in ("/Patient", "/Coverage") else (
+            ("GET",) if matched and matched.group(2) else ("GET", "PATCH"))
+        if path not in ("/Patient", "/Coverage") and matched is None:
             raise error(404, "UNSUPPORTED_SERVICE", f"Invalid request: {req.method} {path} is not an interaction of "
                                                     "this API")
         if req.method not in allowed:
@@ -62,6 +67,13 @@ class PdsService:
             check_token(req, self.ctx.auth)
         if not has(faults.HEADERS_NOT_CHECKED):
             check_headers(req)
+        if path == "/Coverage":
+            if req.method == "POST":
+                return coverage.post(req, self.patients, self.ctx.base_url,
+                                     check_version=not has(faults.COVERAGE_VERSION_UNCHECKED))
+            return coverage.read(self.patients.find(coverage.subscriber(req)), self.patients, self.ctx.base_url)
+        if req.method == "POST":
+            return create(req, self.patients, check_matches=not has(faults.CREATE_IGNORES_MATCHES))
         if matched is None:
             criteria = parse(req.query, check_combination=not has(faults.SEARCH_RULES_UNCHECKED))
             return Response(200, search(criteria, self.patients, self.ctx.base_url,
