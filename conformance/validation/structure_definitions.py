@@ -190,6 +190,7 @@ def _step(positions: list[Position], name: str, load: Callable[[str], _Structure
         held, prefix = position
         element = held.elements.get(f"{prefix}.{name}") or held.elements.get(f"{prefix}.{name}[x]")
         if element is None:
+            out.extend(_typed_choice(held, prefix, name, load))
             continue
         child_path = str(element["path"])
         reference = element.get("contentReference")
@@ -201,6 +202,20 @@ def _step(positions: list[Position], name: str, load: Callable[[str], _Structure
             codes = [t.get("code") for t in element.get("type") or () if isinstance(t, dict)]
             out.extend(_type_position(str(c), load) for c in codes if c)
     return out
+
+
+def _typed_choice(held: _Structure, prefix: str, name: str, load: Callable[[str], _Structure | None]) -> list[Position]:
+    """A choice named with its type (`valueQuantity` for `value[x]` as Quantity): FHIRPath writes
+    `value.ofType(Quantity)`, but the JSON name is unambiguous, so it is read rather than refused."""
+    for i in range(1, len(name)):
+        if name[i].isupper():
+            element = held.elements.get(f"{prefix}.{name[:i]}[x]")
+            codes = [t.get("code") for t in (element or {}).get("type") or () if isinstance(t, dict)]
+            wanted = name[i:]
+            for code in codes:
+                if isinstance(code, str) and code[:1].upper() + code[1:] == wanted:
+                    return [_type_position(code, load)]
+    return []
 
 
 def _walkable(path: str, positions: list[Position], load: Callable[[str], _Structure | None]) -> bool:
