@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from conformance.reference.apis.pds.outcomes import error, invalid_search, invalid_value
@@ -42,7 +42,6 @@ class Criteria:
     practice: str | None = None
     email: str | None = None
     phone: str | None = None
-    wildcards: set[str] = field(default_factory=set)
 
     @property
     def hides_restricted(self) -> bool:
@@ -76,7 +75,7 @@ def parse(query: list[tuple[str, str]], check_combination: bool = True) -> Crite
         death_date=_dates(values.get("death-date", []), "death-date"),
         postcode=one.get("address-postalcode", one.get("address-postcode")),
         practice=one.get("general-practitioner"), email=one.get("email"), phone=one.get("phone"))
-    _check_wildcards(criteria, values)
+    _check_wildcards(criteria.fuzzy, values)
     if check_combination:
         _check_combination(criteria)
     return criteria
@@ -130,19 +129,18 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _check_wildcards(criteria: Criteria, values: dict[str, list[str]]) -> None:
+def _check_wildcards(fuzzy: bool, values: dict[str, list[str]]) -> None:
     for name in ("family", "given", "address-postalcode", "address-postcode", "email", "phone"):
         for value in values.get(name, []):
             if "*" not in value:
                 continue
             if name in ("email", "phone"):
                 raise invalid_search(f"Invalid search data provided - wildcards are not supported in '{name}'")
-            if criteria.fuzzy:
+            if fuzzy:
                 raise invalid_search("Invalid search data provided - wildcards are not allowed in a fuzzy search")
             if "*" in value[:2]:
                 raise invalid_search(f"Invalid search data provided - '{value}': a wildcard may not be in the first "
                                      "two characters")
-            criteria.wildcards.add(name)
 
 
 def _check_combination(c: Criteria) -> None:

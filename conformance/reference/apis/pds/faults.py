@@ -13,6 +13,7 @@ from conformance.reference.service import Request, Response
 
 HEADERS_NOT_CHECKED = "headers-not-checked"
 TRACING_NOT_MIRRORED = "tracing-headers-not-mirrored"
+NOT_DEDUPLICATED = "requests-not-deduplicated"
 TOKEN_NOT_CHECKED = "token-not-checked"
 PLAIN_JSON = "plain-json-content-type"
 GENERIC_ERRORS = "errors-not-spine-coded"
@@ -37,6 +38,8 @@ FAULTS = (
              "served"),
     ApiFault(TRACING_NOT_MIRRORED, ("PDS-HDR-003", "PDS-HDR-004"),
              "X-Request-ID and X-Correlation-ID are answered with other values than the ones sent"),
+    ApiFault(NOT_DEDUPLICATED, ("PDS-HDR-006",),
+             "a create re-sent with the same X-Request-ID is processed again (a second answer, not the first)"),
     ApiFault(TOKEN_NOT_CHECKED, ("PDS-SEC-001", "PDS-SEC-002"), "requests are served without a valid bearer token"),
     ApiFault(PLAIN_JSON, ("PDS-FHIR-001",), "answers are labelled application/json, not application/fhir+json"),
     ApiFault(GENERIC_ERRORS, ("PDS-ERR-001",),

@@ -11,7 +11,8 @@
 | post-coverage | `POST /Coverage` | 201 searchset Bundle with the Coverage |
 
 Anything else is 404 (the API "does not support the capabilities interaction"), another method on a
-route 405. The access modes are not played: every interaction is open to a valid token. Faults (see
+route 405. A create or update re-sent with the same X-Request-ID is answered as the first time
+(`replays`). The access modes are not played: every interaction is open to a valid token. Faults (see
 `faults.py`) are decided here.
 """
 
@@ -27,6 +28,7 @@ from conformance.reference.apis.pds.incoming import check_headers, check_token, 
 from conformance.reference.apis.pds.outcomes import error, outcome
 from conformance.reference.apis.pds.records import Patients
 from conformance.reference.apis.pds.related import related_people
+from conformance.reference.apis.pds.replays import Replays
 from conformance.reference.apis.pds.searching import search
 from conformance.reference.apis.pds.updating import update
 from conformance.reference.apis.pds.views import read_view
@@ -41,6 +43,7 @@ class PdsService:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
         self.patients = Patients(ctx.store)
+        self.replays = Replays()
 
     def handle(self, request: Request) -> Response:
         response = answer(self._route, request, "PDS", lambda: outcome("SERVER_ERROR", "An internal error occurred"))
@@ -67,6 +70,14 @@ class PdsService:
             check_token(req, self.ctx.auth)
         if not has(faults.HEADERS_NOT_CHECKED):
             check_headers(req)
+        if not has(faults.NOT_DEDUPLICATED) and (earlier := self.replays.earlier(req)) is not None:
+            return earlier
+        response = self._interaction(req, path, matched)
+        self.replays.remember(req, response)
+        return response
+
+    def _interaction(self, req: Request, path: str, matched: re.Match[str] | None) -> Response:
+        has = self.ctx.has
         if path == "/Coverage":
             if req.method == "POST":
                 return coverage.post(req, self.patients, self.ctx.base_url,
