@@ -65,6 +65,8 @@ def test_the_sandbox_excludes_authorisation_and_what_a_stateless_service_cannot_
     stateless = sandbox.reason_not_applicable("PDS-UPD-002")
     assert stateless is not None and "stateless" in stateless.reason
     assert sandbox.reason_not_applicable("PDS-UPD-004") is None  # the sandbox answers If-Match W/"1" with 409
+    no_data = sandbox.reason_not_applicable("PDS-READ-008")
+    assert no_data is not None and "only covers a limited set of scenarios" in no_data.reason
     for name in ("integration", "production"):
         env = p.environment(name)
         assert env is not None and env.not_applicable == ()
