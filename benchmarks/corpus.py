@@ -54,9 +54,12 @@ class Corpus:
         return sum(len(b) for b in self.items)
 
 
-def build_corpus(count: int, seed: int = DEFAULT_SEED) -> Corpus:
-    """`count` resources, one Patient for every two Observations, as compact JSON bytes."""
+def build_corpus(count: int, seed: int = DEFAULT_SEED, findings: bool = False) -> Corpus:
+    """`count` resources, one Patient for every two Observations, as compact JSON bytes; with
+    `findings`, changed as `with_findings` changes them."""
     resources = generate_resources(count, seed)
+    if findings:
+        resources = with_findings(resources)
     types: dict[str, int] = {}
     for r in resources:
         types[r["resourceType"]] = types.get(r["resourceType"], 0) + 1

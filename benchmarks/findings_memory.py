@@ -7,8 +7,8 @@ The export is `bulk_check.py`'s (Patients, Observations, the Organizations and P
 reference, a Bulk Data manifest), written streaming into a temporary folder, **with the typical
 findings** of `corpus.with_findings`: no narrative anywhere (a dom-6 warning on every resource),
 extensible-binding misses, every fourth Observation's subject missing from the export (an unresolved
-reference). The profile is `bulk_check.py`'s with the validate rule failing on warnings, so every
-warning is a finding of the run. `--max-repeats 0` keeps **every** finding (nothing folded), so the
+reference). The profile is `bulk_check.py`'s (its validate rule fails on warnings, so every warning is a
+finding of the run). `--max-repeats 0` keeps **every** finding (nothing folded), so the
 findings store and the streaming writers carry them all.
 
 Each output is a separate whole-process run of the real CLI (`--workers 1`: one process, whose peak
@@ -35,20 +35,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bulk_check import PROFILE, write_export  # noqa: E402
+from bulk_check import write_export, write_profile  # noqa: E402
 from corpus import DEFAULT_SEED  # noqa: E402
 from harness import measure, mib, ours  # noqa: E402
-
-FINDINGS_PROFILE = PROFILE.replace("{id: VALID, requirements: [B-1], type: validate}",
-                                   "{id: VALID, requirements: [B-1], type: validate, severity: warning}")
-
-
-def write_profile(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "profile.yaml").write_text(FINDINGS_PROFILE, encoding="utf-8")
-    (folder / "requirements.csv").write_text("identifier,level,description\nB-1,MUST,The export conforms.\n",
-                                             encoding="utf-8")
-    return folder
 
 
 def count_findings(results: Path) -> int:
