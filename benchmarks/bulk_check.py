@@ -189,10 +189,11 @@ def quiet_speed_up(one: dict[str, Any], more: dict[str, Any], cores: int) -> flo
 
     One worker runs in this process, so its CPU time is the whole job. With a pool, the run cannot end
     before its busiest process (the parent's reading and merging, or the busiest worker) has had its
-    CPU time, nor before all of them shared `cores` cores; the larger of these bounds is the estimate."""
+    CPU time, nor before all of them shared `cores` cores; the larger of these bounds is the estimate. It
+    is capped at the cores and workers used (CPU times move a few percent between runs on a busy machine)."""
     workers = more["worker_cpu"] or [0.0]
     bound = max(more["parent_cpu"], max(workers), (more["parent_cpu"] + sum(workers)) / cores)
-    return one["parent_cpu"] / bound if bound else 0.0
+    return min(one["parent_cpu"] / bound if bound else 0.0, float(min(cores, len(workers))))
 
 
 def _tree_rss(pid: int) -> int:
