@@ -34,21 +34,31 @@ class JsonNumber(str):
 
 
 class _Pairs(list):
-    """An object's (key, value) pairs, in order, flagging duplicate keys."""
+    """An object's (key, value) pairs, in order, each key once; `duplicates` names the keys written again."""
 
     __slots__ = ("duplicates",)
     duplicates: list[str] | None
 
 
 def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Pairs:
+    """A repeated key keeps its first value only and is named once in `duplicates`.
+
+    The repetition is one finding (`json.duplicate-key`), not one per extra occurrence, and the later values are
+    not in the tree, where they would be reported again as too many occurrences (`cardinality.max`).
+    """
+    if len(pairs) > 1 and len({k for k, _ in pairs}) != len(pairs):
+        first: dict[str, Any] = {}
+        repeated: dict[str, None] = {}
+        for k, v in pairs:
+            if k in first:
+                repeated[k] = None
+            else:
+                first[k] = v
+        obj = _Pairs(first.items())
+        obj.duplicates = list(repeated)
+        return obj
     obj = _Pairs(pairs)
     obj.duplicates = None
-    if len(pairs) > 1:
-        seen: set[str] = set()
-        for k, _ in pairs:
-            if k in seen:
-                obj.duplicates = (obj.duplicates or []) + [k]
-            seen.add(k)
     return obj
 
 

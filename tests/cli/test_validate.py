@@ -232,3 +232,14 @@ def test_report_records_the_whole_command_line_and_is_readable_by_others(tmp_pat
         "conformance", "validate", str(EXAMPLES / "patient.json"), "--ig", "hl7.fhir.r4.core#4.0.1",
         "--report", "json", "--report-dir", str(reports)]
     assert document.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_duplicate_key_is_reported_once_not_again_as_too_many_occurrences(tmp_path: Path) -> None:
+    dup = tmp_path / "dup.json"
+    dup.write_text('{\n  "resourceType": "Patient",\n  "active": true,\n  "active": false,\n  "active": true\n}\n')
+    code, out = invoke(str(dup), "--format", "json")
+    assert code == 1
+    issues = json.loads(out)["files"][0]["issues"]
+    assert [(i["code"], i["severity"], i["location"], i["line"], i["column"]) for i in issues] == [
+        ("invariant.failed", "warning", "Patient", 1, 1),  # dom-6: no narrative
+        ("json.duplicate-key", "fatal", "Patient.active", 4, 3)]

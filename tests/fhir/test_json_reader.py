@@ -163,6 +163,15 @@ def test_duplicate_keys_are_fatal_at_the_second_occurrence() -> None:
     ]
 
 
+def test_a_key_written_three_times_is_one_finding_and_the_first_value_is_kept() -> None:
+    data = b'{"resourceType": "Patient",\n "gender": "male",\n "gender": "female",\n "gender": "other"}'
+    result = read_json(data)
+    assert [(i.code, i.location, i.line, i.column) for i in result.issues] == [
+        ("json.duplicate-key", "Patient.gender", 3, 2)]
+    assert result.root is not None
+    assert [n.value for n in result.root.iter_tree() if n.name == "gender"] == ["male"]
+
+
 def test_decimals_are_kept_as_written() -> None:
     data = ('{"resourceType": "Observation", "valueQuantity": {"value": 1.50}, "component": ['
             '{"valueInteger": 1e3}, {"valueDecimal": -0.0}, {"valueDecimal": 1E-7}, {"valueDecimal": 0.10},'
