@@ -126,6 +126,7 @@ def view(result: RunResult) -> dict[str, Any]:
         "command": shlex.join(result.command) if result.command else "",
         "inputs": sorted(result.inputs.items()),
         "incomplete": result.incomplete,
+        "hint": result.hint,
         "verdict": {"label": v.label, "headline": v.label, "reason": v.reason, "code": v.exit_code,
                     "css": {"PASS": "pass", "FAIL": "fail", "INCOMPLETE": "error", "PARTIAL": "partial"}[v.label], "missing": v.missing},
         "rules": RULES,
@@ -209,6 +210,7 @@ def _test(test: TestResult, group: GroupResult, *, open_: bool) -> dict[str, Any
         "duration": _milliseconds(test.duration_ms),
         **_findings(test),
         "exchanges": [_exchange(e) for e in test.exchanges],
+        "reproduce": test.reproduce,
         "accepted": _acceptance(accepted),
         "open": open_,
     }

@@ -25,6 +25,7 @@ from typing import Any
 from lxml import etree
 
 from conformance.results import (
+    REPRODUCE_LABEL,
     Finding,
     GroupResult,
     Outcome,
@@ -71,7 +72,7 @@ def _suite(result: RunResult, group: GroupResult) -> etree._Element:
     classname = f"{result.profile_id}.{group.id}"
     time_ms = 0.0
     for test in group.tests:
-        suite.append(_case(classname, test))
+        suite.append(_case(classname, test, result.hint))
         counts["tests"] += 1
         time_ms += test.duration_ms
         kind = _kind(test)
@@ -109,6 +110,8 @@ def _suite_properties(result: RunResult, group: GroupResult) -> Iterable[tuple[s
             yield f"requirements:{test.id}", " ".join(test.requirements)
     if group.message:
         yield "message", group.message
+    if result.hint:
+        yield "hint", result.hint
 
 
 def _kind(test: TestResult) -> str:
@@ -117,7 +120,7 @@ def _kind(test: TestResult) -> str:
     return {Outcome.ERROR: "errors", Outcome.SKIP: "skipped"}.get(test.outcome, "passed")
 
 
-def _case(classname: str, test: TestResult) -> etree._Element:
+def _case(classname: str, test: TestResult, hint: str = "") -> etree._Element:
     step = _step(test.id)
     name = test.title if step in test.title else f"{step}: {test.title}"
     case = _el(None, "testcase", name=name, classname=classname,
@@ -133,10 +136,10 @@ def _case(classname: str, test: TestResult) -> etree._Element:
         first = next((f for f in failing_of(test.findings) if f.severity == "error"), failing[0] if failing else None)
         message = prefix + (f"{first.check}: {first.message}" if first else test.message)
         failure = _el(case, "failure", message=_short(message), type=(first.code if first and first.code else "fail"))
-        failure.text = _clean(_failure_text(test, failing))
+        failure.text = _clean(_failure_text(test, failing, hint))
     elif test.outcome is Outcome.ERROR:
         error = _el(case, "error", message=_short(prefix + (test.message or "could not run")), type="error")
-        error.text = _clean(_failure_text(test, failing))
+        error.text = _clean(_failure_text(test, failing, hint))
     elif test.outcome is Outcome.SKIP:
         _el(case, "skipped", message=_short(test.message or "skipped"))
     else:
@@ -152,8 +155,10 @@ def _system_out(case: etree._Element, test: TestResult, failing: list[Finding]) 
         _el(case, "system-out").text = _clean(text)
 
 
-def _failure_text(test: TestResult, failing: list[Finding]) -> str:
+def _failure_text(test: TestResult, failing: list[Finding], hint: str = "") -> str:
     lines = []
+    if hint:  # the run's likely cause (all refused, no --auth), where a CI page shows it: next to each failure
+        lines.append("hint: " + hint)
     if test.requirements:
         lines.append("requirements: " + ", ".join(test.requirements))
     if test.outcome is Outcome.ERROR and test.message:
@@ -170,6 +175,8 @@ def _failure_text(test: TestResult, failing: list[Finding]) -> str:
         lines.append(f"... and {more} more failing check(s): all of them are in results.json")
     for exchange in test.exchanges:
         lines.append("exchange: " + exchange_line(exchange))
+    if test.reproduce:
+        lines.append(REPRODUCE_LABEL + test.reproduce)
     return "\n".join(lines)
 
 

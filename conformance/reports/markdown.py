@@ -39,6 +39,8 @@ def render(result: RunResult, unverified: str | None = None) -> str:
              f"{_text(v.reason)} (exit {v.exit_code})."]
     if result.incomplete:
         lines += ["", "> **Incomplete:** the run was interrupted; this summary covers what ran."]
+    if result.hint:
+        lines += ["", f"> **Hint:** {_text(result.hint)}"]
     if v.missing:
         lines += ["", "### Without a verdict", ""]
         lines += [f"- `{_cell(m.id)}` ({m.level}, {m.status}): {_text(m.reason)}" for m in v.missing]

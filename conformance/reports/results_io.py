@@ -89,7 +89,7 @@ def run_result_from_json(data: dict[str, Any]) -> RunResult:
         "incomplete": data["incomplete"], "command": list(data["command"]), "inputs": dict(data["inputs"]),
         "environment": data.get("environment", ""), "partial": data.get("partial", ""),
         "interrupted": data.get("interrupted", ""), "unreachable": data.get("unreachable", ""),
-        "require_all": bool(data.get("requireAll", False)), "attestations": data.get("attestations", ""),
+        "hint": data.get("hint", ""), "require_all": bool(data.get("requireAll", False)), "attestations": data.get("attestations", ""),
     }
     if "baseline" in data:
         fields["baseline"] = BaselineSummary.from_json(data["baseline"])
@@ -108,7 +108,7 @@ def _finding(data: dict[str, Any]) -> Finding:
 def _test(data: dict[str, Any]) -> TestResult:
     return TestResult(data["id"], data["title"], Outcome(data["outcome"]), tuple(data["requirements"]),
                       [_finding(f) for f in data["findings"]], data["message"], float(data["durationMs"]),
-                      list(data["exchanges"]), _acceptance(data))
+                      list(data["exchanges"]), _acceptance(data), data.get("reproduce", ""))
 
 
 def _group(data: dict[str, Any]) -> GroupResult:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from conformance.reports.terminal import escape
 from conformance.results import (
+    REPRODUCE_LABEL,
     GroupResult,
     Outcome,
     RequirementResult,
@@ -78,6 +79,8 @@ def render(result: RunResult, console: Console) -> None:
         for entry in baseline.expired:
             console.print(f"[bold red]expired baseline entry[/] {escape(entry.describe(baseline.file))}: "
                           f"{escape(entry.justification)}")
+    if result.hint:
+        console.print(f"[bold yellow]hint:[/] {escape(result.hint)}")
     verdict = result.verdict()
     for missing in verdict.missing:
         console.print(f"  [magenta]no verdict[/] {escape(missing.id)} ({missing.level}, {missing.status}): "
@@ -133,3 +136,5 @@ def _requirement_detail(r: RequirementResult, tests: dict[str, TestResult], cons
             request = exchange["request"]
             answer = exchange.get("response", {}).get("status", exchange.get("error", "no response"))
             console.print(f"      {request['method']} {escape(request['url'])} → {escape(str(answer))}", style="dim")
+        if test.reproduce:
+            console.print(f"      {REPRODUCE_LABEL}{escape(test.reproduce)}")

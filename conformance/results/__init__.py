@@ -18,6 +18,7 @@ from conformance.results.acceptance import (
 )
 from conformance.results.attestations import Attestation, AttestationError, load_attestations
 from conformance.results.outcomes import (
+    REPRODUCE_LABEL,
     Finding,
     Findings,
     GroupResult,
@@ -39,6 +40,7 @@ from conformance.results.store import FindingStore, failing_count, has_error
 from conformance.results.verdict import RULES, Verdict, decide
 
 __all__ = [
+    "REPRODUCE_LABEL",
     "RULES",
     "Acceptance",
     "Attestation",

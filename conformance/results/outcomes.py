@@ -84,6 +84,9 @@ def finding_severity(severity: Severity) -> FindingSeverity:
     return "error" if severity.is_error else "warning"
 
 
+REPRODUCE_LABEL = "Reproduce with: "  # what every report writes before `TestResult.reproduce`
+
+
 class LazyArray:
     """A JSON array whose items are made as a streaming writer asks for them (`reports.stream_json`),
     so a test's million findings are never one list of dicts."""
@@ -115,11 +118,12 @@ class TestResult:
     duration_ms: float = 0.0
     exchanges: list[dict[str, Any]] = field(default_factory=list)  # recorded HTTP, secrets redacted
     accepted: Acceptance | None = None  # every failing finding of it is accepted by a baseline
+    reproduce: str = ""  # a failed HTTP step's request as a curl command, secrets as $VARIABLES
 
     def to_json(self, stream: bool = False) -> dict[str, Any]:
         """The test as JSON; with `stream`, its findings as a `LazyArray` (for a streaming writer)."""
         findings = (f.to_json() for f in self.findings)
-        return with_acceptance({
+        data = with_acceptance({
             "id": self.id,
             "title": self.title,
             "outcome": self.outcome.value,
@@ -129,6 +133,9 @@ class TestResult:
             "findings": LazyArray(findings) if stream else list(findings),
             "exchanges": self.exchanges,
         }, self.accepted)
+        if self.reproduce:
+            data["reproduce"] = self.reproduce
+        return data
 
 
 @dataclass(slots=True)

@@ -75,6 +75,7 @@ class RunResult:
     require_all: bool = False  # every requirement in scope (not only MUST) needs a verdict
     baseline: BaselineSummary | None = None
     attestations: str = ""  # the attestations file used
+    hint: str = ""  # a likely cause of the failures, e.g. every request refused with 401 and no --auth given
 
     def summary(self) -> RunSummary:
         counts = {s: 0 for s in RequirementStatus}
@@ -116,7 +117,7 @@ class RunResult:
         }
         for key, value in (("environment", self.environment), ("partial", self.partial),
                            ("interrupted", self.interrupted), ("unreachable", self.unreachable),
-                           ("attestations", self.attestations)):
+                           ("attestations", self.attestations), ("hint", self.hint)):
             if value:
                 data[key] = value
         if self.require_all:

@@ -41,6 +41,7 @@ from conformance.scenarios.inputs import ResolvedInputs
 from conformance.scenarios.model import Scenario, Step, Suite
 from conformance.scenarios.packages import RunPackages
 from conformance.scenarios.redact import Redactor
+from conformance.scenarios.reproduce import curl_command, secret_variables
 from conformance.scenarios.target import join_url
 
 FHIR_JSON = "application/fhir+json"
@@ -74,6 +75,9 @@ class Runner:
         self._capabilities = CapabilityCache(self.client, self._url("metadata", []), self._auth_headers)
         self._prerequisites: dict[str, str] = {}
         self._current: GroupResult | None = None
+        self._variables = secret_variables({n: inputs.values.get(n, "") for n in inputs.secret_names}, target.query)
+        self._sent: tuple[str, str, dict[str, str], bytes | None, bool] | None = None  # the step's request
+        self._statuses: set[int] = set()  # every status the steps' requests were answered with
 
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> RunResult:
@@ -104,6 +108,7 @@ class Runner:
             self.client.close()
         result.finished = _now()
         result.requirements = requirement_results(self._requirements(profile), result.groups)
+        result.hint = refused_hint(self._statuses, self.auth.kind, profile.reference.auth)
         return result
 
     @property
@@ -179,6 +184,16 @@ class Runner:
 
     # -- steps ----------------------------------------------------------------------------------
     def _step(self, scenario: Scenario, step: Step, values: dict[str, str], record: list[dict[str, Any]]) -> TestResult:
+        self._sent = None
+        test = self._checked_step(scenario, step, values, record)
+        if test.outcome in (Outcome.FAIL, Outcome.ERROR) and self._sent is not None:
+            method, url, headers, body, with_auth = self._sent
+            test.reproduce = curl_command(method, url, headers, body, auth_kind=self.auth.kind if with_auth else "none",
+                                          variables=self._variables, redactor=self.redactor)
+        return test
+
+    def _checked_step(self, scenario: Scenario, step: Step, values: dict[str, str],
+                      record: list[dict[str, Any]]) -> TestResult:
         test = TestResult(_test_id(scenario, step), step.title, Outcome.PASS, step.requirements, exchanges=record)
         missing = self._missing_package(step.requires_package)
         if missing:
@@ -228,11 +243,13 @@ class Runner:
             headers["Content-Type"] = spec.body.content_type
         headers.update({k: templates.render(v, values) for k, v in spec.headers})
         use_auth = step.auth == "default" and _origin(url) == self._origin and "Authorization" not in headers
+        self._sent = (spec.method, url, headers, body, use_auth)
         sent = {**headers, **(self._auth_headers(record) if use_auth else {})}
         response = self.client.send(spec.method, url, headers=sent, body=body, record=record)
         if response.status == 401 and use_auth and self.auth.refresh():
             sent = {**headers, **self._auth_headers(record)}
             response = self.client.send(spec.method, url, headers=sent, body=body, record=record)
+        self._statuses.add(response.status)
         return response
 
     def _url(self, path: str, query: list[tuple[str, str]]) -> str:
@@ -308,6 +325,22 @@ def _render_json(value: Any, values: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [_render_json(v, values) for v in value]
     return value
+
+
+# how a profile's `reference.auth` is asked for on the command line
+_AUTH_OPTIONS = {"bearer": "--auth bearer (with --token-file FILE or CONFORMANCE_TOKEN)",
+                 "client-credentials": "--auth client-credentials (with --client-id, --client-secret-file and "
+                                       "--token-url)",
+                 "jwt": "--auth jwt (with --client-id, --private-key, --kid and --token-url)"}
+
+
+def refused_hint(statuses: set[int], auth_kind: str, profile_auth: str) -> str:
+    """When every request was refused with 401/403 and no credentials were given: the `--auth` likely missing."""
+    if not statuses or not statuses <= {401, 403} or auth_kind != "none":
+        return ""
+    codes = " or ".join(str(s) for s in sorted(statuses))
+    options = _AUTH_OPTIONS.get(profile_auth) or "--auth bearer, client-credentials or jwt"
+    return f"the target refused every request with {codes} and no --auth was given; did you mean {options}?"
 
 
 def _origin(url: str) -> tuple[str, str]:
