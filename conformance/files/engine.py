@@ -12,7 +12,9 @@ The result is one GroupResult (kind `file-check`) with the implicit `export-file
 (the export's files could be read and hold the types they may: its findings are reading problems,
 refused archives and misplaced types; it evidences the requirements of the `validate` rules, and
 is `error` — exit 2 — when an input could not be read at all), then one test per rule in profile
-order. Nothing in it depends on timing or scheduling except `started` and `finished`.
+order. Nothing in it depends on timing or scheduling except `started`, `finished` and each test's
+`duration_ms`: the time spent on its rule, summed over the partitions (over the workers too, so it can exceed
+the run's own time), and for `export-files` the time spent reading and on everything that is no rule's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import cast
 
 from conformance import __version__
@@ -90,6 +93,7 @@ class _Merge:
     bundles: int = 0
     resources: int = 0
     limit: RepeatLimit = field(default_factory=RepeatLimit)
+    seconds: dict[str, float] = field(default_factory=dict)  # rule id -> time spent on it, summed over partitions
 
     def add(self, part: Partition, result: PartitionResult, index: ExportIndex) -> None:
         offset = self.offsets.get(part.file, 0)
@@ -105,6 +109,11 @@ class _Merge:
         self.counts.update(result.counts)
         self.bundles += result.bundles
         self.resources += result.resources
+        for rule_id, seconds in result.seconds.items():
+            self.spent(rule_id, seconds)
+
+    def spent(self, rule_id: str, seconds: float) -> None:
+        self.seconds[rule_id] = self.seconds.get(rule_id, 0.0) + seconds
 
     def store(self, rule_id: str) -> FindingStore:
         held = self.findings.get(rule_id)
@@ -176,7 +185,9 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
             export = MergedExport(files, [f.inner for f in inputs.files], index, dict(merge.counts), merge.bundles)
             for number, rule in enumerate(runnable):
                 if rule.type in CROSS_FILE_TYPES:
+                    since = perf_counter()
                     merge.keep(rule.id, cross_file_findings(rule, number, export))
+                    merge.spent(rule.id, perf_counter() - since)
         merge.fold()
     group = _group(profile, merge, skipped, untested, incomplete, len(files), packages)
     for test in group.tests:  # export order (file, line, column); stable, so ties keep merge order
@@ -261,6 +272,8 @@ def _group(profile: Profile, merge: _Merge, skipped: dict[str, str], untested: d
             tests.append(TestResult(f"{rule.id}.unloaded-profiles", f"{rule.title}: profiles not loaded", Outcome.SKIP,
                                     rule.requirements, message=f"not tested against {', '.join(missing)}: not in the "
                                     f"loaded packages; {how_to_get(profile, missing)}"))
+    for test in tests:  # the time spent on each rule (and on reading, for export-files); 0 for one not run
+        test.duration_ms = merge.seconds.get(test.id, 0.0) * 1000
     notes = "; ".join(packages.notes) if packages and packages.notes else ""
     message = f"{n_files} file(s), {merge.resources} resource(s)" + (f"; {notes}" if notes else "")
     return GroupResult(GROUP_ID, f"Exported-file checks of {profile.id}", "file-check", tests, message=message)

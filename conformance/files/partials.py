@@ -42,6 +42,7 @@ class PartitionResult:
     index: PartitionIndex = field(default_factory=PartitionIndex)
     counts: dict[str, int] = field(default_factory=dict)  # resource type -> resources (Bundle entries too)
     bundles: int = 0  # top-level Bundles
+    seconds: dict[str, float] = field(default_factory=dict)  # rule id (or EXPORT_FILES) -> time spent on it
 
     def add(self, rule_id: str, finding: Finding) -> None:
         self.findings.setdefault(rule_id, []).append(finding)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 
 from conformance.fhir.collector import per_document
@@ -108,8 +109,14 @@ class ResourceChecks:
             cc = CheckCharacters(r, typed(r.params, CheckCharacterParams))
             self.check_chars.setdefault(cc.params.resource_type, []).append(cc)
         self.needs_ids = bool(self.unique_rules or self.ref_rules or self.subject_rules)
+        # the rules the shared reference/subject/id pass serves: its time is split evenly between them
+        self.index_rule_ids = tuple(dict.fromkeys([*(r.id for r, _ in self.ref_rules),
+                                                   *(r.id for r, _ in self.subject_rules),
+                                                   *(r.id for r in self.unique_rules)]))
 
     def check(self, f: ExportFile, part: Partition) -> PartitionResult:
+        """The partition's findings, and the time spent on each rule (reading and the rest: `export-files`)."""
+        started = perf_counter()
         run = _PartitionRun(self, f, part)
         for line, parsed in per_document(read_partition(f, part, self.plan.limits, self.plan.max_bytes)):
             run.out.lines = max(run.out.lines, line)
@@ -117,6 +124,8 @@ class ResourceChecks:
                 run.unreadable(line, parsed)
             else:
                 run.resource(line, parsed)
+        seconds = run.out.seconds
+        seconds[EXPORT_FILES] = max(perf_counter() - started - sum(seconds.values()), 0.0)
         return run.out
 
 
@@ -144,6 +153,11 @@ class _PartitionRun:
 
     def line_of(self, node: Node, line: int) -> int:
         return line if self.ndjson else node.line
+
+    def spent(self, rule_id: str, since: float) -> None:
+        """Count the time since `since` (a `perf_counter()`) as spent on this rule."""
+        seconds = self.out.seconds
+        seconds[rule_id] = seconds.get(rule_id, 0.0) + perf_counter() - since
 
     # -- a line or file that holds no resource -----------------------------------------------------------
     def unreadable(self, line: int, parsed: ParseResult) -> None:
@@ -174,11 +188,19 @@ class _PartitionRun:
         if rt == "Bundle":
             self.out.bundles += 1
             self.bundle(root, entries, line)
+        started = perf_counter()
+        if rt == "Bundle":
             self.bundle_references(root, entries, line)
         else:
             self.export_references(root, line)
             self.export_subjects(root, line)
         self.ids(root, rt, line)
+        served = self.c.index_rule_ids
+        if served:
+            share = (perf_counter() - started) / len(served)
+            seconds = self.out.seconds
+            for rule_id in served:
+                seconds[rule_id] = seconds.get(rule_id, 0.0) + share
 
     def file_types(self, root: Node, rt: str, line: int) -> None:
         if self.spec is not None and self.spec.resource_types and rt not in self.spec.resource_types:
@@ -194,6 +216,7 @@ class _PartitionRun:
         assert validator is not None
         done: dict[tuple[tuple[str, str], ...], list[Issue]] = {}
         for rule, key, profiles, threshold in self.c.validate_rules:
+            started = perf_counter()  # the first rule of a profile set pays for the validation they share
             issues = done.get(key)
             if issues is None:
                 issues = done[key] = _validate(validator, root, rt, reader_issues, entries, profiles)
@@ -204,52 +227,64 @@ class _PartitionRun:
                     self.add(rule.id, issue, "error")
                 elif issue.severity is Severity.WARNING:
                     self.add(rule.id, issue, "warning")
+            self.spent(rule.id, started)
 
     # -- fhirpath --------------------------------------------------------------------------------------
     def assertions(self, res: Node, line: int) -> None:
         for rule, params, expression in self.c.fhirpath.get(res.resource_type or "", ()):
+            started = perf_counter()
             try:
                 result = expression.evaluate(res)
             except FhirPathError as exc:
-                shown = f"an error ({exc})"
+                shown: str | None = f"an error ({exc})"
             else:
-                if result == [True]:
-                    continue
-                shown = _show(result)
-            self.found(rule.id, "export.assertion-failed", res, line, message=params.message or rule.title,
-                       expression=params.expression, result=shown)
+                shown = None if result == [True] else _show(result)
+            if shown is not None:
+                self.found(rule.id, "export.assertion-failed", res, line, message=params.message or rule.title,
+                           expression=params.expression, result=shown)
+            self.spent(rule.id, started)
         for check in self.c.check_chars.get(res.resource_type or "", ()):
+            started = perf_counter()
             for bad, code, values in check.problems(res):
                 self.found(check.rule.id, code, bad, line, **values)
+            self.spent(check.rule.id, started)
 
     # -- bundle ----------------------------------------------------------------------------------------
     def bundle(self, root: Node, entries: Sequence[_Entry], line: int) -> None:
         for consistent in self.c.consistent:
+            started = perf_counter()
             for bad, code, values in consistent.problems([e.resource for e in entries]):
                 self.found(consistent.rule.id, code, bad, line, **values)
+            self.spent(consistent.rule.id, started)
         for rule, p in self.c.bundle_rules:
-            if p.bundle_type:
-                node = root.child("type")
-                actual = node.value if node is not None and node.value else "absent"
-                if actual != p.bundle_type:
-                    self.found(rule.id, "export.bundle-type", node or root, line, actual=actual,
-                               expected=p.bundle_type)
-            if p.first_entry:
-                first = root.child("entry")
-                resource = first.child("resource") if first is not None else None
-                actual = (resource.resource_type or "?") if resource is not None else (
-                    "an entry without a resource" if first is not None else "absent (the Bundle has no entries)")
-                if actual != p.first_entry:
-                    self.found(rule.id, "export.bundle-first-entry", first or root, line, actual=actual,
-                               expected=p.first_entry)
-            if p.required_types:
-                held: dict[str, int] = {}
-                for e in entries:
-                    held[e.resource.resource_type or ""] = held.get(e.resource.resource_type or "", 0) + 1
-                for rtype, minimum in p.required_types:
-                    if held.get(rtype, 0) < minimum:
-                        self.found(rule.id, "export.count-below-minimum", root, line, scope="this Bundle",
-                                   count=held.get(rtype, 0), type=rtype, minimum=minimum)
+            started = perf_counter()
+            self.bundle_rule(rule, p, root, entries, line)
+            self.spent(rule.id, started)
+
+    def bundle_rule(self, rule: FileRule, p: BundleParams, root: Node, entries: Sequence[_Entry], line: int) -> None:
+        """One `bundle` rule: the Bundle's type, its first entry, the least count of each type."""
+        if p.bundle_type:
+            node = root.child("type")
+            actual = node.value if node is not None and node.value else "absent"
+            if actual != p.bundle_type:
+                self.found(rule.id, "export.bundle-type", node or root, line, actual=actual,
+                           expected=p.bundle_type)
+        if p.first_entry:
+            first = root.child("entry")
+            resource = first.child("resource") if first is not None else None
+            actual = (resource.resource_type or "?") if resource is not None else (
+                "an entry without a resource" if first is not None else "absent (the Bundle has no entries)")
+            if actual != p.first_entry:
+                self.found(rule.id, "export.bundle-first-entry", first or root, line, actual=actual,
+                           expected=p.first_entry)
+        if p.required_types:
+            held: dict[str, int] = {}
+            for e in entries:
+                held[e.resource.resource_type or ""] = held.get(e.resource.resource_type or "", 0) + 1
+            for rtype, minimum in p.required_types:
+                if held.get(rtype, 0) < minimum:
+                    self.found(rule.id, "export.count-below-minimum", root, line, scope="this Bundle",
+                               count=held.get(rtype, 0), type=rtype, minimum=minimum)
 
     def bundle_references(self, root: Node, entries: Sequence[_Entry], line: int) -> None:
         """Inside a Bundle every reference must resolve inside it (or to a contained resource)."""
@@ -343,15 +378,17 @@ class _PartitionRun:
                 done.add(element)
 
     def identifiers(self, res: Node, line: int, full_url: str | None) -> None:
-        for number, _rule, ip in self.c.ident_rules:
+        for number, rule, ip in self.c.ident_rules:
             if res.resource_type != ip.resource_type:
                 continue
+            started = perf_counter()
             owner = _owner(res, full_url, self.display, line)
             for ident in res.children_named("identifier"):
                 system, value = ident.child("system"), ident.child("value")
                 if system is not None and system.value == ip.system and value is not None and value.value:
                     self.out.index.idents.append((number, value.value, owner, self.line_of(ident, line),
                                                   ident.location))
+            self.spent(rule.id, started)
 
 
 def _validate(validator: Validator, root: Node, rt: str, reader_issues: Sequence[Issue], entries: Sequence[_Entry],

@@ -41,3 +41,19 @@ def test_check_writes_every_report_and_an_evidence_pack_that_verifies(tmp_path: 
     verified = runner.invoke(app, ["report", "verify", str(pack), "--allow-unknown-signer"])
     assert verified.exit_code == 0, verified.output
     assert verified.stdout.startswith(f"evidence pack {pack}: intact, signer unknown — the pack is not signed; ")
+
+
+@pytest.mark.core
+def test_check_junit_gives_each_rule_the_time_spent_on_it(tmp_path: Path) -> None:
+    from lxml import etree
+
+    result = runner.invoke(app, ["check", "eps-fhir-api", str(EXPORT), "--progress", "none", "--report", "junit,json",
+                                 "--report-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    cases = list(etree.parse(str(tmp_path / "junit.xml")).iter("testcase"))
+    times = [float(c.get("time") or 0) for c in cases]
+    assert any(t > 0 for t in times), times  # measured, not "0.000" everywhere
+    document = json.loads((tmp_path / "results.json").read_text())
+    tests = document["groups"][0]["tests"]
+    assert [t["id"] for t in tests if t["outcome"] == "skip" and t["durationMs"] != 0] == []  # a rule not run took none
+    assert next(t for t in tests if t["id"] == "export-files")["durationMs"] > 0  # reading the export is timed too
