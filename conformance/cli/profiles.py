@@ -154,6 +154,10 @@ def requirements_command(
 def describe(suite: Suite, cache: PackageCache) -> dict[str, Any]:
     p: Profile = suite.profile
     covered = {rid for s in suite.scenarios for rid in (*s.requirements, *(r for st in s.steps for r in st.requirements))}
+    by_files: dict[str, list[str]] = {}  # requirement -> the file-check rules that evidence it (`conformance check`)
+    for rule in p.file_checks:
+        for rid in rule.requirements:
+            by_files.setdefault(rid, []).append(rule.id)
     levels: dict[str, int] = {}
     for r in p.requirements:
         levels[r.level] = levels.get(r.level, 0) + 1
@@ -169,7 +173,8 @@ def describe(suite: Suite, cache: PackageCache) -> dict[str, Any]:
                        "requirements": sorted({*s.requirements, *(r for st in s.steps for r in st.requirements)})}
                       for s in suite.scenarios],
         "requirements": {"total": len(p.requirements), "byLevel": levels,
-                         "notCovered": [r.id for r in p.requirements if r.id not in covered]},
+                         "byFileChecks": {r.id: by_files[r.id] for r in p.requirements if r.id in by_files},
+                         "notCovered": [r.id for r in p.requirements if r.id not in covered and r.id not in by_files]},
         "fileChecks": len(p.file_checks),
         "reference": {"auth": p.reference.auth, "seed": str(p.reference.seed) if p.reference.seed else None,
                       "api": p.reference.api},
@@ -265,8 +270,14 @@ def _print_description(d: dict[str, Any], out: Console) -> None:
     reqs = d["requirements"]
     by_level = ", ".join(f"{n} {level}" for level, n in reqs["byLevel"].items())
     out.print(f"\n[bold]Requirements[/]: {reqs['total']} ({by_level})")
+    scenarios = {rid for s in d["scenarios"] for rid in s["requirements"]}
+    files_only = {rid: rules for rid, rules in reqs["byFileChecks"].items() if rid not in scenarios}
+    if files_only:
+        out.print("  evidenced by file checks (conformance check), not by a scenario:")
+        for rid, rules in files_only.items():
+            out.print(f"    {escape(rid)}: {escape(', '.join(rules))}")
     if reqs["notCovered"]:
-        out.print("  covered by no scenario: " + escape(", ".join(reqs["notCovered"])))
+        out.print("  covered by no scenario and no file check: " + escape(", ".join(reqs["notCovered"])))
     out.print(f"file checks: {d['fileChecks']}; built-in target: auth {d['reference']['auth']}")
 
 

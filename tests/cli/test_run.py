@@ -6,6 +6,7 @@ the reference server, unreachable targets, located errors, and no secret in any 
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -242,10 +243,37 @@ def test_profiles_show_names_packages_inputs_scenarios_and_coverage() -> None:
     assert data["packages"][0]["installed"] is True
     assert [s["id"] for s in data["scenarios"]] == ["capability", "read", "not-found", "search", "errors", "headers",
                                                     "versioning", "security", "uk-core"]
-    assert data["requirements"] == {"total": 17, "byLevel": {"MUST": 15, "SHOULD": 2}, "notCovered": []}
+    assert data["requirements"] == {"total": 17, "byLevel": {"MUST": 15, "SHOULD": 2}, "byFileChecks": {},
+                                    "notCovered": []}
     text = invoke("profiles", "show", PROFILE).stdout
     assert "uk-core: fhir.r4.ukcore.stu2#2.0.x (optional)" in text
     assert "nhs_number = '9000000009': the NHS number of a patient the system holds" in text
+
+
+def test_profiles_show_of_a_files_only_profile_names_the_file_checks_that_evidence_each_requirement() -> None:
+    data = json.loads(invoke("profiles", "show", "uk-core-record-export", "--format", "json").stdout)
+    assert data["requirements"]["notCovered"] == []
+    assert data["requirements"]["byFileChecks"] == {
+        "REC-EXP-001": ["REC-FC-FILES"], "REC-EXP-002": ["REC-FC-VALIDATE"], "REC-EXP-003": ["REC-FC-NHS-NUMBER"],
+        "REC-EXP-004": ["REC-FC-NHS-UNIQUE"], "REC-EXP-005": ["REC-FC-IDS"], "REC-EXP-006": ["REC-FC-REFERENCES"],
+        "REC-EXP-007": ["REC-FC-SUBJECTS"], "REC-EXP-008": ["REC-FC-COUNTS"]}
+    text = invoke("profiles", "show", "uk-core-record-export").stdout
+    assert "covered by no scenario" not in text
+    assert "evidenced by file checks (conformance check), not by a scenario:" in text
+    assert "    REC-EXP-006: REC-FC-REFERENCES\n" in text
+
+
+def test_profiles_show_names_a_requirement_nothing_evidences(tmp_path: Path) -> None:
+    profile = tmp_path / "orphan"
+    shutil.copytree(REPO / "profiles" / "uk-core-record-export", profile)
+    catalogue = profile / "requirements.csv"
+    rows = catalogue.read_text(encoding="utf-8").splitlines()
+    catalogue.write_text("\n".join([*rows, rows[-1].replace("REC-EXP-008", "REC-EXP-009", 1)]) + "\n",
+                         encoding="utf-8")
+    data = json.loads(invoke("profiles", "show", str(profile), "--format", "json").stdout)
+    assert data["requirements"]["notCovered"] == ["REC-EXP-009"]
+    text = invoke("profiles", "show", str(profile)).stdout
+    assert "  covered by no scenario and no file check: REC-EXP-009\n" in text
 
 
 def test_profiles_requirements_as_csv_and_json() -> None:
