@@ -6,6 +6,8 @@ import builtins
 import gzip
 import json
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -208,15 +210,24 @@ def test_permission_denied_is_unreadable(tmp_path: Path, monkeypatch: pytest.Mon
         ("file.unreadable", "cannot read the file: Permission denied")]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_chmod_000_file_is_unreadable(tmp_path: Path) -> None:
-    path = tmp_path / "locked.json"
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_chmod_000_file_is_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ordinary_user: Callable[[], AbstractContextManager[None]]) -> None:
+    """Run as an ordinary user even under root (which reads files whatever their mode)."""
+    tmp_path.chmod(0o755)
+    monkeypatch.chdir(tmp_path)  # relative paths: the user need not enter the folders above tmp_path
+    Path("open.json").write_text('{"resourceType": "Patient"}')
+    path = Path("locked.json")
     path.write_text('{"resourceType": "Patient"}')
     path.chmod(0)
+    assert summary(Path("open.json")) == [("json", True, [])]  # read once first: every module it needs is loaded
     try:
-        assert summary(path) == [("json", False, [("file.unreadable", 0, 0)])]
+        with ordinary_user():
+            readable = summary(Path("open.json"))
+            locked = summary(path)
     finally:
         path.chmod(0o644)
+    assert readable == [("json", True, [])]  # the user reaches the folder: only the file's mode bites
+    assert locked == [("json", False, [("file.unreadable", 0, 0)])]
 
 
 def test_io_error_mid_ndjson_is_reported_after_the_lines_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -123,14 +125,19 @@ def test_unlistable_folder_is_reported_not_raised(tree: Path, monkeypatch: pytes
     assert problems == [("exports/sub/deep", "cannot list this folder: Permission denied")]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root lists folders whatever their mode")
-def test_chmod_000_folder_is_reported(tree: Path) -> None:
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_chmod_000_folder_is_reported(tree: Path, ordinary_user: Callable[[], AbstractContextManager[None]]) -> None:
+    """Run as an ordinary user even under root (which lists folders whatever their mode)."""
+    tree.parent.chmod(0o755)  # the working folder (tmp_path), entered by the relative paths below
     locked = tree / "sub" / "deep"
     locked.chmod(0)
     try:
-        files, problems = discover(["exports/sub"])
+        with ordinary_user():
+            files, problems = discover(["exports/sub"])
+            readable, none = discover(["exports/sub/g.xml"])
     finally:
         locked.chmod(0o755)
+    assert (names(readable), none) == (["exports/sub/g.xml"], [])  # the user reaches the tree: only the mode bites
     assert names(files) == ["exports/sub/g.xml"]
     assert problems == [("exports/sub/deep", "cannot list this folder: Permission denied")]
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conformance.packages import PackageCache, load_packages
 
 
 @pytest.mark.core
-def test_real_core_resolves_patient(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_core_resolves_patient(monkeypatch: pytest.MonkeyPatch, session_package_cache: Path) -> None:
+    """The cache is the session's ($FHIR_PACKAGE_CACHE where set): this folder's fixtures clear the variable."""
     monkeypatch.delenv("CONFORMANCE_CACHE_DIR", raising=False)  # the index beside the real package may be reused
-    loaded = load_packages(["hl7.fhir.r4.core#4.0.1"], PackageCache.default())
+    loaded = load_packages(["hl7.fhir.r4.core#4.0.1"], PackageCache(session_package_cache))
     assert loaded.ids() == ["hl7.fhir.r4.core#4.0.1"]
     patient = loaded.resolve("http://hl7.org/fhir/StructureDefinition/Patient")
     assert patient is not None

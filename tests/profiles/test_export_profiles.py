@@ -37,11 +37,14 @@ RULES = {
     UK: ["REC-FC-FILES", "REC-FC-VALIDATE", "REC-FC-NHS-NUMBER", "REC-FC-NHS-UNIQUE", "REC-FC-IDS",
          "REC-FC-REFERENCES", "REC-FC-SUBJECTS", "REC-FC-COUNTS"],
 }
-CASES = {
-    UK: ["conforming", "dangling-reference", "duplicate-id", "manifest-wrong-type", "missing-manifest",
-         "missing-type-file", "nhs-number-check-digit", "nhs-number-shared", "patient-without-nhs-number",
-         "subject-missing", "truncated-line", "wrong-type-in-file", "zip-archive"],
-}
+
+
+def case_names(profile: str) -> list[str]:
+    """The profile's cases: every folder under fixtures/exports/<profile>/ (adding a folder adds a case)."""
+    return sorted(p.name for p in (FIXTURES / profile).iterdir() if p.is_dir())
+
+
+CASES = {p: case_names(p) for p in PROFILES}
 
 _register()
 runner = CliRunner()
@@ -122,12 +125,14 @@ def test_rules_and_requirements_name_each_other_exactly(profile: str) -> None:
 
 # -- the fixtures ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("profile", PROFILES)
-def test_every_case_folder_is_listed_and_has_an_export_and_its_expectations(profile: str) -> None:
-    folders = sorted(p.name for p in (FIXTURES / profile).iterdir() if p.is_dir())
-    assert folders == CASES[profile]
-    for name in folders:
+def test_every_case_folder_has_an_export_its_expectations_and_a_row_in_the_readme(profile: str) -> None:
+    assert "conforming" in CASES[profile]  # found: the folder is there and read
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"## {profile}\n", 1)[1].split("\n## ", 1)[0]
+    for name in CASES[profile]:
         case = FIXTURES / profile / name
-        assert export_of(case).exists() and (case / "expected.yaml").is_file()
+        assert export_of(case).exists() and (case / "expected.yaml").is_file(), name
+        assert f"| `{name}` |" in section, f"{name} is not described in fixtures/exports/README.md"
 
 
 @pytest.mark.parametrize(("profile", "case"), [(p, FIXTURES / p / c) for p in PROFILES for c in CASES[p]],
