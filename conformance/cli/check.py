@@ -10,6 +10,7 @@ from rich.console import Console
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail
+from conformance.cli.loading import load_named_profile
 from conformance.cli.publishing import finish, show
 from conformance.cli.scope import run_scope
 from conformance.files.bounded import DEFAULT_MAX_REPEATS
@@ -21,7 +22,6 @@ from conformance.files.sources import collect_inputs
 from conformance.files.summary import group_findings, where
 from conformance.files.validators import load_check_packages
 from conformance.packages import PackageCache
-from conformance.profiles import find_profile, load_profile, profile_roots
 from conformance.profiles.model import Profile
 from conformance.reports.publish import Plan, PublishOptions, prepare
 from conformance.reports.terminal import escape
@@ -31,7 +31,7 @@ from conformance.results import RunResult, Scope
 _EXECUTION_OPTIONS = frozenset({"workers", "executor", "scheduler", "progress", "partition_bytes"})
 
 
-class OutputFormat(StrEnum):
+class OutputFormat(StrEnum):  # the names of reports.outputs.RUN_OUTPUTS (tested)
     text = "text"
     json = "json"
 
@@ -75,7 +75,7 @@ def check(
                                         help="Bytes of NDJSON per unit of parallel work."),
 ) -> None:
     """Check exported files (NDJSON bulk exports, Bundles, archives) against a profile's file checks."""
-    the_profile = load_profile(find_profile(profile, profile_roots(profiles_dir)))
+    the_profile = load_named_profile(profile, profiles_dir)
     if not the_profile.file_checks:
         fail(f"profile {the_profile.id} has no file checks", "its profile.yaml needs a file_checks section with rules")
     if executor is ExecutorKind.dask and not scheduler:
@@ -118,7 +118,7 @@ def _file_side_only(profile: Profile) -> str:
 
 
 def _report(result: RunResult, plan: Plan, scope: Scope, output: OutputFormat, locations: int) -> None:
-    done = show(result, plan, scope, as_json=output is OutputFormat.json,
+    done = show(result, plan, scope, output=output.value,
                 more=lambda shown, console: _by_code(shown, console, locations))
     finish(done)
 

@@ -12,20 +12,20 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from conformance.cli.errors import fail, stderr
+from conformance.cli.errors import stderr
+from conformance.cli.loading import load_named_profile, load_named_suite
 from conformance.packages import PackageCache
 from conformance.packages.manifest import split_spec
 from conformance.profiles import (
     Profile,
     ProfileError,
-    find_profile,
     list_profiles,
     load_profile,
     profile_roots,
     to_csv,
 )
 from conformance.profiles.coverage import Coverage, find_specs_dir, measure
-from conformance.scenarios import Suite, load_suite
+from conformance.scenarios import Suite
 
 app = typer.Typer(
     name="profiles",
@@ -55,11 +55,6 @@ class RequirementsFormat(StrEnum):
     text = "text"
     csv = "csv"
     json = "json"
-
-
-def load_named_suite(name: str, profiles_dir: list[Path]) -> Suite:
-    """The profile found by name (or folder) and its scenarios; ProfileError with every located problem."""
-    return load_suite(load_profile(find_profile(name, profile_roots(profiles_dir))))
 
 
 @app.command("list")
@@ -118,7 +113,7 @@ def coverage_command(
     Exit 0; 1 when a requirement's source link does not resolve in the specification; 2 when the
     specification cannot be found.
     """
-    p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
+    p = load_named_profile(profile, profiles_dir)
     found = measure(p, find_specs_dir(specs))
     if output is Format.json:
         typer.echo(json.dumps(coverage_json(found), indent=2, ensure_ascii=False))
@@ -135,7 +130,7 @@ def requirements_command(
     output: Annotated[RequirementsFormat, typer.Option("--format", "-f", help="text, csv (the assurance sheet's columns) or json.")] = RequirementsFormat.text,
 ) -> None:
     """Print a profile's requirement catalogue."""
-    p = load_profile(find_profile(profile, profile_roots(profiles_dir or [])))
+    p = load_named_profile(profile, profiles_dir)
     if output is RequirementsFormat.csv:
         typer.echo(to_csv(p.requirements), nl=False)
     elif output is RequirementsFormat.json:
@@ -281,4 +276,4 @@ def _print_description(d: dict[str, Any], out: Console) -> None:
     out.print(f"file checks: {d['fileChecks']}; built-in target: auth {d['reference']['auth']}")
 
 
-__all__ = ["app", "fail", "load_named_suite"]
+__all__ = ["app"]

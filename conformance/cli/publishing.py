@@ -17,24 +17,20 @@ from rich.markup import escape
 
 from conformance import interrupts
 from conformance.cli.errors import stderr
-from conformance.reports import run_console, run_json
+from conformance.reports.outputs import RUN_OUTPUTS, Judged
 from conformance.reports.publish import Plan, Published, publish
 from conformance.results import RunResult, Scope, scoped
 
 
-def show(result: RunResult, plan: Plan, scope: Scope, *, as_json: bool, unreachable: str = "",
+def show(result: RunResult, plan: Plan, scope: Scope, *, output: str, unreachable: str = "",
          more: Callable[[RunResult, Console], None] | None = None) -> Published:
-    """Judge the run in its scope, write every requested report (the baseline applied), then print it."""
+    """Judge the run in its scope, write every requested report (the baseline applied), then print it as
+    `output` (a name in `reports.outputs.RUN_OUTPUTS`; `more` adds to the text)."""
+    printed = RUN_OUTPUTS[output]
     judged = scoped(result, scope, unreachable=unreachable,
                     interrupted=interrupts.received() if result.incomplete else "")
-    done = publish(judged, plan, annotations=sys.stderr if as_json else sys.stdout)
-    if as_json:
-        run_json.stream(done.result, sys.stdout)
-    else:
-        console = Console(highlight=False, soft_wrap=True)
-        run_console.render(done.result, console)
-        if more is not None:
-            more(done.result, console)
+    done = publish(judged, plan, annotations=sys.stderr if printed.machine else sys.stdout)
+    printed.write(Judged(done.result, more), sys.stdout)
     return done
 
 

@@ -13,7 +13,7 @@ import typer
 
 from conformance.cli.command_line import command_line
 from conformance.cli.errors import fail, stderr
-from conformance.cli.profiles import load_named_suite
+from conformance.cli.loading import load_named_suite
 from conformance.cli.publishing import finish, show
 from conformance.cli.scope import run_scope, select_scenarios
 from conformance.packages import PackageCache
@@ -47,7 +47,7 @@ class AuthMode(StrEnum):
     jwt = "jwt"
 
 
-class OutputFormat(StrEnum):
+class OutputFormat(StrEnum):  # the names of reports.outputs.RUN_OUTPUTS (tested)
     text = "text"
     json = "json"
 
@@ -145,7 +145,7 @@ def _url_target(target: str, auth: AuthMode, token_file: Path | None, client_id:
 
 def _report(result: RunResult, plan: Plan, scope: Scope, output: OutputFormat, unreachable: str,
             target: Target) -> None:
-    done = show(result, plan, scope, as_json=output is OutputFormat.json, unreachable=unreachable)
+    done = show(result, plan, scope, output=output.value, unreachable=unreachable)
     if unreachable:
         stderr.print(f"[bold red]conformance: error:[/] the target {escape(target.label or target.base_url)} could not be reached: "
                      f"{escape(unreachable)}", markup=True)

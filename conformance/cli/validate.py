@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperCommand
 
 from conformance.cli.command_line import command_line
@@ -19,7 +18,8 @@ from conformance.files.bounded import DEFAULT_MAX_REPEATS
 from conformance.files.discovery import discover
 from conformance.files.validate import validate_files
 from conformance.packages import PackageCache
-from conformance.reports import operation_outcome, validate_json, validate_text
+from conformance.reports import operation_outcome
+from conformance.reports.outputs import VALIDATE_OUTPUTS, Validated
 from conformance.validation import ValidationOptions, ValidatorFactory
 
 # The HL7 validator's single-dash spellings of its common flags, accepted as they are typed there. They are
@@ -46,7 +46,7 @@ def hl7_spellings(args: list[str]) -> list[str]:
     return out
 
 
-class OutputFormat(StrEnum):
+class OutputFormat(StrEnum):  # the names of reports.outputs.VALIDATE_OUTPUTS (tested)
     text = "text"
     json = "json"
     outcome = "outcome"
@@ -87,19 +87,14 @@ def validate(
     factory = ValidatorFactory(ig, cache, definitions.packages, options)
     n_workers = workers or os.cpu_count() or 1
     results = list(validate_files([(f, str(f)) for f in files], factory, profile, n_workers, max_repeats))
-    if output is OutputFormat.json:
-        validate_json.write(results, definitions.packages.ids(), sys.stdout)  # streamed, not through Rich
-        sys.stdout.write("\n")
-    elif output is OutputFormat.outcome:
-        sys.stdout.write(operation_outcome.render(results) + "\n")
-    else:
-        validate_text.render(results, Console(highlight=False, soft_wrap=True), show_information=show_information)
+    printed = VALIDATE_OUTPUTS[output.value]
+    printed.write(Validated(results, definitions.packages.ids(), show_information), sys.stdout)
     if outcome_file is not None:
         _write_outcome(outcome_file, results)
     if plan is not None:
         # the whole command line (secrets never come from options), so the report says how to reproduce it
         command = command_line(ctx, leave_out={"workers"})
-        _publish(plan, results, definitions.packages.ids(), paths, started, output is not OutputFormat.text, command)
+        _publish(plan, results, definitions.packages.ids(), paths, started, printed.machine, command)
     raise typer.Exit(EXIT_OK if all(r.valid for r in results) else EXIT_FAILED)
 
 

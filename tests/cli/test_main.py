@@ -33,10 +33,39 @@ def test_an_internal_error_is_reported_as_a_bug_with_exit_2(monkeypatch: pytest.
 def test_every_command_module_is_known_to_the_registry() -> None:
     from pathlib import Path
 
-    helpers = {"__init__", "commands", "errors", "command_line", "publishing", "scope"}
-    modules = {p.stem for p in Path(commands.__file__).parent.glob("*.py")} - helpers
+    modules = {p.stem for p in Path(commands.__file__).parent.glob("*.py")} - HELPERS
     registered = {entry.module.rpartition(".")[2] for entry in commands.COMMANDS.values()}
     assert modules <= registered, f"command modules not registered: {sorted(modules - registered)}"
+
+
+HELPERS = {"__init__", "commands", "errors", "command_line", "publishing", "scope", "loading"}
+
+
+def test_no_command_module_imports_another_command_module() -> None:
+    """Commands share helpers from the helper modules (HELPERS), never from each other's module."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(commands.__file__).parent
+    command_modules = {p.stem for p in folder.glob("*.py")} - HELPERS
+    borrowed = []
+    for name in sorted(command_modules):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("conformance.cli."):
+                other = node.module.rsplit(".", 1)[1]
+                if other in command_modules and other != name:
+                    borrowed.append(f"{name} imports {other}")
+    assert borrowed == []
+
+
+def test_every_commands_format_choices_are_the_output_registry() -> None:
+    from conformance.cli import check, run, validate
+    from conformance.reports.outputs import registries
+
+    choices = {"validate": validate.OutputFormat, "run": run.OutputFormat, "check": check.OutputFormat}
+    assert {name: [f.value for f in enum] for name, enum in choices.items()} == {
+        name: list(outputs) for name, outputs in registries().items()}
 
 
 _HEAVY = ("dask", "distributed", "jinja2", "lxml", "cryptography", "requests", "yaml", "pydantic", "sqlite3")

@@ -1,0 +1,109 @@
+"""What `--format` prints on standard output, for every command: the one registry of output formats.
+
+`validate` prints its files' findings (`text`, `json`, `outcome`); `run` and `check` print their `RunResult`
+(`text`, `json`). Each format is an `Output`: a name, what it is, whether it is a document for programs (then
+GitHub annotations go to stderr, not into it) and the function that writes it. A command looks its `--format`
+up here instead of choosing with its own if/elif chain; the report files written beside it (`--report`) are
+the registry in `writer.py`. Each writer imports its renderer when called, so a command loads only the one it
+prints with.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
+
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from conformance.files.validate import FileResult
+    from conformance.results import RunResult
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """What `validate` prints: its files' results and the packages they were validated with."""
+
+    results: Sequence[FileResult]
+    packages: Sequence[str]
+    show_information: bool = False  # text: list information-level issues too
+
+
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What `run` and `check` print: the judged run, and what a command adds after the text (check's by-code list)."""
+
+    result: RunResult
+    more: Callable[[RunResult, Console], None] | None = field(default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Output(Generic[S]):
+    name: str
+    description: str
+    machine: bool  # a document for programs: nothing else may be printed into it
+    write: Callable[[S, TextIO], None]
+
+
+def _console(stream: TextIO) -> Console:
+    """The console text formats print with: no highlighting, long lines left whole (a CI log wraps them).
+
+    Standard output is left for Rich to find, as a default Console does (it follows `sys.stdout` when a test
+    runner swaps it)."""
+    return Console(file=None if stream is sys.stdout else stream, highlight=False, soft_wrap=True)
+
+
+def _validated_text(subject: Validated, stream: TextIO) -> None:
+    from conformance.reports import validate_text
+
+    validate_text.render(subject.results, _console(stream), show_information=subject.show_information)
+
+
+def _validated_json(subject: Validated, stream: TextIO) -> None:
+    from conformance.reports import validate_json
+
+    validate_json.write(subject.results, list(subject.packages), stream)  # streamed, not through Rich
+    stream.write("\n")
+
+
+def _validated_outcome(subject: Validated, stream: TextIO) -> None:
+    from conformance.reports import operation_outcome
+
+    stream.write(operation_outcome.render(subject.results) + "\n")
+
+
+def _run_text(subject: Judged, stream: TextIO) -> None:
+    from conformance.reports import run_console
+
+    console = _console(stream)
+    run_console.render(subject.result, console)
+    if subject.more is not None:
+        subject.more(subject.result, console)
+
+
+def _run_json(subject: Judged, stream: TextIO) -> None:
+    from conformance.reports import run_json
+
+    run_json.stream(subject.result, stream)
+
+
+VALIDATE_OUTPUTS: dict[str, Output[Validated]] = {o.name: o for o in (
+    Output("text", "one line per finding, file:line:column, and a summary", False, _validated_text),
+    Output("json", "the validation document (files, issues, summary)", True, _validated_json),
+    Output("outcome", "FHIR OperationOutcome (a collection Bundle of them for several files)", True,
+           _validated_outcome),
+)}
+
+RUN_OUTPUTS: dict[str, Output[Judged]] = {o.name: o for o in (
+    Output("text", "scenarios or file checks, requirements and the verdict", False, _run_text),
+    Output("json", "the results document (schema: results.schema.json)", True, _run_json),
+)}
+
+
+def registries() -> dict[str, dict[str, Output[Any]]]:
+    """Every command's `--format` choices (a command's enum of them is tested against this)."""
+    return {"validate": dict(VALIDATE_OUTPUTS), "run": dict(RUN_OUTPUTS), "check": dict(RUN_OUTPUTS)}
