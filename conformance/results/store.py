@@ -10,8 +10,10 @@ whenever the store is iterated. Reports iterate; none of them needs the findings
 Order: iteration gives the findings in the order they were added, as a list would. `sort(key)`
 is a stable sort of everything held, done as an external merge sort — each spilled run is sorted
 before it is written when the key is known up front (`FindingStore(key=...)`), the runs are merged
-(`heapq.merge`, stable) into a new file, and the old one is released — so it needs one block per
-run in memory, never all the findings.
+(`heapq.merge`, stable) into a new file, and the old one is released. At most `MERGE_FAN_IN` runs are
+merged at once (more runs take more passes over the disk), so sorting holds `MERGE_FAN_IN` blocks in
+memory however many findings there are — one block per run grew with the findings (1.5 million
+findings are 150 runs: about 50 MB).
 
 Disk use is bounded: every store of a process draws on one budget (`CONFORMANCE_FINDINGS_DISK_MB`,
 default 4096 MB). Findings that would exceed it are not kept but counted (`dropped`, and by
@@ -39,6 +41,7 @@ from conformance.results.outcomes import Finding, Outcome
 DEFAULT_IN_MEMORY = 10_000
 DEFAULT_DISK_MB = 4096
 BLOCK = 512  # findings per block on disk: what one run costs in memory while runs are merged
+MERGE_FAN_IN = 16  # runs merged at once: memory while sorting is MERGE_FAN_IN blocks, however many findings
 
 Key = Callable[[Finding], Any]
 _Record = tuple[Any, ...]
@@ -262,27 +265,37 @@ class FindingStore:
             self._front, self._head = [], merged
             return
         spill = self._ensure_spill()
-        runs: list[Iterable[Finding]] = [sorted(self._front, key=key)]
-        if key is self._key:
-            runs += [spill.read_run(blocks) for blocks in self._runs]
-        else:  # runs sorted by another key (or none): sort each again, one at a time, into a fresh file
+        if key is not self._key:  # runs sorted by another key (or none): sort each again, one at a time
             resorted = _Spill(spill.budget)
+            runs_resorted = []
             for blocks in self._runs:
                 written = resorted.write_run(sorted(spill.read_run(blocks), key=key))
                 if written is None:  # no room to sort on disk: keep the order they have
                     resorted.close()
                     return
-                runs.append(resorted.read_run(written))
+                runs_resorted.append(written)
             spill.close()
-            spill = self._spill = resorted
-        runs.append(sorted(self._head, key=key))
-        target = _Spill(spill.budget)
-        written_run = target.write_run(heapq.merge(*runs, key=key))
-        if written_run is None:  # no room for the sorted copy: keep the order they have
-            target.close()
-            return
-        spill.close()
-        self._spill, self._runs, self._front, self._head, self._key = target, [written_run], [], [], key
+            spill, self._spill, self._runs, self._key = resorted, resorted, runs_resorted, key
+        runs: list[Iterable[Finding]] = [sorted(self._front, key=key),
+                                         *(spill.read_run(blocks) for blocks in self._runs),
+                                         sorted(self._head, key=key)]
+        while True:  # merge at most MERGE_FAN_IN neighbouring runs at a time, pass after pass, until one is left
+            final = len(runs) <= MERGE_FAN_IN
+            groups = [runs] if final else [runs[i:i + MERGE_FAN_IN] for i in range(0, len(runs), MERGE_FAN_IN)]
+            target = _Spill(spill.budget)
+            written_runs: list[list[tuple[int, int]]] = []
+            for group in groups:
+                written_run = target.write_run(heapq.merge(*group, key=key))
+                if written_run is None:  # no room for the merged copy: keep the order they have
+                    target.close()
+                    return
+                written_runs.append(written_run)
+            spill.close()
+            spill = target
+            self._spill, self._runs, self._front, self._head, self._key = target, written_runs, [], [], key
+            if final:
+                return
+            runs = [spill.read_run(blocks) for blocks in written_runs]
 
     def close(self) -> None:
         """Release the disk space now (the store is empty afterwards)."""

@@ -78,3 +78,29 @@ def test_the_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPatc
     assert store.spilled
     monkeypatch.setenv("CONFORMANCE_FINDINGS_IN_MEMORY", "not a number")
     assert not FindingStore([finding(n) for n in range(4)]).spilled
+
+
+def test_sorting_many_runs_merges_a_bounded_number_at_once_and_stays_stable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import heapq
+
+    from conformance.results import store as store_module
+
+    widest: list[int] = []
+    real_merge = heapq.merge
+
+    def counting_merge(*iterables, key=None):  # type: ignore[no-untyped-def]
+        widest.append(len(iterables))
+        return real_merge(*iterables, key=key)
+
+    monkeypatch.setattr(store_module.heapq, "merge", counting_merge)
+    rng = random.Random(11)
+    originals = [finding(n, line=rng.randint(1, 30)) for n in range(4000)]
+
+    def key(f: Finding) -> tuple[int, int]:
+        return (f.line or 0, f.column or 0)
+
+    store = FindingStore(originals, key=key, in_memory=20)  # 200 runs on disk
+    store.sort(key=key)
+    assert list(store) == sorted(originals, key=key)
+    assert max(widest) <= store_module.MERGE_FAN_IN
+    assert len(widest) > 1 + 200 // store_module.MERGE_FAN_IN  # more than one pass
