@@ -1,6 +1,6 @@
 """Profiles as commands name them: a profile id or folder, searched in `--profiles-dir` first.
 
-`run`, `check` and `profiles` all load a profile by name; they share these helpers from here, so no
+`run`, `check`, `profiles` and `serve --profile` all load a profile by name; they share these helpers from here, so no
 command module imports another one (which would load that whole command). A `ProfileError` (every located
 problem) goes up to the root group, which prints it and exits 2.
 """

@@ -125,10 +125,9 @@ def _list_faults(api: str | None) -> None:
 
 def _profile_settings(name: str) -> tuple[str | None, Path | None, str | None]:
     """A profile's reference auth mode (as the server's), seed folder and API behaviour."""
-    from conformance.profiles import find_profile, load_profile, profile_roots
+    from conformance.cli.loading import load_named_profile
 
-    loaded = load_profile(find_profile(name, profile_roots()))
-    settings = loaded.reference
+    settings = load_named_profile(name).reference
     return _PROFILE_AUTH.get(settings.auth, settings.auth), settings.seed, settings.api
 
 

@@ -1,7 +1,8 @@
 """What `--format` prints on standard output, for every command: the one registry of output formats.
 
 `validate` prints its files' findings (`text`, `json`, `outcome`); `run` and `check` print their `RunResult`
-(`text`, `json`). Each format is an `Output`: a name, what it is, whether it is a document for programs (then
+(`text`, `json`); the `profiles` subcommands print what `profile_views.py` builds (`text`, `json`, and `csv` for
+the requirement catalogue). Each format is an `Output`: a name, what it is, whether it is a document for programs (then
 GitHub annotations go to stderr, not into it) and the function that writes it. A command looks its `--format`
 up here instead of choosing with its own if/elif chain; the report files written beside it (`--report`) are
 the registry in `writer.py`. Each writer imports its renderer when called, so a command loads only the one it
@@ -19,6 +20,9 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from conformance.files.validate import FileResult
+    from conformance.profiles import Profile
+    from conformance.profiles.coverage import Coverage
+    from conformance.reports.profile_views import Listing
     from conformance.results import RunResult
 
 S = TypeVar("S")
@@ -104,6 +108,43 @@ RUN_OUTPUTS: dict[str, Output[Judged]] = {o.name: o for o in (
 )}
 
 
+def _profile_view(name: str) -> Callable[[Any, TextIO], None]:
+    """The `profile_views` renderer `name`, imported when first called (so `run` never loads it)."""
+
+    def write(subject: Any, stream: TextIO) -> None:
+        from conformance.reports import profile_views
+
+        getattr(profile_views, name)(subject, stream)
+
+    return write
+
+
+PROFILES_LIST_OUTPUTS: dict[str, Output[Listing]] = {o.name: o for o in (
+    Output("text", "a table of the profiles found", False, _profile_view("listing_text")),
+    Output("json", "the folders searched and every profile found", True, _profile_view("listing_json")),
+)}
+
+PROFILES_SHOW_OUTPUTS: dict[str, Output[dict[str, Any]]] = {o.name: o for o in (
+    Output("text", "packages, inputs, scenarios and requirement coverage", False, _profile_view("description_text")),
+    Output("json", "the same as one document", True, _profile_view("description_json")),
+)}
+
+PROFILES_COVERAGE_OUTPUTS: dict[str, Output[Coverage]] = {o.name: o for o in (
+    Output("text", "each operation and response with the requirements covering it", False,
+           _profile_view("coverage_text")),
+    Output("json", "the same, with the figures and broken source links", True, _profile_view("coverage_json")),
+)}
+
+PROFILES_REQUIREMENTS_OUTPUTS: dict[str, Output[Profile]] = {o.name: o for o in (
+    Output("text", "a table of the requirements", False, _profile_view("catalogue_text")),
+    Output("csv", "the assurance sheet's columns", True, _profile_view("catalogue_csv")),
+    Output("json", "the catalogue as one document", True, _profile_view("catalogue_json")),
+)}
+
+
 def registries() -> dict[str, dict[str, Output[Any]]]:
     """Every command's `--format` choices (a command's enum of them is tested against this)."""
-    return {"validate": dict(VALIDATE_OUTPUTS), "run": dict(RUN_OUTPUTS), "check": dict(RUN_OUTPUTS)}
+    return {"validate": dict(VALIDATE_OUTPUTS), "run": dict(RUN_OUTPUTS), "check": dict(RUN_OUTPUTS),
+            "profiles list": dict(PROFILES_LIST_OUTPUTS), "profiles show": dict(PROFILES_SHOW_OUTPUTS),
+            "profiles coverage": dict(PROFILES_COVERAGE_OUTPUTS),
+            "profiles requirements": dict(PROFILES_REQUIREMENTS_OUTPUTS)}

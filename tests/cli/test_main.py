@@ -60,10 +60,12 @@ def test_no_command_module_imports_another_command_module() -> None:
 
 
 def test_every_commands_format_choices_are_the_output_registry() -> None:
-    from conformance.cli import check, run, validate
+    from conformance.cli import check, profiles, run, validate
     from conformance.reports.outputs import registries
 
-    choices = {"validate": validate.OutputFormat, "run": run.OutputFormat, "check": check.OutputFormat}
+    choices = {"validate": validate.OutputFormat, "run": run.OutputFormat, "check": check.OutputFormat,
+               "profiles list": profiles.Format, "profiles show": profiles.Format,
+               "profiles coverage": profiles.Format, "profiles requirements": profiles.RequirementsFormat}
     assert {name: [f.value for f in enum] for name, enum in choices.items()} == {
         name: list(outputs) for name, outputs in registries().items()}
 

@@ -116,20 +116,14 @@ def test_serve_default_is_open_with_the_builtin_seed(invoke: Callable) -> None:
     assert seen["server"].config.auth == "none"
 
 
-def test_serve_takes_auth_and_seed_from_a_profile(invoke: Callable, monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
-    import conformance.profiles as profiles
-    from conformance.profiles import ReferenceSettings
-
-    class Loaded:
-        reference = ReferenceSettings(auth="client-credentials", seed=REPO / "conformance" / "reference" / "seed")
-
-    monkeypatch.setattr(profiles, "find_profile", lambda name, roots: tmp_path / name)
-    monkeypatch.setattr(profiles, "load_profile", lambda folder: Loaded())
-    result, seen = invoke("--port", "0", "--profile", "some-profile")
+def test_serve_takes_auth_and_seed_from_a_profile(invoke: Callable) -> None:
+    """`--profile FOLDER` starts the server with the profile's reference auth (jwt → the server's oauth2) and
+    its seed folder; `--auth` overrides the profile's."""
+    folder = REPO / "fixtures" / "profiles" / "nhs-patient-demographics"  # reference: auth jwt, seed: seed
+    result, seen = invoke("--port", "0", "--profile", str(folder))
     assert result.exit_code == 0, result.output
-    assert (seen["server"].config.auth, seen["server"].config.seed_dir) == ("oauth2", Loaded.reference.seed)
-    overridden, seen = invoke("--port", "0", "--profile", "some-profile", "--auth", "none")
+    assert (seen["server"].config.auth, seen["server"].config.seed_dir) == ("oauth2", folder / "seed")
+    overridden, seen = invoke("--port", "0", "--profile", str(folder), "--auth", "none")
     assert seen["server"].config.auth == "none"
 
 
