@@ -236,6 +236,28 @@ _kind("bundle.link-repeated", E, "the Bundle has more than one '{relation}' link
 _kind("value.attachment-size", E, "Attachment.size says {stated} bytes but the data holds {actual}", "R4 Attachment.size is the number of bytes of the data (before base64 encoding).")
 _kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one entry (bdl-7)", "Entries of a Bundle must not share a fullUrl (unless versions differ).")
 
+# -- CDS Hooks 2.0 documents (conformance/validation/cdshooks/ cites the specification for each) ---------
+_kind("cdshooks.required", E, "{what} has no '{name}', which {why}", "A field the CDS Hooks 2.0 specification marks REQUIRED (or CONDITIONAL, its condition met) is absent.")
+_kind("cdshooks.wrong-type", E, "'{name}' must be a JSON {expected}, not {actual}", "A CDS Hooks field whose value is not of the JSON type its table gives (string, object, array, integer, boolean).")
+_kind("cdshooks.null-or-empty", E, "'{name}' is {actual}: CDS Hooks values SHALL NOT be null or empty; omit an optional field instead", "CDS Hooks 2.0, Use of JSON: values are never `null`, `\"\"`, `[]` or `{{}}` unless the specification says so (a prefetch key with no data is `null`; a response may have no cards).")
+_kind("cdshooks.code-unknown", E, "'{name}' is '{value}'; the allowed values are {allowed}", "A CDS Hooks field with a closed set of values (card indicator, selectionBehavior, action type, link type, token_type) has another value.")
+_kind("cdshooks.not-a-url", E, "'{name}' is '{value}', which is not an absolute URL", "A CDS Hooks field of type URL (fhirServer, source.url, source.icon, link.url) that is not an absolute URL.")
+_kind("cdshooks.not-a-resource", E, "'{name}' must be a FHIR resource (a JSON object with 'resourceType'); {detail}", "The specification puts a FHIR resource here (a prefetch value, a context field of a FHIR type, an action's resource) and the value is something else.")
+_kind("cdshooks.resource-type", E, "'{name}' is a {actual}; the {hook} hook defines it as a {expected}", "A hook context field defined as a FHIR Bundle (draftOrders, appointments) or Task holds another resource type.")
+_kind("cdshooks.selection-behavior", E, "this card has suggestions but no selectionBehavior", "CDS Hooks 2.0, Card: \"If suggestions are present, selectionBehavior MUST also be provided\".")
+_kind("cdshooks.extension", E, "'extension' must be a JSON object of named extensions, not {actual}", "CDS Hooks 2.0, Extensions: \"The value of an extension element MUST be a pre-coordinated JSON object\".")
+_kind("cdshooks.override-display", E, "override reason {index} has no display", "CDS Hooks 2.0, Card: \"If override reasons are present, the CDS Service MUST populate a display value for each reason's Coding\".")
+_kind("cdshooks.summary-length", W, "the card summary has {length} characters; the specification defines it as a <140-character message", "CDS Hooks 2.0, Card.summary: \"One-sentence, <140-character summary message\" (no MUST: a warning).")
+_kind("cdshooks.not-uuid", W, "'{name}' is '{value}', which is not a UUID", "hookInstance is described as \"a universally unique identifier (UUID)\" (its type is string: a warning).")
+_kind("cdshooks.context-id", W, "'{name}' is '{value}', which is not a FHIR {type}.id", "A hook context field described as a FHIR id (patientId, encounterId) holds something else, such as a relative reference `Patient/123`.")
+_kind("cdshooks.context-reference", W, "'{name}' is '{value}'; the {hook} hook expects a relative reference to {types}", "A hook context field described as a relative reference (userId, performer, dispatchedOrders) is not `Type/id` of an expected type.")
+_kind("cdshooks.selection-unresolved", W, "selection '{value}' is not a resource of draftOrders", "order-select: \"The selections field references FHIR resources in the draftOrders Bundle. For example, MedicationRequest/103\".")
+_kind("cdshooks.app-context", W, "appContext is given on a link of type '{type}'", "CDS Hooks 2.0, Link.appContext: \"should only be valued if the link type is smart and is not valid for absolute links\".")
+_kind("cdshooks.delete-resource-id", W, "a delete action should name the resource to delete in 'resourceId'", "CDS Hooks 2.0, Action.resourceId: \"SHOULD be provided when the type attribute is delete\".")
+_kind("cdshooks.hook-unknown", INFO, "hook '{hook}' is not one of the CDS Hooks 2.0 hooks; its context was not checked", "Hooks are an open set (anyone may define one); only the hooks of the 2.0 catalogue have their context checked.")
+_kind("cdshooks.unknown-field", INFO, "'{name}' is not a field of {what}", "A field the specification does not define (custom data belongs in `extension`; the specification does not forbid others).")
+_kind("cdshooks.http-fhir-server", INFO, "fhirServer uses http; the scheme MUST be https when production data is exchanged", "CDS Hooks 2.0, request: fhirServer's scheme MUST be https with production data, which a file cannot tell.")
+
 # -- HTTP limits (`conformance run`: conformance/scenarios/limits.py) ------------------------------------
 _kind("http.response-too-large", E, "the response from {url} is {size} bytes ({what}), over the limit of {limit}; it was not read further", "A response body larger than `--max-response-mb` as received, or than `--max-decompressed-mb` once gzip/deflate is undone (a compression bomb). The step ends there; the run goes on.")
 _kind("http.response-undecodable", E, "the response from {url} could not be decompressed: {reason}", "A body whose Content-Encoding (gzip, deflate) is corrupt.")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from conformance.fhir.tree import Node
 from conformance.issues import Issue
+
+if TYPE_CHECKING:
+    from conformance.fhir.json_reader import JsonDocument
 
 Format = Literal["json", "xml", "ndjson"]
 
@@ -16,12 +19,15 @@ class ParseResult:
     """One resource read from a document, or the reason none could be.
 
     `root` is None when a fatal issue stopped the reader. For NDJSON, each line is its own
-    ParseResult whose positions already carry the line's number in the file.
+    ParseResult whose positions already carry the line's number in the file. `document` is set when
+    the JSON was an object without `resourceType`: not a resource, but perhaps another JSON document
+    that carries FHIR resources (see `JsonDocument`).
     """
 
     root: Node | None
     issues: list[Issue] = field(default_factory=list)
     format: Format = "json"
+    document: JsonDocument | None = None
 
     @property
     def fatal(self) -> bool:

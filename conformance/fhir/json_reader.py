@@ -263,6 +263,84 @@ def json_path(node: Node) -> tuple[Any, ...]:
     return tuple(parts)
 
 
+# -- JSON documents that are not resources ------------------------------------------------------
+
+JsonPath = tuple[str | int, ...]
+
+
+def json_object(value: Any) -> dict[str, Any] | None:
+    """A decoded JSON object as a dict (first value of a repeated key), or None for any other JSON value."""
+    if type(value) is _Pairs:
+        return dict(value)
+    return value if isinstance(value, dict) else None
+
+
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value: object, array, string, number, boolean or null."""
+    if type(value) is _Pairs or isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, JsonNumber):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else type(value).__name__
+
+
+class JsonDocument:
+    """A JSON object without `resourceType`, kept with its positions (`ParseResult.document`).
+
+    FHIR does not define it, but other specifications carry FHIR resources inside such JSON (a CDS
+    Hooks request's `context.draftOrders`, a card's action `resource`). The layer that knows the
+    document reads `value` (decoded pairs, numbers as written), locates findings by JSON path, and
+    turns each embedded resource into a `Node` tree whose locations and positions are the
+    resource's place in this document."""
+
+    __slots__ = ("value", "positions")
+
+    def __init__(self, value: Any, positions: JsonPositions) -> None:
+        self.value = value
+        self.positions = positions
+
+    def position(self, path: JsonPath) -> tuple[int, int]:
+        """(line, column) of the property key or array item at `path` (the nearest written ancestor if absent)."""
+        for end in range(len(path), -1, -1):
+            found = self.positions.lookup(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def resource(self, path: JsonPath, root_name: str) -> tuple[Node | None, list[Issue]]:
+        """The FHIR resource at `path` as a tree, read with FHIR's JSON rules, with the reader's issues.
+
+        Its ancestors are plain nodes named after the path (the root is `root_name`), so a location
+        inside it reads `CDSHooksRequest.context.draftOrders.entry[0].resource.status`."""
+        root = Node(root_name)
+        root.set_resolver(self.positions.resolve)
+        parent, value = root, self.value
+        steps = list(path)
+        while steps:
+            name = steps.pop(0)
+            assert isinstance(name, str), "a JSON path step into an object is a key"
+            value = json_object(value)[name]  # type: ignore[index]
+            index, in_array = 0, False
+            if steps and isinstance(steps[0], int):
+                index, in_array = int(steps.pop(0)), True
+                value = value[index]
+            parent = Node(name, parent=parent, index=index, repeating=in_array, in_json_array=in_array)
+        issues: list[Issue] = []
+        try:
+            _Builder(self.positions, issues).fill(parent, value, len(path) + 1)
+        except _TooDeep:
+            line, col = self.position(path)
+            issues.append(make_issue("json.too-deep", limit=MAX_DEPTH, line=line, column=col))
+            return None, issues
+        return parent, issues
+
+
 # -- the reader ----------------------------------------------------------------------------------
 
 def read_json(data: bytes | str, *, line_offset: int = 0) -> ParseResult:
@@ -298,6 +376,13 @@ def read_json(data: bytes | str, *, line_offset: int = 0) -> ParseResult:
         issues.append(make_issue("structure.not-a-resource", reason="a FHIR resource is a JSON object with 'resourceType'",
                                  line=1 + line_offset, column=1))
         return ParseResult(None, issues, "json")
+    if not any(key == "resourceType" for key, _ in parsed):
+        # not read as FHIR (its nulls and empty values are not FHIR's to judge), but kept: a caller that knows
+        # another JSON document carrying FHIR resources (a CDS Hooks request or response) reads it from here
+        line, col = positions.lookup(()) or (1 + line_offset, 1)
+        issues.append(make_issue("structure.not-a-resource", location="", line=line, column=col,
+                                 reason="no 'resourceType' property: this is not a FHIR resource"))
+        return ParseResult(None, issues, "json", JsonDocument(parsed, positions))
     builder = _Builder(positions, issues)
     root = Node("", pos=None)
     root.set_resolver(positions.resolve)

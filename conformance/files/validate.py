@@ -18,6 +18,7 @@ from conformance.fhir.read import read_file
 from conformance.files.bounded import DEFAULT_MAX_REPEATS, RepeatLimit
 from conformance.issues import Issue, Severity, make_issue
 from conformance.packages import PackageError
+from conformance.validation.cdshooks import validate_cds_hooks
 from conformance.validation.validator import Validator
 
 
@@ -49,9 +50,11 @@ def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = ()
 
     try:
         for parsed in per_document(read_file(path)):
-            keep(parsed.issues)
             if parsed.root is None:
+                cds_hooks = validate_cds_hooks(parsed, validator)  # JSON that is not a resource may be a CDS Hooks body
+                keep(parsed.issues if cds_hooks is None else cds_hooks)
                 continue
+            keep(parsed.issues)
             result.resources += 1
             if parsed.root.resource_type:
                 types.add(parsed.root.resource_type)
