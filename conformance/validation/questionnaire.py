@@ -13,6 +13,12 @@ loaded packages and `--ig` files. One that cannot be found is a warning and noth
 The questionnaire is read as plain JSON (a contained one is turned into that form first), so every
 rule here reads one shape. Beyond R4, as the HL7 validator does: a quantity bound that cannot be
 compared (no UCUM code, different units) is reported, since the answer cannot be shown to meet it.
+
+Beyond R4: a `quantity` item's bounds may also come from the Structured Data Capture IG's
+`sdc-questionnaire-minQuantity` / `-maxQuantity` extensions (SDC 2.0+, "the inclusive lower/upper
+bound on the range of allowed values" of a quantity answer, the published successors of R4's
+minValue/maxValue for Quantity). They are applied exactly as `minValue`/`maxValue` with a
+`valueQuantity` are, whether or not the SDC package is loaded, as the HL7 validator applies them.
 """
 
 from __future__ import annotations
@@ -26,6 +32,12 @@ from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
+SDC_EXT = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+# the extensions bounding a quantity answer (R4 core and their SDC successors), with the side they bound
+QUANTITY_BOUNDS: tuple[tuple[str, int, str], ...] = (
+    (EXT + "minValue", -1, "minimum"), (SDC_EXT + "sdc-questionnaire-minQuantity", -1, "minimum"),
+    (EXT + "maxValue", 1, "maximum"), (SDC_EXT + "sdc-questionnaire-maxQuantity", 1, "maximum"),
+)
 UCUM = "http://unitsofmeasure.org"
 
 # item.type → the answer value[x] types R4 allows for it (choice/open-choice also take answerOption's types)
@@ -85,7 +97,9 @@ def _true(value: Any) -> bool:
 
 
 def _extensions(item: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [e for e in _items(item, "extension") if isinstance(e, dict) and e.get("url") == EXT + name]
+    """The item's extensions with URL `name` (a full URL) or, for a bare name, the R4 core `EXT + name`."""
+    url = name if ":" in name else EXT + name
+    return [e for e in _items(item, "extension") if isinstance(e, dict) and e.get("url") == url]
 
 
 def _ext_value(ext: dict[str, Any]) -> tuple[str, Any] | None:
@@ -356,8 +370,8 @@ class _Run:
                     code is None or self.checker._in_value_set(found[1], value, "Coding") is False):
                 report(f"the unit {code or '(none)'} is not in the unit value set {found[1]}")
         amount = value.child("value")
-        for name, sign, word in (("minValue", -1, "minimum"), ("maxValue", 1, "maximum")):
-            for ext in _extensions(definition, name):
+        for url, sign, word in QUANTITY_BOUNDS:
+            for ext in _extensions(definition, url):
                 found = _ext_value(ext)
                 if found is None or not isinstance(found[1], dict) or amount is None:
                     continue
