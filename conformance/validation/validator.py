@@ -20,6 +20,11 @@ from conformance.terminology.service import CodeCheck, binding_outcome, create_t
 from conformance.validation import slicing
 from conformance.validation.bundles import check_full_urls, check_links
 from conformance.validation.datatypes import check_attachment, check_element_ids
+from conformance.validation.extension_contexts import (
+    CANONICAL_RESOURCE,
+    added_contexts,
+    canonical_resource_types,
+)
 from conformance.validation.invariants import InvariantChecker
 from conformance.validation.measures import check_measure_report
 from conformance.validation.national import check_coding, check_identifier
@@ -605,14 +610,20 @@ class Validator:
         return self.plan_for(url)
 
     def _extension_context(self, node: Node, url: str, sd: dict, host: _Host, issues: list[Issue]) -> None:
+        """R4 extensibility: an extension only where its definition's `context` allows it. For R4's core
+        extensions the contexts HL7's extensions pack adds count too (`extension_contexts.py` says why)."""
         contexts = sd.get("context") or []
         if not contexts:
             return
         allowed: list[str] = []
-        for ctx in contexts:
+        for ctx in (*contexts, *added_contexts(url)):
             expression = ctx.get("expression", "")
             kind = ctx.get("type", "element")
             allowed.append(expression)
+            if expression == CANONICAL_RESOURCE:
+                if host.is_resource and host.type_code in canonical_resource_types():
+                    return
+                continue
             if kind == "fhirpath":
                 if self._in_fhirpath_context(node, expression):
                     return

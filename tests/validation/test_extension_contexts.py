@@ -1,0 +1,49 @@
+"""The table of contexts HL7's extensions pack adds to R4's core extensions only adds, and only to R4's own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.packages import PackageCache
+from conformance.validation.extension_contexts import _table, added_contexts, canonical_resource_types
+
+
+def _r4_extensions(cache: Path) -> dict[str, dict[str, Any]]:
+    folder = PackageCache.default(cache).package_dir("hl7.fhir.r4.core", "4.0.1")
+    assert folder is not None
+    found = {}
+    for path in folder.glob("StructureDefinition-*.json"):
+        sd = json.loads(path.read_text(encoding="utf-8"))
+        if sd.get("type") == "Extension" and sd.get("derivation") == "constraint":
+            found[sd["url"]] = sd
+    return found
+
+
+@pytest.mark.core
+def test_every_added_context_is_for_an_r4_core_extension_and_new_to_it(session_package_cache: Path) -> None:
+    r4 = _r4_extensions(session_package_cache)
+    added = _table()["added"]
+    assert set(added) <= set(r4)
+    for url, contexts in added.items():
+        own = {(c["type"], c["expression"]) for c in r4[url]["context"]}
+        assert contexts and all((c["type"], c["expression"]) not in own for c in contexts), url
+
+
+@pytest.mark.core
+def test_canonical_resources_are_the_types_r4s_replaces_extension_lists(session_package_cache: Path) -> None:
+    replaces = _r4_extensions(session_package_cache)["http://hl7.org/fhir/StructureDefinition/replaces"]
+    assert canonical_resource_types() == {c["expression"] for c in replaces["context"]}
+    assert {"CodeSystem", "ValueSet", "StructureDefinition", "OperationDefinition"} <= canonical_resource_types()
+    assert "Patient" not in canonical_resource_types()
+
+
+def test_the_corrections_the_r4_specification_relies_on_are_there() -> None:
+    assert added_contexts("http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type") == (
+        {"type": "element", "expression": "ElementDefinition.type"},)
+    assert {"type": "element", "expression": "CanonicalResource"} in added_contexts(
+        "http://hl7.org/fhir/StructureDefinition/structuredefinition-normative-version|4.0.1")
+    assert added_contexts("http://example.org/fhir/StructureDefinition/anything") == ()
