@@ -1,4 +1,4 @@
-"""CDS Hooks 2.0 request and response bodies, validated by `validate` (conformance/validation/cdshooks/).
+"""CDS Hooks 2.0 bodies (requests, responses, discovery, feedback) validated by `validate` (validation/cdshooks/).
 
 The acceptance cases are files under fixtures/validation/cdshooks: `<case>.json` is a CDS Hooks body
 and `<case>.expected.yaml` lists EXACTLY the issues `validate` reports for it, every severity
@@ -17,7 +17,7 @@ from test_fixtures import _core_installed, _position_problem
 from conformance.fhir.json_reader import read_json
 from conformance.files.validate import validate_file
 from conformance.issues import CATALOGUE
-from conformance.validation.cdshooks import REQUEST, RESPONSE, document_kind
+from conformance.validation.cdshooks import DISCOVERY, FEEDBACK, REQUEST, RESPONSE, document_kind
 from conformance.validation.cdshooks.hooks import HOOKS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "validation" / "cdshooks"
@@ -45,9 +45,9 @@ def validator() -> Any:
 
 # -- the fixtures themselves -----------------------------------------------------------------------
 
-def test_the_cases_include_valid_and_invalid_requests_and_responses() -> None:
+def test_the_cases_include_valid_and_invalid_bodies_of_every_kind() -> None:
     kinds = {(case.stem.split("-")[0], not _expected(case)["issues"]) for case in CASES}
-    assert kinds == {("request", True), ("request", False), ("response", True), ("response", False)}
+    assert kinds == {(kind, valid) for kind in ("request", "response", "discovery", "feedback") for valid in (True, False)}
 
 
 def test_expected_files_cite_the_specification_and_use_catalogue_codes() -> None:
@@ -62,8 +62,8 @@ def test_expected_files_cite_the_specification_and_use_catalogue_codes() -> None
             if kind is None or kind.severity.value != severity:
                 problems.append(f"{case.name}: {code} is not a catalogue code of severity {severity}")
             if "." not in location:  # the document root: a missing field, located at its object
-                if (line, column) != (1, 1) or location not in (REQUEST, RESPONSE):
-                    problems.append(f"{case.name}: a root issue is at 1:1 and named {REQUEST} or {RESPONSE}")
+                if (line, column) != (1, 1) or location not in (REQUEST, RESPONSE, DISCOVERY, FEEDBACK):
+                    problems.append(f"{case.name}: a root issue is at 1:1 and named after the document's kind")
                 continue
             why = _position_problem("json", case.read_text(encoding="utf-8"), (severity, code, location, line, column))
             if why:
@@ -96,10 +96,12 @@ def test_a_json_object_that_is_neither_resource_nor_cds_hooks_body_is_still_not_
     ('{"hook": "patient-view", "hookInstance": "x"}', REQUEST),
     ('{"hook": "patient-view", "context": {}}', REQUEST),
     ('{"cards": []}', RESPONSE),
+    ('{"services": []}', DISCOVERY),
+    ('{"feedback": []}', FEEDBACK),
     ('{"hook": "patient-view"}', None),
     ('{"id": "x", "gender": "male"}', None),
 ])
-def test_a_body_is_a_request_with_hook_and_hookinstance_or_context_and_a_response_with_cards(
+def test_a_body_is_recognised_by_its_defining_field(
         text: str, kind: str | None) -> None:
     assert document_kind(read_json(text)) == kind
 

@@ -1,10 +1,11 @@
-"""CDS Hooks 2.0 documents: a request or response body validated as the specification defines it.
+"""CDS Hooks 2.0 documents: the JSON bodies of the specification validated as it defines them.
 
 A CDS Hooks body is JSON without `resourceType` (https://cds-hooks.hl7.org/2.0/), so the JSON reader
 reports it as not a FHIR resource and keeps it (`ParseResult.document`). `validate_cds_hooks`
-recognises a request (an object with `hook` and `hookInstance` or `context`) or a response (an object
-with `cards`), replaces the reader's `structure.not-a-resource` with the document's own findings
-(`request.py`, `response.py`, the hook catalogue in `hooks.py`) and validates every FHIR resource it
+recognises a service request (an object with `hook` and `hookInstance` or `context`), a service
+response (`cards`), a discovery response (`services`) or a feedback request (`feedback`), replaces the
+reader's `structure.not-a-resource` with the document's own findings (`request.py`, `response.py`,
+`discovery.py`, `feedback.py`, the hook catalogue in `hooks.py`) and validates every FHIR resource it
 carries as FHIR R4 (`resources.py`), located inside the document.
 """
 
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING
 from conformance.fhir.document import ParseResult
 from conformance.fhir.json_reader import json_object
 from conformance.issues import Issue
+from conformance.validation.cdshooks.discovery import check_discovery
 from conformance.validation.cdshooks.envelope import Envelope
+from conformance.validation.cdshooks.feedback import check_feedback
 from conformance.validation.cdshooks.request import check_request
 from conformance.validation.cdshooks.resources import EmbeddedResources
 from conformance.validation.cdshooks.response import check_response
@@ -23,20 +26,26 @@ from conformance.validation.cdshooks.response import check_response
 if TYPE_CHECKING:
     from conformance.validation.validator import Validator
 
-__all__ = ["REQUEST", "RESPONSE", "document_kind", "validate_cds_hooks"]
+__all__ = ["DISCOVERY", "FEEDBACK", "REQUEST", "RESPONSE", "document_kind", "validate_cds_hooks"]
 
+# the document kinds, named as the HL7 validator's logical models name them; they start every location
 REQUEST = "CDSHooksRequest"
 RESPONSE = "CDSHooksResponse"
+DISCOVERY = "CDSHooksServices"
+FEEDBACK = "CDSHooksFeedback"
 
 
 def document_kind(parsed: ParseResult) -> str | None:
-    """REQUEST or RESPONSE when the reader's non-resource JSON object is a CDS Hooks body, else None."""
+    """The kind of CDS Hooks body the reader's non-resource JSON object is, by its defining field; else None."""
     body = json_object(parsed.document.value) if parsed.document is not None else None
     if body is None:
         return None
     if "hook" in body and ("hookInstance" in body or "context" in body):
         return REQUEST
-    return RESPONSE if "cards" in body else None
+    for field, kind in (("cards", RESPONSE), ("services", DISCOVERY), ("feedback", FEEDBACK)):
+        if field in body:
+            return kind
+    return None
 
 
 def validate_cds_hooks(parsed: ParseResult, validator: Validator) -> list[Issue] | None:
@@ -49,7 +58,11 @@ def validate_cds_hooks(parsed: ParseResult, validator: Validator) -> list[Issue]
     resources = EmbeddedResources(env, validator)
     if kind == REQUEST:
         check_request(env, resources, body)
-    else:
+    elif kind == RESPONSE:
         check_response(env, resources, body)
+    elif kind == DISCOVERY:
+        check_discovery(env, body)
+    else:
+        check_feedback(env, body)
     kept = [i for i in parsed.issues if i.code != "structure.not-a-resource"]
     return kept + env.issues

@@ -118,6 +118,16 @@ class Envelope:
                 self.report("cdshooks.unknown-field", path + (name,), name=name, what=what)
 
 
+def check_coding(env: Envelope, path: JsonPath, coding: dict[str, Any]) -> None:
+    """CDS Hooks 2.0 Data Types, Coding: `code` and `system` REQUIRED strings, `display` CONDITIONAL (the
+    places that require it say so: a card's override reasons)."""
+    why = "a CDS Hooks Coding REQUIRES"
+    env.get(coding, path, "code", "string", required=why)
+    env.get(coding, path, "system", "string", required=why)
+    env.get(coding, path, "display", "string")
+    env.fields(coding, path, ("code", "system", "display"), "a Coding")
+
+
 def _is_empty(value: Any, actual: str) -> bool:
     if actual == "string":
         return not value.strip()

@@ -7,9 +7,12 @@ How we read the columns:
 - a field whose type is a FHIR Bundle/resource holds that resource type (error otherwise: it is the
   field's type) and the resource is validated as FHIR R4 (`resources.py`);
 - what only the Description says — "The FHIR `Patient.id`", "For example, `PractitionerRole/123`",
+  "the user is expected to be of type Practitioner or PractitionerRole",
   "The `selections` field references FHIR resources in the `draftOrders` Bundle" — carries no
   MUST, so a value that does not fit it is a warning. The HL7 validator says nothing about these
-  (a `Patient/123` patientId passes it), which is why the warnings are not errors.
+  (a `Patient/123` patientId passes it), which is why the warnings are not errors. One Description
+  does say Must: patient-view's userId "Must be in the format [ResourceType]/[id]" (CDS Hooks Library
+  STU1), an error there; the HL7 library's logical models make that format (ord-1) an error for every hook.
 Hooks are an open set ("anyone is able to define new hooks"), so a hook not in the catalogue is
 information and its context is only searched for FHIR resources to validate.
 """
@@ -36,12 +39,21 @@ class ContextField:
     `kind`: `id` (a FHIR id of `types[0]`), `reference` (`Type/id`, Type one of `types`),
     `references` (an array of those), `selections` (order-select's references into draftOrders),
     `resource` (a FHIR resource of type `types[0]`), `resources` (an array of them).
+    `must_be_reference`: the hook's description says the value "Must be in the format
+    [ResourceType]/[id]" (patient-view's userId), so another format is an error, not a warning.
     """
 
     name: str
     required: bool
     kind: str
     types: tuple[str, ...] = ()
+    must_be_reference: bool = False
+
+    @property
+    def prefetch_token(self) -> bool:
+        """The table's Prefetch Token column: Yes for the ids and references, No for resources and
+        order-select's selections, in every hook of the 2.0 catalogue."""
+        return self.kind in ("id", "reference", "references")
 
 
 @dataclass(frozen=True)
@@ -54,8 +66,8 @@ _CLINICIAN = ("Practitioner", "PractitionerRole")
 _ANY_USER = ("Practitioner", "PractitionerRole", "Patient", "RelatedPerson")
 
 
-def _user(types: tuple[str, ...]) -> ContextField:
-    return ContextField("userId", True, "reference", types)
+def _user(types: tuple[str, ...], must_be_reference: bool = False) -> ContextField:
+    return ContextField("userId", True, "reference", types, must_be_reference)
 
 
 _PATIENT = ContextField("patientId", True, "id", ("Patient",))
@@ -64,7 +76,7 @@ _ENCOUNTER_REQUIRED = ContextField("encounterId", True, "id", ("Encounter",))
 
 # the 2.0 catalogue (hook version 1.0 of each), one entry per hook page
 HOOKS: dict[str, Hook] = {hook.name: hook for hook in (
-    Hook("patient-view", (_user(_ANY_USER), _PATIENT, _ENCOUNTER)),
+    Hook("patient-view", (_user(_ANY_USER, must_be_reference=True), _PATIENT, _ENCOUNTER)),
     Hook("order-select", (_user(_CLINICIAN), _PATIENT, _ENCOUNTER,
                           ContextField("selections", True, "selections"),
                           ContextField("draftOrders", True, "resource", ("Bundle",)))),
@@ -125,7 +137,9 @@ def _check_string(env: Envelope, hook: Hook, spec: ContextField, path: JsonPath,
             env.report("cdshooks.context-id", path, name=spec.name, value=value, type=spec.types[0])
         return
     match = _REFERENCE.fullmatch(value)
-    if match is None or (spec.types and match.group(1) not in spec.types):
+    if match is None and spec.must_be_reference:
+        env.report("cdshooks.user-format", path, value=value, hook=hook.name)
+    elif match is None or (spec.types and match.group(1) not in spec.types):
         env.report("cdshooks.context-reference", path, name=spec.name, value=value, hook=hook.name,
                    types=_either(spec.types) if spec.types else "a resource (Type/id)")
 

@@ -7,8 +7,9 @@ CDS Hooks 2.0, "Calling a CDS Service", HTTP Request table:
   "The scheme MUST be `https` when production data is exchanged" — a file cannot say whether its data
   is production, so `http` is information;
 - `fhirAuthorization` OPTIONAL object, whose fields (FHIR Resource Access, "Passing the Access Token")
-  are all REQUIRED: `access_token` string, `token_type` "Fixed value: `Bearer`", `expires_in`
-  integer, `scope` string, `subject` string;
+  are REQUIRED: `access_token` string, `token_type` "Fixed value: `Bearer`", `expires_in`
+  integer, `scope` string, `subject` string; `patient` CONDITIONAL: "If the granted SMART scopes include
+  patient scopes (i.e. "patient/") ... This field SHOULD be populated" (a warning);
 - `context` REQUIRED object, checked against the hook's table (`hooks.py`);
 - `prefetch` OPTIONAL object: each value a FHIR resource, or `null` — "If the CDS Client has no data
   to populate a template prefetch key, the prefetch template key MUST have a value of null".
@@ -28,7 +29,7 @@ from conformance.validation.cdshooks.resources import EmbeddedResources
 
 _UUID = re.compile(r"(?:urn:uuid:)?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _REQUEST_FIELDS = ("hook", "hookInstance", "fhirServer", "fhirAuthorization", "context", "prefetch")
-_AUTH_FIELDS = ("access_token", "token_type", "expires_in", "scope", "subject")
+_AUTH_FIELDS = ("access_token", "token_type", "expires_in", "scope", "subject", "patient")
 _REQUIRED = "the CDS Hooks 2.0 request REQUIRES"
 
 
@@ -61,6 +62,9 @@ def _check_authorization(env: Envelope, authorization: dict[str, Any]) -> None:
     env.get(authorization, path, "access_token", "string", required=why)
     env.code(authorization, path, "token_type", ("Bearer",), required=why)
     env.get(authorization, path, "expires_in", "integer", required=why)
-    env.get(authorization, path, "scope", "string", required=why)
+    scope = env.get(authorization, path, "scope", "string", required=why)
     env.get(authorization, path, "subject", "string", required=why)
+    patient = env.get(authorization, path, "patient", "string")
+    if scope is not None and "patient/" in scope and patient is None and "patient" not in authorization:
+        env.report("cdshooks.authorization-patient", path)
     env.fields(authorization, path, _AUTH_FIELDS, "fhirAuthorization")

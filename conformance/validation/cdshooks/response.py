@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.fhir.json_reader import JsonPath, json_type
-from conformance.validation.cdshooks.envelope import Envelope
+from conformance.validation.cdshooks.envelope import Envelope, check_coding
 from conformance.validation.cdshooks.resources import EmbeddedResources
 
 SUMMARY_LIMIT = 140  # "<140-character"
@@ -41,7 +41,6 @@ _SOURCE_FIELDS = ("label", "url", "icon", "topic")
 _SUGGESTION_FIELDS = ("label", "uuid", "isRecommended", "actions")
 _ACTION_FIELDS = ("type", "description", "resource", "resourceId")
 _LINK_FIELDS = ("label", "url", "type", "appContext")
-_CODING_FIELDS = ("code", "system", "display")
 
 
 def check_response(env: Envelope, resources: EmbeddedResources, body: dict[str, Any]) -> None:
@@ -71,7 +70,7 @@ def _check_card(env: Envelope, resources: EmbeddedResources, path: JsonPath, car
     for suggestion_path, suggestion in suggestions:
         _check_suggestion(env, resources, suggestion_path, suggestion)
     for i, (reason_path, reason) in enumerate(env.items(card, path, "overrideReasons")):
-        _check_coding(env, reason_path, reason)
+        check_coding(env, reason_path, reason)
         if "display" not in reason:
             env.report("cdshooks.override-display", reason_path, index=i)
     for link_path, link in env.items(card, path, "links"):
@@ -85,7 +84,7 @@ def _check_source(env: Envelope, path: JsonPath, source: dict[str, Any]) -> None
     env.url(source, path, "icon")
     topic = env.get(source, path, "topic", "object")
     if topic is not None:
-        _check_coding(env, path + ("topic",), topic)
+        check_coding(env, path + ("topic",), topic)
     env.fields(source, path, _SOURCE_FIELDS, "a card's source")
 
 
@@ -122,11 +121,3 @@ def _check_link(env: Envelope, path: JsonPath, link: dict[str, Any]) -> None:
     if env.get(link, path, "appContext", "string") is not None and kind == "absolute":
         env.report("cdshooks.app-context", path + ("appContext",), type=kind)
     env.fields(link, path, _LINK_FIELDS, "a link")
-
-
-def _check_coding(env: Envelope, path: JsonPath, coding: dict[str, Any]) -> None:
-    why = "a CDS Hooks Coding REQUIRES"
-    env.get(coding, path, "code", "string", required=why)
-    env.get(coding, path, "system", "string", required=why)
-    env.get(coding, path, "display", "string")
-    env.fields(coding, path, _CODING_FIELDS, "a Coding")
