@@ -95,6 +95,7 @@ def test_a_json_object_that_is_neither_resource_nor_cds_hooks_body_is_still_not_
 @pytest.mark.parametrize(("text", "kind"), [
     ('{"hook": "patient-view", "hookInstance": "x"}', REQUEST),
     ('{"hook": "patient-view", "context": {}}', REQUEST),
+    ('{"hookInstance": "x", "context": {}}', REQUEST),
     ('{"cards": []}', RESPONSE),
     ('{"services": []}', DISCOVERY),
     ('{"feedback": []}', FEEDBACK),

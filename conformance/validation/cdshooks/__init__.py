@@ -2,7 +2,7 @@
 
 A CDS Hooks body is JSON without `resourceType` (https://cds-hooks.hl7.org/2.0/), so the JSON reader
 reports it as not a FHIR resource and keeps it (`ParseResult.document`). `validate_cds_hooks`
-recognises a service request (an object with `hook` and `hookInstance` or `context`), a service
+recognises a service request (an object with two of `hook`, `hookInstance` and `context`), a service
 response (`cards`), a discovery response (`services`) or a feedback request (`feedback`), replaces the
 reader's `structure.not-a-resource` with the document's own findings (`request.py`, `response.py`,
 `discovery.py`, `feedback.py`, the hook catalogue in `hooks.py`) and validates every FHIR resource it
@@ -40,7 +40,7 @@ def document_kind(parsed: ParseResult) -> str | None:
     body = json_object(parsed.document.value) if parsed.document is not None else None
     if body is None:
         return None
-    if "hook" in body and ("hookInstance" in body or "context" in body):
+    if sum(field in body for field in ("hook", "hookInstance", "context")) >= 2:  # so one missing is reported
         return REQUEST
     for field, kind in (("cards", RESPONSE), ("services", DISCOVERY), ("feedback", FEEDBACK)):
         if field in body:
