@@ -190,7 +190,7 @@ _kind("definition.invalid-differential", W, "differential element '{element}' of
 # -- terminology ---------------------------------------------------------------------------------------
 _kind("binding.extensible", W, "{code} is not in the extensible value set {valueset}; use one of its codes where one fits", "A coded value outside an `extensible` binding's value set: allowed only when no code of the set fits.")
 _kind("terminology.unknown-code", E, "'{code}' is not a code of {system}", "A code that does not exist in its code system: a local CodeSystem with complete content that does not list it, or an identifier that breaks the system's syntax (SNOMED CT, dm+d, LOINC check digits).")
-_kind("terminology.display-mismatch", W, "{message}", "A Coding's display differs from every display and designation of its code in the code system (compared ignoring case and repeated white space).")
+_kind("terminology.display-mismatch", E, "{message}", "A Coding's display differs from every display and designation of its code in the code system, and from those the value set bound to the element gives it (compared ignoring case and repeated white space). R4 Coding.display is 'a representation of the meaning of the code in the system, following the rules of the system'; $validate-code fails a wrong display.")
 _kind("terminology.server-unavailable", W, "the terminology server {server} could not be reached ({reason}); codes it would have checked were not validated", "The `--tx` server did not answer; it is not asked again during the run and nothing is concluded from its silence (recorded answers in `--tx-cache` are still used).")
 
 # -- UK national rules (conformance/validation/national.py documents each check) -------------------------

@@ -104,8 +104,19 @@ class Definitions:
         return bool(entry is not None and getattr(entry, "abstract", False))
 
     def value_set(self, url: str) -> dict[str, Any] | None:
+        """A ValueSet by canonical URL; `owner#id` is the ValueSet contained in the resource `owner`
+        (a profile's binding to its own contained value set, see validation/plan.py)."""
         vs = self.resolve(url)
+        if vs is None and "#" in url:
+            vs = self._contained(*url.split("#", 1))
         return vs if vs is not None and vs.get("resourceType") == "ValueSet" else None
+
+    def _contained(self, owner: str, local_id: str) -> dict[str, Any] | None:
+        container = self.resolve(owner)
+        for resource in (container or {}).get("contained") or ():
+            if isinstance(resource, dict) and resource.get("id") == local_id:
+                return resource
+        return None
 
     def code_system(self, url: str) -> dict[str, Any] | None:
         cs = self.resolve(url)

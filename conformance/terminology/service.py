@@ -27,7 +27,11 @@ How the validator applies it (binding strength × outcome):
 any binding can be checked with `validate_code(None, system, code, display)`: `unknown-code` there
 is the error `terminology.unknown-code` when `source == "local"` (a code its local code system does
 not define); with `source == "syntax"` the national checks (`snomed.identifier.*`) already say it.
-A display mismatch is a warning (`terminology.display-mismatch`) whatever the strength;
+A display mismatch is an error (`terminology.display-mismatch`) whatever the strength: R4 Coding.display
+is "a representation of the meaning of the code in the system, following the rules of the system", and
+`$validate-code` answers `result: false` for a wrong display (the HL7 validator's "Wrong Display Name"). A
+display the bound value set gives the code (its concept display or designations, or its expansion's) is
+valid too; the validator asks with the value set for that;
 `server_warning` (set on one check only, when the `--tx` server is found unreachable) is one warning
 `terminology.server-unavailable` for the run. Never an error from `not-validated`: a code we cannot
 check is never a false error. For a CodeableConcept, check each coding and combine with

@@ -211,7 +211,16 @@ def _split_id(element_id: str) -> tuple[str, str]:
     return parent, last
 
 
-def make_rule(element: dict[str, Any], kind: str) -> ElementRule:
+def _bound_value_set(canonical: str, owner: str) -> str:
+    """The binding's value set without its version; a contained one (`#id`) qualified by its owner."""
+    url = canonical.partition("|")[0]
+    return f"{owner}{url}" if url.startswith("#") and owner else url
+
+
+def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRule:
+    """One element's rule. `owner` is the URL of the StructureDefinition the element comes from: a
+    binding to one of its contained ValueSets (`#id`, R4 references.html#contained) becomes
+    `owner#id`, which `Definitions.value_set` resolves to that contained resource."""
     path: str = element["path"]
     name = path.rpartition(".")[2]
     choice = name.endswith("[x]")
@@ -239,7 +248,7 @@ def make_rule(element: dict[str, Any], kind: str) -> ElementRule:
         types=types,
         choice=choice,
         element_id=element.get("id", path),
-        binding=(binding["strength"], binding["valueSet"].partition("|")[0])
+        binding=(binding["strength"], _bound_value_set(binding["valueSet"], owner))
         if binding and "valueSet" in binding else None,
         content_reference=element.get("contentReference"),
         fixed=_prefixed(element, "fixed"),
@@ -269,7 +278,7 @@ def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
     for element in elements[1:]:
         element_id = element.get("id") or element["path"]
         parent_id, last = _split_id(element_id)
-        rule = make_rule(element, kind)
+        rule = make_rule(element, kind, sd.get("url") or "")
         rules_by_id[element_id] = rule
         indexes[element_id] = ChildIndex()
         if ":" in last:

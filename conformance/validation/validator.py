@@ -766,6 +766,8 @@ class Validator:
         checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
         if not checks:
             return
+        if type_code in ("Coding", "CodeableConcept"):
+            self._displays_of_the_value_set(node, type_code, url, issues)
         outcome = binding_outcome(checks)
         if outcome == "ok":
             return
@@ -776,6 +778,24 @@ class Validator:
             issues.append(make_issue("binding.required", node, code=label, valueset=url))
         else:
             issues.append(make_issue("binding.extensible", node, code=label, valueset=url))
+
+    def _displays_of_the_value_set(self, node: Node, type_code: str, url: str, issues: list[Issue]) -> None:
+        """A display the bound value set gives the code is a valid display (R4 ValueSet
+        compose.include.concept.display / designation and expansion.contains.display: "the text to
+        display to the user for this concept in the context of this valueset"): the mismatch the
+        Coding's own check reported against the code system alone (walked before its binding) is
+        withdrawn. Rare, so the linear removal costs nothing in the common case."""
+        for coding in ([node] if type_code == "Coding" else node.children_named("coding")):
+            display_node = coding.child("display")
+            system, code = _coding(coding)
+            if display_node is None or display_node.value is None or not system or not code:
+                continue
+            alone = self.terminology.validate_code(None, system, code, display_node.value).display_message
+            if alone is None or self.terminology.validate_code(url, system, code, display_node.value).display_message:
+                continue
+            withdrawn = make_issue("terminology.display-mismatch", display_node, message=alone)
+            if withdrawn in issues:
+                issues.remove(withdrawn)
 
     def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
                     issues: list[Issue]) -> CodeCheck:

@@ -81,7 +81,7 @@ def test_new_issue_codes_are_registered_with_their_severity() -> None:
     expected = {
         "terminology.unknown-code": Severity.ERROR,
         "binding.extensible": Severity.WARNING,
-        "terminology.display-mismatch": Severity.WARNING,
+        "terminology.display-mismatch": Severity.ERROR,
         "terminology.server-unavailable": Severity.WARNING,
     }
     assert {code: CATALOGUE[code].severity for code in expected} == expected
