@@ -177,6 +177,7 @@ _kind("reference.target-type", E, "a reference to {actual} is not allowed here; 
 
 # -- extensions (definitions) ---------------------------------------------------------------------------
 _kind("extension.unknown", W, "unknown extension '{url}': it is not defined in the loaded packages, so it was not checked", "An extension whose definition is not loaded. Load its package with `--ig`, or silence with `--allow-any-extension`.")
+_kind("extension.unknown-hl7", E, "unknown extension '{url}': it is in HL7's core namespace, but neither R4 nor HL7's extensions pack (hl7.fhir.uv.extensions.r4) defines it, so it names no extension", "An extension url in HL7's core namespace (`http://hl7.org/fhir/StructureDefinition/`) that neither R4 nor HL7's extensions pack defines; HL7 publishes that namespace's extensions there only, so the url is a mistake (a misspelling, or a name HL7 never published). An error, as in the HL7 validator; `--allow-any-extension` silences it.")
 _kind("extension.unknown-modifier", E, "unknown modifier extension '{url}': its meaning cannot be known, so the resource cannot be safely processed", "A modifierExtension whose definition is not loaded; modifiers change meaning, so this is an error.")
 _kind("extension.context", E, "extension '{url}' is not allowed on {host}; its definition allows {allowed}", "An extension used on an element its definition's `context` does not list.")
 _kind("extension.not-an-extension", E, "'{url}' is a {type} definition, not an extension", "An extension url that names a StructureDefinition of another type.")

@@ -22,8 +22,10 @@ from conformance.validation.bundles import check_full_urls, check_links
 from conformance.validation.datatypes import check_attachment, check_element_ids
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
+    CORE_NAMESPACE,
     added_contexts,
     canonical_resource_types,
+    published_by_hl7,
 )
 from conformance.validation.invariants import InvariantChecker
 from conformance.validation.measures import check_measure_report
@@ -601,7 +603,7 @@ class Validator:
             if node.name == "modifierExtension":
                 issues.append(make_issue("extension.unknown-modifier", node, url=url))
             elif not self.options.allow_any_extension:
-                issues.append(make_issue("extension.unknown", node, url=url))
+                issues.append(_unknown_extension(node, url))
             return None
         if sd.get("type") != "Extension":
             issues.append(make_issue("extension.not-an-extension", node, url=url, type=sd.get("type")))
@@ -851,6 +853,22 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
             seen.add(key)
             out.append(i)
     return out
+
+
+def _unknown_extension(node: Node, url: str) -> Issue:
+    """An extension whose definition is not loaded: a warning (it cannot be checked, and is never a false
+    error), except in HL7's core namespace (`http://hl7.org/fhir/StructureDefinition/`). R4
+    (extensibility.html) makes an extension's url the canonical URL of the StructureDefinition that defines it,
+    and HL7 publishes the extensions of its core namespace in R4 and in its extensions pack
+    (hl7.fhir.uv.extensions.r4) only, so a url there that neither defines (`extension_contexts.published_by_hl7`)
+    names no extension at all: an error, as in the HL7 validator ("could not be found so is not allowed
+    here"). An HL7 guide's namespace (`http://hl7.org/fhir/uv/sdc/...`), HL7's tools and cross-version
+    namespaces and every other one stay a warning: the guide may define it, we cannot know without it (the
+    HL7 validator errs there too; R4's own example Observation-example-genetics-brcapat uses US Core's
+    `us-core-ethnicity` without US Core)."""
+    if url.startswith(CORE_NAMESPACE) and not published_by_hl7(url):
+        return make_issue("extension.unknown-hl7", node, url=url)
+    return make_issue("extension.unknown", node, url=url)
 
 
 def _codings(node: Node, type_code: str) -> list[tuple[str | None, str | None]]:
