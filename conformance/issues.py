@@ -153,6 +153,8 @@ _kind("profile.unknown", E, "profile '{url}' is not in the loaded packages ({sea
 _kind("profile.claimed-unknown", W, "profile '{url}' claimed in meta.profile is not in the loaded packages ({searched}), so it was not checked", "R4 `meta.profile` is a claim, not an obligation the receiver must verify (resource.html#Meta); an unknown claimed profile is reported but does not make the resource invalid (as in the HL7 validator). Load its package with `--ig` to check it.")
 _kind("profile.wrong-type", E, "profile '{url}' constrains {expected}, not {actual}", "A profile applied to a resource of another type.")
 
+_kind("profile.value-required", E, "the profile requires a value in '{name}': extensions may not stand in its place", "A primitive element without a value (extensions only) where the profile says it must have one: R5 ElementDefinition.mustHaveValue, stated in R4 with HL7's cross-version extension (beyond R4).")
+_kind("profile.value-alternative", E, "'{name}' has no value, and none of the extensions the profile allows in its place: {allowed}", "A primitive element without a value whose extensions are none of those the profile allows instead: R5 ElementDefinition.valueAlternatives, stated in R4 with HL7's cross-version extension (beyond R4).")
 _kind("profile.fixed-value", E, "'{name}' must be exactly {expected}", "An element whose profile fixes its value (`fixed[x]`) holds something else.")
 _kind("profile.pattern", E, "'{name}' must match the pattern {expected}", "An element whose profile gives a pattern (`pattern[x]`) lacks part of it.")
 _kind("profile.max-length", E, "'{name}' is {length} characters long; the profile allows {limit}", "A string longer than the profile's `maxLength`.")

@@ -77,6 +77,8 @@ class ElementRule:
     slice_name: str | None = None
     slicing: Slicing | None = None
     slices: list[ElementRule] = field(default_factory=list)
+    must_have_value: bool = False  # R5 mustHaveValue (as R4 cross-version extension): no extension in place of the value
+    value_alternatives: tuple[str, ...] = ()  # R5 valueAlternatives: the extensions allowed in place of the value
 
     has_profile_rules: bool = False  # fixed, pattern, limits or target profiles to check
     resolved_types: dict[str, Any] = field(default_factory=dict)  # the validator's per-type cache for this rule
@@ -263,7 +265,20 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         slice_name=element.get("sliceName"),
         slicing=_slicing(element),
         base_repeats=base_max is None or base_max > 1,
+        must_have_value=any(e.get("valueBoolean") is True for e in _xver_element_extensions(element, "mustHaveValue")),
+        value_alternatives=tuple(str(e["valueCanonical"]) for e in _xver_element_extensions(element, "valueAlternatives")
+                                 if "valueCanonical" in e),
     )
+
+
+# R5's ElementDefinition elements written in R4 as HL7's cross-version extensions (R5 versions.html#extensions)
+XVER_ELEMENT_DEFINITION = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition."
+
+
+def _xver_element_extensions(element: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The element's extensions standing for R5's `ElementDefinition.<name>` (beyond R4; see `Validator._value_presence`)."""
+    url = XVER_ELEMENT_DEFINITION + name
+    return [e for e in element.get("extension") or () if isinstance(e, dict) and e.get("url") == url]
 
 
 def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:

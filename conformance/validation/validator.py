@@ -465,6 +465,24 @@ class Validator:
                 self._walk(node, index, issues, _Host(rule.path, type_code, False))
         if rule.binding is not None and type_code == "code" and node.value:
             self._binding(node, rule, type_code, issues)
+        if node.value is None and (rule.must_have_value or rule.value_alternatives):
+            self._value_presence(node, rule, issues)
+
+    def _value_presence(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
+        """A primitive carrying extensions in place of its value (R4 json.html#primitive, e.g. a
+        data-absent-reason) where the profile restricts that. Beyond R4: R5's ElementDefinition.mustHaveValue
+        ("the value of the data type cannot be replaced by an extension") and valueAlternatives ("a list of
+        extensions that can appear in place of a primitive value"), which R4 profiles state with HL7's
+        cross-version extensions `http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.*`,
+        applied as the HL7 validator applies them."""
+        if rule.must_have_value:
+            issues.append(make_issue("profile.value-required", node, name=node.name))
+            return
+        present = {ext.child("url").value for ext in node.children_named("extension")  # type: ignore[union-attr]
+                   if ext.child("url") is not None}
+        if not present & set(rule.value_alternatives):
+            issues.append(make_issue("profile.value-alternative", node, name=node.name,
+                                     allowed=", ".join(rule.value_alternatives)))
 
     # -- profile rules ---------------------------------------------------------------------------
     def _profile_rules(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
