@@ -103,3 +103,24 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
 
 def html_checks(xhtml: str) -> bool:
     return not narrative_problems(xhtml)
+
+
+def language_sections(xhtml: str) -> tuple[str, ...] | None:
+    """The languages of the narrative's language sections: the `div` children of the root `div` marked
+    with `lang` or `xml:lang` (the multi-language narrative of HL7's `narrative-language-control`
+    extension and of R5 narrative.html#lang). None when the narrative cannot be parsed (txt-1 says so)."""
+    if _PLAIN.fullmatch(xhtml) is not None:
+        return ()
+    if len(xhtml) > MAX_NARRATIVE:
+        return None
+    try:
+        root = etree.fromstring(_replace_entities(xhtml).encode("utf-8"), _parser())
+    except etree.XMLSyntaxError:
+        return None
+    found: list[str] = []
+    for child in root:
+        if isinstance(child.tag, str) and child.tag == f"{{{XHTML_NS}}}div":
+            lang = child.get(XML_LANG) or child.get("lang")
+            if lang and lang not in found:
+                found.append(lang)
+    return tuple(found)

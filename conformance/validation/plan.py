@@ -79,6 +79,7 @@ class ElementRule:
     slices: list[ElementRule] = field(default_factory=list)
     must_have_value: bool = False  # R5 mustHaveValue (as R4 cross-version extension): no extension in place of the value
     value_alternatives: tuple[str, ...] = ()  # R5 valueAlternatives: the extensions allowed in place of the value
+    narrative_language: str | None = None  # HL7's narrative-language-control on a Narrative element (_no, _yes, ...)
 
     has_profile_rules: bool = False  # fixed, pattern, limits or target profiles to check
     resolved_types: dict[str, Any] = field(default_factory=dict)  # the validator's per-type cache for this rule
@@ -268,7 +269,14 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         must_have_value=any(e.get("valueBoolean") is True for e in _xver_element_extensions(element, "mustHaveValue")),
         value_alternatives=tuple(str(e["valueCanonical"]) for e in _xver_element_extensions(element, "valueAlternatives")
                                  if "valueCanonical" in e),
+        narrative_language=next((str(e["valueCode"]) for e in element.get("extension") or ()
+                                 if isinstance(e, dict) and e.get("url") == NARRATIVE_LANGUAGE_CONTROL
+                                 and "valueCode" in e), None),
     )
+
+
+# HL7's extensions pack: "rules for the validation of language sections in the narrative"
+NARRATIVE_LANGUAGE_CONTROL = "http://hl7.org/fhir/StructureDefinition/narrative-language-control"
 
 
 # R5's ElementDefinition elements written in R4 as HL7's cross-version extensions (R5 versions.html#extensions)

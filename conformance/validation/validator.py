@@ -29,6 +29,7 @@ from conformance.validation.extension_contexts import (
 )
 from conformance.validation.invariants import InvariantChecker
 from conformance.validation.measures import check_measure_report
+from conformance.validation.narrative_language import check_narrative_language
 from conformance.validation.national import check_coding, check_identifier
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
@@ -414,6 +415,8 @@ class Validator:
             check_attachment(node, issues)
         elif type_code == "Identifier":
             check_identifier(node, issues)
+        elif type_code == "Narrative" and rule.narrative_language is not None:
+            check_narrative_language(node, rule.narrative_language, issues)
         if rule.binding is not None and type_code in _CODED_TYPES:
             self._binding(node, rule, type_code, issues)
         if type_code == "Reference":
