@@ -784,10 +784,12 @@ class Validator:
         if strength not in ("required", "extensible"):
             return
         codings = _codings(node, type_code)
-        if not codings:
-            return
         checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
         if not checks:
+            if strength == "required" and type_code in ("CodeableConcept", "Coding") and not _data_absent(node):
+                text = node.child("text") or node.child("display")
+                shown = f" (only the text '{text.value}')" if text is not None and text.value else ""
+                issues.append(make_issue("binding.required-no-code", node, text=shown, valueset=url))
             return
         if type_code in ("Coding", "CodeableConcept"):
             self._displays_of_the_value_set(node, type_code, url, issues)
@@ -898,6 +900,15 @@ def _codings(node: Node, type_code: str) -> list[tuple[str | None, str | None]]:
     if type_code in ("Coding", "Quantity"):
         return [_coding(node)]
     return [_coding(c) for c in node.children_named("coding")]
+
+
+def _data_absent(node: Node) -> bool:
+    """R4's data-absent-reason extension on the element: its value is missing on purpose, not outside a set."""
+    return any((url := e.child("url")) is not None and url.value == _DATA_ABSENT_REASON
+               for e in node.children_named("extension"))
+
+
+_DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 
 
 def _coding(node: Node) -> tuple[str | None, str | None]:
