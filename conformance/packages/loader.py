@@ -119,6 +119,9 @@ class Package:
         self._by_url = by_url
 
 
+THO_NAMESPACE = "http://terminology.hl7.org/"  # HL7 Terminology (THO) canonicals: see PackageSet.find
+
+
 class PackageSet:
     """Packages in resolution order; the first package defining a URL wins unless a version is asked."""
 
@@ -133,15 +136,27 @@ class PackageSet:
         return [p.label for p in self.packages]
 
     def find(self, url: str, version: str | None = None) -> tuple[Package, IndexEntry] | None:
-        """Where `url` (or "url|version") is defined, or None."""
+        """Where `url` (or "url|version") is defined, or None.
+
+        One exception to "first wins": a `http://terminology.hl7.org/` canonical that both the R4 core
+        package and another loaded package define (HL7 Terminology, `hl7.terminology.r4`) is taken from the
+        other. THO is where those code systems and value sets live and are maintained; R4 core carries copies
+        as of 2019 (e.g. location-physical-type without `vi`, Virtual), and every IG that depends on THO is
+        written against THO's. Core is still used when nothing else defines the url, or its version is asked.
+        """
         if version is None and "|" in url:
             url, _, version = url.partition("|")
             version = version or None
+        from_core: tuple[Package, IndexEntry] | None = None
         for package in self.packages:
             entry = package.find(url, version)
-            if entry is not None:
-                return package, entry
-        return None
+            if entry is None:
+                continue
+            if version is None and package.id == CORE[0] and url.startswith(THO_NAMESPACE):
+                from_core = from_core or (package, entry)
+                continue
+            return package, entry
+        return from_core
 
     def resolve(self, url: str, version: str | None = None) -> dict | None:
         """The resource `url` (or "url|version") names, parsed, or None when no package has it."""

@@ -399,8 +399,10 @@ class Validator:
             if rule.choice and len(rule.types) > 1:
                 index = self._choice_children(rule, type_code)
             self._walk(node, index, issues, own_host)
-            type_plans = [plan for plan in type_plans if plan.is_profile]
-        if len(type_plans) > 1 and all(plan.is_profile for plan in type_plans):
+            # the type itself among the listed profiles: conforming to it (just walked) is conforming to one
+            base_listed = any(not plan.is_profile for plan in type_plans)
+            type_plans = [] if base_listed else type_plans
+        if len(type_plans) > 1:
             self._any_type_profile(node, type_plans, issues, own_host)
         else:
             for plan in type_plans:

@@ -114,6 +114,29 @@ def test_first_definition_wins_unless_a_version_is_asked(cache: PackageCache, ad
     assert found is not None and found[0].id == "b.pkg" and found[1].filename == "ValueSet-shared.json"
 
 
+def test_hl7_terminology_copies_win_over_r4_cores_for_terminology_hl7_org(cache: PackageCache, add: Callable) -> None:
+    """R4 core carries 2019 copies of THO's code systems; a loaded hl7.terminology package's own copy is used
+    even though core comes first (it is a dependency listed first), other canonicals keep "first wins"."""
+    tho_url = "http://terminology.hl7.org/CodeSystem/location-physical-type"
+
+    def cs(url: str, version: str, codes: list[str]) -> dict[str, Any]:
+        return {"resourceType": "CodeSystem", "id": url.rsplit("/", 1)[-1], "url": url, "version": version,
+                "status": "active", "content": "complete", "concept": [{"code": c} for c in codes]}
+
+    add("hl7.fhir.r4.core", "4.0.1", {"CodeSystem-location-physical-type.json": cs(tho_url, "4.0.1", ["si", "bu"]),
+                                      "ValueSet-shared.json": _vs("4.0.1", "from core")})
+    add("hl7.terminology.r4", "7.0.1", {"CodeSystem-location-physical-type.json": cs(tho_url, "2.0.1", ["si", "bu", "vi"]),
+                                        "ValueSet-shared.json": _vs("7.0.1", "from tho")})
+    add("ig.pkg", "1.0.0", dependencies={"hl7.fhir.r4.core": "4.0.1", "hl7.terminology.r4": "7.0.1"})
+    loaded = load_packages(["ig.pkg"], cache)
+    assert loaded.ids() == ["ig.pkg#1.0.0", "hl7.fhir.r4.core#4.0.1", "hl7.terminology.r4#7.0.1"]
+    assert [c["code"] for c in loaded.resolve(tho_url)["concept"]] == ["si", "bu", "vi"]  # type: ignore[index]
+    assert loaded.resolve(tho_url, "4.0.1")["version"] == "4.0.1"  # type: ignore[index]  # asked for core's
+    assert loaded.resolve(VS)["title"] == "from core"  # type: ignore[index]  # not a THO url: first wins
+    only_core = load_packages([], cache)
+    assert only_core.resolve(tho_url)["version"] == "4.0.1"  # type: ignore[index]  # nothing else defines it
+
+
 def test_entries_of_type_in_package_order(cache: PackageCache, add: Callable, make_sd: Callable) -> None:
     add("a.pkg", "1.0.0", {"StructureDefinition-z.json": make_sd("http://x/z"), "ValueSet-shared.json": _vs("1", "a")},
         dependencies={"b.pkg": "1.0.0"})
