@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from conformance.cli.errors import fail
-from conformance.packages import PackageCache, install, integrity
+from conformance.packages import PackageCache, install, install_together, integrity
 from conformance.packages.manifest import split_spec
 
 app = typer.Typer(
@@ -53,12 +53,18 @@ def install_command(
     console = _progress()
     if (package_id or version or as_identity) and len(specs) > 1:
         fail("--id, --version and --as name one package; install one at a time")
-    for spec in specs:
-        done = install(spec, cache, registry=registry, with_dependencies=not no_deps, package_id=package_id,
-                       version=version, progress=lambda message: console.print(message, markup=False),
-                       as_identity=as_identity, reinstall=reinstall)
-        for got_id, got_version in done:
-            typer.echo(f"{got_id}#{got_version}")
+
+    def say(message: str) -> None:
+        console.print(message, markup=False)
+
+    if len(specs) > 1:  # one install: packages that depend on each other can come from files together
+        done = install_together(specs, cache, registry=registry, with_dependencies=not no_deps, progress=say,
+                                reinstall=reinstall)
+    else:
+        done = install(specs[0], cache, registry=registry, with_dependencies=not no_deps, package_id=package_id,
+                       version=version, progress=say, as_identity=as_identity, reinstall=reinstall)
+    for got_id, got_version in done:
+        typer.echo(f"{got_id}#{got_version}")
 
 
 @app.command("list")

@@ -65,6 +65,39 @@ def install(
     return done
 
 
+def install_together(
+    specs: list[str],
+    cache: PackageCache,
+    *,
+    registry: str | None = None,
+    with_dependencies: bool = True,
+    progress: Progress | None = None,
+    pypi_downloader: pypi.Downloader | None = None,
+    reinstall: bool = False,
+) -> list[tuple[str, str]]:
+    """Install several packages as one: every named package is placed first, then what they depend on.
+
+    Packages may depend on each other: HL7 Terminology (`hl7.terminology.r4`) and the extensions pack
+    (`hl7.fhir.uv.extensions.r4`) do, so neither can be installed from a file alone without the registry.
+    Named together, each satisfies the other. Nothing stays installed when one of them, or a dependency,
+    cannot be had.
+    """
+    installer = _Installer(cache, registry, progress or (lambda _message: None), pypi_downloader)
+    try:
+        installer.reinstall = reinstall
+        named = [installer.install_spec(spec, None, None) for spec in specs]
+        installer.reinstall = False
+        done = list(named)
+        if with_dependencies:
+            seen = {package_id for package_id, _version in named}
+            for first in named:
+                done += installer.install_dependencies(first, seen)
+    except PackageError:
+        installer.roll_back()
+        raise
+    return done
+
+
 class _Installer:
     def __init__(self, cache: PackageCache, registry: str | None, progress: Progress,
                  downloader: pypi.Downloader | None) -> None:
@@ -244,9 +277,11 @@ class _Installer:
 
     # -- dependencies -----------------------------------------------------------------------
 
-    def install_dependencies(self, first: tuple[str, str]) -> list[tuple[str, str]]:
+    def install_dependencies(self, first: tuple[str, str], seen: set[str] | None = None) -> list[tuple[str, str]]:
+        """`first`'s dependencies, breadth first; ids in `seen` (already placed, or being) are not fetched."""
         done: list[tuple[str, str]] = []
-        seen = {first[0]}
+        seen = seen if seen is not None else set()
+        seen.add(first[0])
         queue = deque([first])
         while queue:
             parent_id, parent_version = queue.popleft()

@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 import requests
 
-from conformance.packages import PackageCache, PackageError, index, install, load_packages, registry, tarball
+from conformance.packages import (
+    PackageCache,
+    PackageError,
+    index,
+    install,
+    install_together,
+    load_packages,
+    registry,
+    tarball,
+)
 
 
 def _cache_listing(cache: PackageCache) -> list[str]:
@@ -197,6 +206,31 @@ def test_tgz_that_is_not_the_named_package(cache: PackageCache, make_tgz: Callab
     tgz = make_tgz("t.pkg", "0.1.0")
     with pytest.raises(PackageError, match=r"holds t\.pkg#0\.1\.0, not other\.pkg#0\.1\.0"):
         install(str(tgz), cache, package_id="other.pkg")
+
+
+def test_packages_that_depend_on_each_other_install_together_from_files(
+        cache: PackageCache, make_tgz: Callable, closed_port_url: str) -> None:
+    """HL7 Terminology and the extensions pack depend on each other: from files, offline, neither installs
+    alone (its dependency is fetched from a registry that cannot be reached); named together, both do."""
+    tho = make_tgz("hl7.terminology.r4", "7.0.1", dependencies={"hl7.fhir.uv.extensions.r4": "5.2.0"})
+    ext = make_tgz("hl7.fhir.uv.extensions.r4", "5.2.0", dependencies={"hl7.terminology.r4": "7.0.1"})
+    with pytest.raises(PackageError, match="needs hl7.fhir.uv.extensions.r4#5.2.0, which could not be installed"):
+        install(str(tho), cache, registry=closed_port_url)
+    assert cache.installed() == []
+    done = install_together([str(tho), str(ext)], cache, registry=closed_port_url)
+    assert done == [("hl7.terminology.r4", "7.0.1"), ("hl7.fhir.uv.extensions.r4", "5.2.0")]
+    assert cache.installed() == [("hl7.fhir.uv.extensions.r4", "5.2.0"), ("hl7.terminology.r4", "7.0.1")]
+
+
+def test_installing_together_is_all_or_nothing(cache: PackageCache, make_tgz: Callable, closed_port_url: str,
+                                               tmp_path: Path) -> None:
+    a = make_tgz("a.pkg", "1.0.0")
+    b = make_tgz("b.pkg", "1.0.0", dependencies={"gone.pkg": "1.0.0"})
+    with pytest.raises(PackageError, match="b.pkg#1.0.0 needs gone.pkg#1.0.0"):
+        install_together([str(a), str(b)], cache, registry=closed_port_url)
+    with pytest.raises(PackageError, match="no such file or folder"):
+        install_together([str(a), str(tmp_path / "missing.tgz")], cache, registry=closed_port_url)
+    assert _cache_listing(cache) == []
 
 
 def test_tgz_dependencies_come_from_the_registry(cache: PackageCache, make_tgz: Callable, registry: Any) -> None:
