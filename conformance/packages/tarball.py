@@ -9,10 +9,13 @@ the top or under another single folder, so the folder holding `package.json` is 
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import tarfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from conformance.packages.errors import PackageError
 
@@ -53,3 +56,17 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def tarball_json_files(tgz: Path, prefix: str) -> Iterator[tuple[str, Any]]:
+    """The package's own `package.json` and every top-folder JSON file whose name starts with `prefix`, parsed,
+    as (file name, content), read in place from a package tarball (the generators of bundled data tables)."""
+    with tarfile.open(tgz) as tar:
+        for member in tar.getmembers():
+            name = member.name.rsplit("/", 1)[-1]
+            wanted = (name == "package.json" and member.name.count("/") == 1) or \
+                (name.startswith(prefix) and name.endswith(".json"))
+            handle = tar.extractfile(member) if wanted and member.isfile() else None
+            if handle is not None:
+                yield name, json.load(handle)
+

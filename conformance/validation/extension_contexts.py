@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import json
 import sys
-import tarfile
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from conformance.packages.tarball import tarball_json_files
 
 DATA = Path(__file__).with_name("data") / "extension-contexts.json"
 
@@ -77,32 +78,23 @@ def generate(pack: Path, r4_core: Path) -> dict[str, Any]:
     added: dict[str, list[dict[str, str]]] = {}
     published = {url for url in r4 if url.startswith(CORE_NAMESPACE)}
     pack_version = "?"
-    with tarfile.open(pack) as tar:
-        for member in tar.getmembers():
-            name = member.name.rsplit("/", 1)[-1]
-            handle = tar.extractfile(member) if member.isfile() else None
-            if handle is None:
-                continue
-            if name == "package.json" and member.name.count("/") == 1:
-                manifest = json.load(handle)
-                pack_version = f"{manifest['name']}#{manifest['version']}"
-                continue
-            if not (name.startswith("StructureDefinition-") and name.endswith(".json")):
-                continue
-            sd = json.load(handle)
-            if sd.get("type") == "Extension" and str(sd.get("url", "")).startswith(CORE_NAMESPACE):
-                published.add(sd["url"])
-            own = r4.get(sd.get("url", ""))
-            if own is None:
-                continue
-            known = {(c.get("type"), c.get("expression")) for c in own.get("context") or []}
-            extra: list[dict[str, str]] = []
-            for c in sd.get("context") or []:
-                key = (c.get("type"), c.get("expression"))
-                if key not in known and {"type": key[0], "expression": key[1]} not in extra:
-                    extra.append({"type": str(key[0]), "expression": str(key[1])})
-            if extra:
-                added[sd["url"]] = extra
+    for name, sd in tarball_json_files(pack, "StructureDefinition-"):
+        if name == "package.json":
+            pack_version = f"{sd['name']}#{sd['version']}"
+            continue
+        if sd.get("type") == "Extension" and str(sd.get("url", "")).startswith(CORE_NAMESPACE):
+            published.add(sd["url"])
+        own = r4.get(sd.get("url", ""))
+        if own is None:
+            continue
+        known = {(c.get("type"), c.get("expression")) for c in own.get("context") or []}
+        extra: list[dict[str, str]] = []
+        for c in sd.get("context") or []:
+            key = (c.get("type"), c.get("expression"))
+            if key not in known and {"type": key[0], "expression": key[1]} not in extra:
+                extra.append({"type": str(key[0]), "expression": str(key[1])})
+        if extra:
+            added[sd["url"]] = extra
     replaces = r4["http://hl7.org/fhir/StructureDefinition/replaces"]
     return {
         "source": pack_version,

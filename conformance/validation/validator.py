@@ -19,6 +19,7 @@ from conformance.issues import Issue, make_issue
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
 from conformance.validation.bundles import check_full_urls, check_links
+from conformance.validation.cross_version import is_r5_modifier_extension
 from conformance.validation.datatypes import check_attachment, check_element_ids
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
@@ -623,7 +624,7 @@ class Validator:
             return None  # no url (reported) or a nested extension's local name (checked by its parent)
         sd = self.definitions.structure_definition(url)
         if sd is None:
-            if node.name == "modifierExtension":
+            if node.name == "modifierExtension" and not is_r5_modifier_extension(url):
                 issues.append(make_issue("extension.unknown-modifier", node, url=url))
             elif not self.options.allow_any_extension:
                 issues.append(_unknown_extension(node, url))
