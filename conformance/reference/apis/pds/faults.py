@@ -31,6 +31,7 @@ RESTRICTED_UPDATABLE = "restricted-patients-updatable"
 PATCH_NOT_ATOMIC = "patch-not-atomic"
 CREATE_IGNORES_MATCHES = "create-ignores-matches"
 COVERAGE_VERSION_UNCHECKED = "coverage-ignores-version"
+ODS_HEADER_REFUSED = "ods-header-refused"
 
 FAULTS = (
     ApiFault(HEADERS_NOT_CHECKED, ("PDS-HDR-001", "PDS-HDR-002", "PDS-HDR-005"),
@@ -40,6 +41,8 @@ FAULTS = (
              "X-Request-ID and X-Correlation-ID are answered with other values than the ones sent"),
     ApiFault(NOT_DEDUPLICATED, ("PDS-HDR-006",),
              "a create re-sent with the same X-Request-ID is processed again (a second answer, not the first)"),
+    ApiFault(ODS_HEADER_REFUSED, ("PDS-HDR-007",),
+             "requests carrying NHSD-End-User-Organisation-ODS are refused as having a header the API does not know"),
     ApiFault(TOKEN_NOT_CHECKED, ("PDS-SEC-001", "PDS-SEC-002"), "requests are served without a valid bearer token"),
     ApiFault(PLAIN_JSON, ("PDS-FHIR-001",), "answers are labelled application/json, not application/fhir+json"),
     ApiFault(GENERIC_ERRORS, ("PDS-ERR-001",),

@@ -5,7 +5,10 @@
 - `X-Request-ID`: "This is a mandatory header", "Must be a universally unique identifier (UUID)":
   missing, 400 MISSING_VALUE; not a UUID, 400 INVALID_VALUE (the parameter's pattern);
 - `NHSD-Session-URID`: optional; when sent, the parameter's pattern `^[0-9]+$`, else 400
-  INVALID_VALUE ("Invalid header parameter").
+  INVALID_VALUE ("Invalid header parameter");
+- `NHSD-End-User-Organisation-ODS`: optional ("Mandatory for client applications which service multiple
+  end user organisations", so that calls are attributed to the right one); the specification gives it no
+  pattern and no error, so any value is accepted (the `ods-header-refused` fault refuses it).
 The NHS number of a path is ten digits with the Modulus 11 check digit, else 400 INVALID_RESOURCE_ID.
 """
 
@@ -25,7 +28,7 @@ def check_token(request: Request, auth: Authenticator) -> None:
                                           "configured for this operation", challenge)
 
 
-def check_headers(request: Request) -> None:
+def check_headers(request: Request, accept_ods: bool = True) -> None:
     request_id = request.header("X-Request-ID")
     if request_id is None:
         raise error(400, "MISSING_VALUE",
@@ -35,6 +38,8 @@ def check_headers(request: Request) -> None:
     urid = request.header("NHSD-Session-URID")
     if urid is not None and not DIGITS.fullmatch(urid):
         raise invalid_value(f"Invalid value - '{urid}' in header 'NHSD-Session-URID'")
+    if not accept_ods and request.header("NHSD-End-User-Organisation-ODS") is not None:
+        raise error(400, "ADDITIONAL_PROPERTIES", "Invalid request - unknown header 'NHSD-End-User-Organisation-ODS'")
 
 
 def nhs_number(value: str) -> str:

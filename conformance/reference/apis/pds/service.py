@@ -69,7 +69,7 @@ class PdsService:
         if not has(faults.TOKEN_NOT_CHECKED):
             check_token(req, self.ctx.auth)
         if not has(faults.HEADERS_NOT_CHECKED):
-            check_headers(req)
+            check_headers(req, accept_ods=not has(faults.ODS_HEADER_REFUSED))
         if not has(faults.NOT_DEDUPLICATED) and (earlier := self.replays.earlier(req)) is not None:
             return earlier
         response = self._interaction(req, path, matched)
