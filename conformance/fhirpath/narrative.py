@@ -4,7 +4,11 @@ Only the basic HTML 4.0 formatting elements and attributes listed by the specifi
 allowed (no script, form, object, embed, iframe, no event-handler attributes, no
 `javascript:` links), the root must be an XHTML `div`, and the narrative must have some
 non-white-space text or an image with a source. The markup is parsed without DTDs, entity
-expansion or network access; HTML named entities are mapped to their characters first.
+expansion or network access. The narrative is XML in both formats (R4 json.html: the JSON `div` is
+the escaped XHTML of the XML form), and XML without a DTD (FHIR content carries none) defines only
+`&lt;` `&gt;` `&amp;` `&quot;` `&apos;`: an HTML named entity such as `&reg;` or `&nbsp;` makes the
+narrative not well-formed (txt-1), as the XML reader finds for the same narrative in an XML file;
+character references (`&#174;`) are the way to write them.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from html.entities import name2codepoint
 
 from lxml import etree
 
@@ -32,20 +35,8 @@ ALLOWED_ATTRIBUTES = frozenset({
     "name", "nowrap", "rel", "rev", "rowspan", "rules", "scope", "shape", "span", "src", "start", "style",
     "summary", "tabindex", "title", "type", "valign", "value", "vspace", "width", XML_LANG,
 })
-_XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
-_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 MAX_NARRATIVE = 10 * 1024 * 1024
 NO_CONTENT = "the narrative has no non-white-space content"  # the txt-2 part of the rules
-
-
-def _replace_entities(text: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name in _XML_ENTITIES or name not in name2codepoint:
-            return m.group(0)
-        return f"&#{name2codepoint[name]};"
-
-    return _ENTITY.sub(repl, text)
 
 
 _local = threading.local()
@@ -73,7 +64,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     if len(xhtml) > MAX_NARRATIVE:
         return ("the narrative is too large to check",)
     try:
-        root = etree.fromstring(_replace_entities(xhtml).encode("utf-8"), _parser())
+        root = etree.fromstring(xhtml.encode("utf-8"), _parser())
     except etree.XMLSyntaxError as exc:
         return (f"the narrative is not well-formed XHTML: {exc}",)
     problems: list[str] = []
@@ -114,7 +105,7 @@ def language_sections(xhtml: str) -> tuple[str, ...] | None:
     if len(xhtml) > MAX_NARRATIVE:
         return None
     try:
-        root = etree.fromstring(_replace_entities(xhtml).encode("utf-8"), _parser())
+        root = etree.fromstring(xhtml.encode("utf-8"), _parser())
     except etree.XMLSyntaxError:
         return None
     found: list[str] = []
