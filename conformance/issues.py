@@ -80,7 +80,7 @@ _kind("file.unreadable", F, "cannot read the file: {reason}", "The file could no
 _kind("file.empty", F, "the file is empty", "A file with no content (or only white space) holds no resource.")
 _kind("file.unknown-format", F, "not a FHIR JSON, XML or NDJSON document: {reason}", "The content does not start like JSON (`{`), XML (`<`) or NDJSON.")
 _kind("file.too-large", F, "the file is {size} bytes, over the limit of {limit} bytes", "A single document larger than the configured maximum is refused rather than exhausting memory.")
-_kind("encoding.bom", E, "the file starts with a byte-order mark; FHIR JSON must be UTF-8 without one (RFC 8259 §8.1)", "A UTF-8 byte-order mark at the start of a JSON document. The content is still validated.")
+_kind("encoding.bom", W, "the file starts with a byte-order mark; JSON sent over a network MUST NOT have one (RFC 8259 §8.1), though a parser MAY ignore it, as here", "A UTF-8 byte-order mark at the start of a JSON document. RFC 8259 §8.1 forbids producers to add one to networked JSON and lets parsers ignore it, so it is a warning and the content is validated (the HL7 validator ignores it too).")
 _kind("encoding.not-utf8", F, "the file is {encoding}, not UTF-8; FHIR JSON must be UTF-8", "JSON documents must be encoded in UTF-8 (RFC 8259 §8.1); UTF-16 and UTF-32 are refused.")
 _kind("encoding.invalid-utf8", F, "invalid UTF-8 byte sequence: {reason}", "Bytes that are not valid UTF-8, located at the first bad byte.")
 

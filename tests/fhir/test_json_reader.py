@@ -31,9 +31,9 @@ def node_at(root: Node, location: str) -> Node:
 
 # -- encodings -----------------------------------------------------------------------------------
 
-def test_bom_is_an_error_but_the_resource_is_read() -> None:
+def test_bom_is_a_warning_and_the_resource_is_read() -> None:
     result = read_json(b'\xef\xbb\xbf{"resourceType": "Patient",\n "active": true}')
-    assert [(i.code, i.severity, i.line, i.column) for i in result.issues] == [("encoding.bom", Severity.ERROR, 1, 1)]
+    assert [(i.code, i.severity, i.line, i.column) for i in result.issues] == [("encoding.bom", Severity.WARNING, 1, 1)]
     assert result.root is not None and node_at(result.root, "Patient.active").position == (2, 2)
 
 
