@@ -784,6 +784,8 @@ class Validator:
     def _binding(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
         """Apply a binding: required → error, extensible → warning, never an error we cannot prove."""
         strength, url = rule.binding  # type: ignore[misc]
+        if type_code in ("Coding", "CodeableConcept"):
+            self._displays_of_the_value_set(node, type_code, url, issues)  # whatever the strength
         if strength not in ("required", "extensible"):
             return
         codings = _codings(node, type_code)
@@ -794,8 +796,6 @@ class Validator:
                 shown = f" (only the text '{text.value}')" if text is not None and text.value else ""
                 issues.append(make_issue("binding.required-no-code", node, text=shown, valueset=url))
             return
-        if type_code in ("Coding", "CodeableConcept"):
-            self._displays_of_the_value_set(node, type_code, url, issues)
         outcome = binding_outcome(checks)
         if outcome == "ok":
             return
