@@ -14,8 +14,9 @@ related people (`related`), creating (`creating`), coverage (`coverage`), the er
 The seed is built from the specification's examples: 9000000009 (Jane Smith, with a previous name
 Taylor, two related people and EHIC details), 9000000017 (Jayne Smyth, with a temporary address),
 9000000025 (Janet Smythe, restricted), 9000000033 (minimal data), the create examples' matches
-(9000000076 McMatch-Single; 9000000084 and 9000000092 McMatch-Multiple); and two records the examples do not show:
-9000000041, superseded by 9000000017, and 9000000068, invalidated and not superseded. 9111231130 is
+(9000000076 McMatch-Single; 9000000084 and 9000000092 McMatch-Multiple); and three records the examples do not show:
+9000000041, superseded by 9000000017, 9000000068, invalidated and not superseded, and 9000000106 (Alan
+Michael Smith, the `given` parameter's example of a first and a middle name). 9111231130 is
 not known (the sandbox's "patient does not exist").
 """
 

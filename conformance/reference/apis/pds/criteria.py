@@ -49,7 +49,7 @@ class Criteria:
         return self.postcode is not None or self.practice is not None
 
 
-def parse(query: list[tuple[str, str]], check_combination: bool = True) -> Criteria:
+def parse(query: list[tuple[str, str]], check_combination: bool = True, check_wildcard_position: bool = True) -> Criteria:
     """The criteria of a query; FhirError (400) by the rules above."""
     if not [k for k, _ in query if not k.startswith("_")]:
         raise error(400, "UNSUPPORTED_SERVICE", "No search parameters provided")
@@ -75,7 +75,7 @@ def parse(query: list[tuple[str, str]], check_combination: bool = True) -> Crite
         death_date=_dates(values.get("death-date", []), "death-date"),
         postcode=one.get("address-postalcode", one.get("address-postcode")),
         practice=one.get("general-practitioner"), email=one.get("email"), phone=one.get("phone"))
-    _check_wildcards(criteria.fuzzy, values)
+    _check_wildcards(criteria.fuzzy, values, check_wildcard_position)
     if check_combination:
         _check_combination(criteria)
     return criteria
@@ -129,7 +129,7 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def _check_wildcards(fuzzy: bool, values: dict[str, list[str]]) -> None:
+def _check_wildcards(fuzzy: bool, values: dict[str, list[str]], check_position: bool) -> None:
     for name in ("family", "given", "address-postalcode", "address-postcode", "email", "phone"):
         for value in values.get(name, []):
             if "*" not in value:
@@ -138,7 +138,7 @@ def _check_wildcards(fuzzy: bool, values: dict[str, list[str]]) -> None:
                 raise invalid_search(f"Invalid search data provided - wildcards are not supported in '{name}'")
             if fuzzy:
                 raise invalid_search("Invalid search data provided - wildcards are not allowed in a fuzzy search")
-            if "*" in value[:2]:
+            if check_position and "*" in value[:2]:
                 raise invalid_search(f"Invalid search data provided - '{value}': a wildcard may not be in the first "
                                      "two characters")
 

@@ -32,6 +32,8 @@ PATCH_NOT_ATOMIC = "patch-not-atomic"
 CREATE_IGNORES_MATCHES = "create-ignores-matches"
 COVERAGE_VERSION_UNCHECKED = "coverage-ignores-version"
 ODS_HEADER_REFUSED = "ods-header-refused"
+WILDCARDS_ANYWHERE = "wildcards-allowed-anywhere"
+GIVEN_WILDCARD_ANY_NAME = "given-wildcard-matches-any-given-name"
 
 FAULTS = (
     ApiFault(HEADERS_NOT_CHECKED, ("PDS-HDR-001", "PDS-HDR-002", "PDS-HDR-005"),
@@ -57,6 +59,10 @@ FAULTS = (
              "restricted patients are answered with their location-sensitive data and related people"),
     ApiFault(SEARCH_RULES_UNCHECKED, ("PDS-SRCH-006", "PDS-SRCH-007", "PDS-SRCH-014"),
              "searches are run whatever the combination of parameters (no minimum, no fuzzy combinations)"),
+    ApiFault(WILDCARDS_ANYWHERE, ("PDS-SRCH-012", "PDS-SRCH-029"),
+             "family and given name wildcards are accepted in the first two characters"),
+    ApiFault(GIVEN_WILDCARD_ANY_NAME, ("PDS-SRCH-028",),
+             "a given-name wildcard matches any of the patient's given names, not only the first"),
     ApiFault(SEARCH_UNRANKED, ("PDS-SRCH-003",), "search results are listed worst match first"),
     ApiFault(SEARCH_UNLIMITED, ("PDS-SRCH-019",), "searches return every match, however many _max-results allows"),
     ApiFault(SEARCH_FULL_RECORDS, ("PDS-SRCH-020",),

@@ -7,7 +7,9 @@ search). A criterion that does not match means no match, except that a fuzzy sea
 on date of death or registered GP practice: "a mismatch reduces the returned score" (0.0 for that
 criterion). The score is the mean, to two places; 1.0 is an exact match. Names are not case
 sensitive; postcodes ignore case and spaces; emails are not case sensitive; phone numbers and
-practice codes match exactly.
+practice codes match exactly. Given names match in order (the first searched given name against the
+first given name, ...), so a given-name wildcard "will match the start of the first given name and not
+subsequent given names" ("Alan Michael" is found by Ala*, not by Mic*).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def _text_score(wanted: str, actual: str | None, fuzzy: bool) -> float | None:
     return PARTIAL if fuzzy and soundex(wanted) == soundex(actual) else None
 
 
-def _name_score(c: Criteria, name: dict[str, Any]) -> float | None:
+def _name_score(c: Criteria, name: dict[str, Any], first_given_only: bool) -> float | None:
     """The score of the family and given criteria on one name (None: no match)."""
     given = [g for g in name.get("given") or [] if isinstance(g, str)]
     scores: list[float] = []
@@ -63,6 +65,8 @@ def _name_score(c: Criteria, name: dict[str, Any]) -> float | None:
         scores.append(found)
     for i, wanted in enumerate(c.given):
         found = _text_score(wanted, given[i] if i < len(given) else None, c.fuzzy)
+        if found is None and "*" in wanted and not first_given_only:
+            found = next((s for g in given if (s := _text_score(wanted, g, False)) is not None), None)
         if found is None and c.fuzzy and i == 0 and _text_score(wanted, name.get("family"), True) is not None:
             found = PARTIAL
         if found is None:
@@ -71,7 +75,7 @@ def _name_score(c: Criteria, name: dict[str, Any]) -> float | None:
     return min(scores, default=EXACT)
 
 
-def _names(patient: dict[str, Any], c: Criteria) -> float | None:
+def _names(patient: dict[str, Any], c: Criteria, first_given_only: bool) -> float | None:
     if c.family is None and not c.given:
         return EXACT
     best: float | None = None
@@ -79,7 +83,7 @@ def _names(patient: dict[str, Any], c: Criteria) -> float | None:
         historic = name.get("use") == "old"
         if historic and not (c.history or c.fuzzy):
             continue
-        found = _name_score(c, name)
+        found = _name_score(c, name, first_given_only)
         if found is not None:
             found = min(found, PARTIAL) if historic else found
             best = found if best is None else max(best, found)
@@ -123,9 +127,10 @@ def _practice(patient: dict[str, Any], wanted: str) -> float | None:
     return None
 
 
-def score(patient: dict[str, Any], c: Criteria) -> float | None:
-    """The patient's score for the criteria; None when it does not match."""
-    scores: list[float | None] = [_names(patient, c)]
+def score(patient: dict[str, Any], c: Criteria, first_given_only: bool = True) -> float | None:
+    """The patient's score for the criteria; None when it does not match (`first_given_only=False`: the
+    fault that lets a given-name wildcard match any given name)."""
+    scores: list[float | None] = [_names(patient, c, first_given_only)]
     if c.gender is not None:
         scores.append(EXACT if patient.get("gender") == c.gender else None)
     if c.birthdate:

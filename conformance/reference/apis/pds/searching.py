@@ -21,14 +21,15 @@ from conformance.reference.store import now_instant
 
 
 def search(criteria: Criteria, patients: Patients, base_url: str, withhold: bool = True, trim: bool = True,
-           best_first: bool = True, limit: bool = True, with_invalidated: bool = False) -> dict[str, Any]:
+           best_first: bool = True, limit: bool = True, with_invalidated: bool = False,
+           first_given_only: bool = True) -> dict[str, Any]:
     """The search answer; the keyword switches exist for the faults that break each rule."""
     matches: list[tuple[float, dict[str, Any]]] = []
     for record in patients.current(with_invalidated):
         patient = record.resource
         if withhold and criteria.hides_restricted and is_restricted(patient):
             continue
-        found = score(patient, criteria)
+        found = score(patient, criteria, first_given_only)
         if found is not None and (not criteria.exact or found == 1.0):
             matches.append((found, patient))
     matches.sort(key=lambda m: (-m[0] if best_first else m[0], m[1]["id"]))

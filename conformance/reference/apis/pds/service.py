@@ -86,13 +86,15 @@ class PdsService:
         if req.method == "POST":
             return create(req, self.patients, check_matches=not has(faults.CREATE_IGNORES_MATCHES))
         if matched is None:
-            criteria = parse(req.query, check_combination=not has(faults.SEARCH_RULES_UNCHECKED))
+            criteria = parse(req.query, check_combination=not has(faults.SEARCH_RULES_UNCHECKED),
+                             check_wildcard_position=not has(faults.WILDCARDS_ANYWHERE))
             return Response(200, search(criteria, self.patients, self.ctx.base_url,
                                         withhold=not has(faults.RESTRICTED_NOT_WITHHELD),
                                         trim=not has(faults.SEARCH_FULL_RECORDS),
                                         best_first=not has(faults.SEARCH_UNRANKED),
                                         limit=not has(faults.SEARCH_UNLIMITED),
-                                        with_invalidated=has(faults.INVALIDATED_SERVED)))
+                                        with_invalidated=has(faults.INVALIDATED_SERVED),
+                                        first_given_only=not has(faults.GIVEN_WILDCARD_ANY_NAME)))
         found = self.patients.find(nhs_number(matched.group(1)), follow=not has(faults.SUPERSEDED_NOT_FOLLOWED),
                                    refuse_invalidated=not has(faults.INVALIDATED_SERVED))
         if matched.group(2):

@@ -45,7 +45,7 @@ def test_each_fault_fails_exactly_the_requirements_it_breaks(fault: ApiFault) ->
 
 def test_every_fault_breaks_requirements_of_the_profile_and_every_family_has_one() -> None:
     assert_faults_name_the_catalogue(PROFILE, BEHAVIOUR.faults)
-    assert len(BEHAVIOUR.faults) == 21
+    assert len(BEHAVIOUR.faults) == 23
 
 
 @pytest.fixture(scope="module")

@@ -78,6 +78,28 @@ def test_an_exact_search_scores_one_and_a_wildcard_matches_partly(patients: Pati
     assert ids_scores(patients, [("family", "Sm*"), *JANE[1:], ("_exact-match", "true")]) == []
 
 
+ALAN = [("family", "Smith"), ("birthdate", "eq1990-05-20")]  # Alan Michael Smith: a first and a middle name
+
+
+def test_a_given_name_wildcard_matches_the_start_of_the_first_given_name_only(patients: Patients) -> None:
+    # the score averages the name (0.8, a wildcard match) and the date of birth (1.0)
+    assert ids_scores(patients, [*ALAN, ("given", "Ala*")]) == [("9000000106", 0.9)]
+    assert ids_scores(patients, [*ALAN, ("given", "Mic*")]) == []  # "can be searched with Ala* but not Mic*"
+    assert ids_scores(patients, [*ALAN, ("given", "Alan"), ("given", "Mic*")]) == [("9000000106", 0.9)]
+    with_fault = search(parse([*ALAN, ("given", "Mic*")]), patients, BASE, first_given_only=False)
+    assert [e["resource"]["id"] for e in with_fault["entry"]] == ["9000000106"]
+
+
+@pytest.mark.parametrize("given", ["J*", "*ane", "Ja*"])
+def test_a_given_name_wildcard_is_refused_in_the_first_two_characters_unless_the_fault_is_on(given: str) -> None:
+    query = [*JANE, ("given", given)]
+    if given == "Ja*":
+        assert parse(query).given == ("Ja*",)
+    else:
+        assert refused(query) == (400, "INVALID_SEARCH_DATA")
+    assert parse(query, check_wildcard_position=False).given == (given,)
+
+
 def test_a_fuzzy_search_finds_homophones_and_ranks_the_exact_match_first(patients: Patients) -> None:
     found = ids_scores(patients, [("family", "Smith"), ("given", "Jane"), ("birthdate", "eq2010-10-22"),
                                   ("_fuzzy-match", "true")])
