@@ -7,7 +7,8 @@ Read from NHSDigital/personal-demographics-service-api at commit f57f5839b956fed
 /Patient`) and EHIC coverage (`GET`/`POST /Coverage`). One module per job: routing (`service`), the
 request checks every interaction shares (`incoming`), the records and their states (`records`),
 what each answer shows (`views`), the search parameters (`criteria`), matching and scoring
-(`matching`), the search (`searching`), JSON Patch (`jsonpatch`) and the update rules (`updating`),
+(`matching`), the search (`searching`), JSON Patch (`jsonpatch`), the update rules (`updating`) and the
+per-field rules of an update (`fieldrules`),
 related people (`related`), creating (`creating`), coverage (`coverage`), the error shapes
 (`outcomes`) and the faults (`faults`).
 

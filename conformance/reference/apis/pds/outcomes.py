@@ -36,6 +36,9 @@ CODES: dict[str, tuple[str, str]] = {
     "TOO_MANY_MATCHES": ("multiple-matches", "Too Many Matches"),
     "TOO_MANY_VALUES_SUBMITTED": ("invalid", "Too many values submitted"),
     "UNSUPPORTED_SERVICE": ("not-supported", "Unsupported Service"),
+    # the error tables list it ("Invalid value in body of patch request") without an example: IssueType `value`
+    # as INVALID_VALUE's, the display read from the code
+    "UNSUPPORTED_CHARACTERS_IN_FIELD": ("value", "Unsupported characters in field"),
 }
 
 

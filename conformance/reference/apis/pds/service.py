@@ -105,6 +105,7 @@ class PdsService:
             record = update(req, found, self.ctx.store, check_version=not has(faults.VERSION_UNCHECKED),
                             list_rules=not has(faults.PATCH_RULES_UNCHECKED),
                             check_restricted=not has(faults.RESTRICTED_UPDATABLE),
-                            atomic=not has(faults.PATCH_NOT_ATOMIC))
+                            atomic=not has(faults.PATCH_NOT_ATOMIC),
+                            field_rules=not has(faults.FIELD_RULES_UNCHECKED))
         body = read_view(record.resource, withhold=not has(faults.RESTRICTED_NOT_WITHHELD))
         return Response(200, body, {"ETag": record.etag})

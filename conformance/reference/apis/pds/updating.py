@@ -13,6 +13,7 @@ In the order the checks are made:
   the NHS number is read only, meta) 400 INVALID_UPDATE;
 - a new base-level list item is added at `-` only; a list item is removed only right after a `test`
   of it; gender and date of birth cannot be removed (400 INVALID_UPDATE);
+- the per-field business rules (`fieldrules`) hold on the patched patient;
 - the patches apply all or none (a failing `test` rejects the whole request).
 The answer is 200 with the updated patient, its new version in `meta.versionId` and the `ETag`.
 """
@@ -25,6 +26,7 @@ import uuid
 from typing import Any
 
 from conformance.reference.apis.pds import jsonpatch
+from conformance.reference.apis.pds.fieldrules import check_fields
 from conformance.reference.apis.pds.outcomes import error, invalid_update, invalid_value
 from conformance.reference.apis.pds.records import Found, is_restricted
 from conformance.reference.service import Request
@@ -128,7 +130,7 @@ def _prefix_applied(patient: dict[str, Any], found: list[dict[str, Any]]) -> dic
 
 
 def update(request: Request, found: Found, store: Store, check_version: bool = True, list_rules: bool = True,
-           check_restricted: bool = True, atomic: bool = True) -> Record:
+           check_restricted: bool = True, atomic: bool = True, field_rules: bool = True) -> Record:
     """The stored new version; FhirError by the rules above (the keyword switches are for the faults)."""
     check_content_type(request)
     version = expected_version(request)
@@ -148,6 +150,8 @@ def update(request: Request, found: Found, store: Store, check_version: bool = T
         if not atomic:  # the fault: the patches before the failing one are kept
             store.write("Patient", record.id, _prefix_applied(record.resource, found_patches), ())
         raise invalid_update(str(exc)) from None
+    if field_rules:
+        check_fields(record.resource, patched)
     try:
         stored, _ = store.write("Patient", record.id, patched, (), if_match=record.version)
     except VersionConflict:

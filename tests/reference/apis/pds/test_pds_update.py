@@ -1,6 +1,6 @@
 """PATCH /Patient/{id} called directly: RFC 6902 applied all or nothing, the If-Match and Content-Type rules, the
-PDS patch rules (new list items at '-', a test before a removal, fields that cannot be patched) with their error
-codes, and the records read: superseded, invalidated, restricted and related people."""
+PDS patch rules (new list items at '-', a test before a removal, fields that cannot be patched) and per-field rules
+with their error codes, and the records read: superseded, invalidated, restricted and related people."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.reference.apis.pds import jsonpatch
+from conformance.reference.apis.pds.fieldrules import check_fields
 from conformance.reference.apis.pds.records import Patients
 from conformance.reference.apis.pds.related import related_people
 from conformance.reference.apis.pds.updating import update
@@ -65,6 +66,40 @@ def test_each_update_rule_is_refused_with_its_error_code(patients: Patients, pat
                                                          expected: tuple[int, str]) -> None:
     assert answer(patients, patches, **kwargs) == expected
     assert patients.find("9000000009").record.version == 1  # nothing was stored
+
+
+
+NICKNAME = {"use": "nickname", "given": ["Jo"]}
+BACKWARDS = {"start": "2024-02-01", "end": "2024-01-01"}
+
+
+@pytest.mark.parametrize(("patches", "expected"), [
+    ([{"op": "replace", "path": "/gender", "value": "other"}], (400, "INVALID_VALUE")),
+    ([{"op": "replace", "path": "/birthDate", "value": "2999-01-01"}], (400, "INVALID_UPDATE")),
+    ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "period": BACKWARDS}}], (400, "INVALID_UPDATE")),
+    ([{"op": "add", "path": "/telecom/-", "value": {"system": "phone", "value": "0113 496 0000", "period": BACKWARDS}}],
+     (400, "INVALID_UPDATE")),
+    ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "family": "Bl@ggs"}}],
+     (400, "UNSUPPORTED_CHARACTERS_IN_FIELD")),
+    ([{"op": "replace", "path": "/name/0/given/0", "value": "Jane\u20ac"}], (400, "UNSUPPORTED_CHARACTERS_IN_FIELD")),
+])
+def test_each_field_rule_is_refused_with_its_error_code(patients: Patients, patches: Any,
+                                                       expected: tuple[int, str]) -> None:
+    assert answer(patients, patches) == expected
+    assert patients.find("9000000009").record.version == 1  # nothing was stored
+
+
+def test_what_the_field_rules_allow_is_applied_and_the_fault_applies_the_rest(patients: Patients) -> None:
+    allowed = [{"op": "replace", "path": "/gender", "value": "unknown"},
+               {"op": "add", "path": "/name/-", "value": {"use": "nickname", "given": ["Zoë", "Ævar"],
+                                                            "family": "O'Brien-Smith", "suffix": ["Jr. 2"]}}]
+    stored = update(patch_request(allowed), patients.find("9000000009"), patients.store)
+    assert (stored.version, stored.resource["gender"], stored.resource["name"][-1]["family"]) == (
+        2, "unknown", "O'Brien-Smith")
+    other = [{"op": "replace", "path": "/gender", "value": "other"}]
+    faulty = update(patch_request(other, version=2), patients.find("9000000009"), patients.store, field_rules=False)
+    assert faulty.resource["gender"] == "other"
+    assert check_fields(faulty.resource, faulty.resource) is None  # a value already held is not judged again
 
 
 def test_an_update_is_stored_as_the_next_version_and_new_items_get_ids(patients: Patients) -> None:

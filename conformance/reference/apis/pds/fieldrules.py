@@ -1,0 +1,55 @@
+"""The per-field business rules of `PATCH /Patient/{id}` ("Patient data fields" in the operation's
+description), checked on the patched patient against the one before, so that only what the patch
+changes is judged (a legacy value already held is not refused):
+
+| field | rule | answer |
+|---|---|---|
+| `gender` | "can only be `male`, `female` or `unknown`", "cannot set gender to `other`" | 400 INVALID_VALUE |
+| `birthDate` | "cannot be a date in the future" | 400 INVALID_UPDATE |
+| a `period` of a name, address, telecom or contact | "an `end` date must not be before the `start` date" | 400 INVALID_UPDATE (the error table's example) |
+| `name` | "supplied name data can only contain characters from the following ranges" | 400 UNSUPPORTED_CHARACTERS_IN_FIELD |
+
+The other rules of that section (one usual name, address uses and periods, death notification, ...)
+are not played.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from conformance.reference.apis.pds.outcomes import error, invalid_update, invalid_value
+
+# "Character Code/Range": A-Z, a-z, apostrophe, hyphen, space, À-Ö, Ø-ö, ø-ſ, full stop, digits
+_NAME_RANGES = ((65, 90), (97, 122), (45, 45), (39, 39), (32, 32), (192, 214), (216, 246), (248, 383), (46, 46),
+                (48, 57))
+_WITH_PERIODS = ("name", "address", "telecom", "contact")
+
+
+def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """FhirError (400) when the patch breaks one of the rules above."""
+    if after.get("gender") == "other" and before.get("gender") != "other":
+        raise invalid_value("Invalid value - 'other' in field 'gender' (male, female or unknown)")
+    born = after.get("birthDate")
+    if isinstance(born, str) and born != before.get("birthDate") and born[:10] > date.today().isoformat():
+        raise invalid_update(f"birthDate '{born}' cannot be a date in the future")
+    for field in _WITH_PERIODS:
+        for item in _changed(before, after, field):
+            period = item.get("period") or {}
+            start, end = period.get("start"), period.get("end")
+            if isinstance(start, str) and isinstance(end, str) and end[:10] < start[:10]:
+                raise invalid_update(f"a {field} period ends ({end}) before it starts ({start})")
+    for name in _changed(before, after, "name"):
+        for part in ("family", "given", "prefix", "suffix"):
+            values = name.get(part)
+            for value in values if isinstance(values, list) else [values]:
+                bad = [c for c in value or "" if not any(lo <= ord(c) <= hi for lo, hi in _NAME_RANGES)]
+                if isinstance(value, str) and bad:
+                    raise error(400, "UNSUPPORTED_CHARACTERS_IN_FIELD",
+                                f"Unsupported characters in field - '{value}' in name {part} ('{bad[0]}')")
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    """The items of a list field the patch added or changed."""
+    held = before.get(field) or []
+    return [item for item in after.get(field) or [] if isinstance(item, dict) and item not in held]
