@@ -71,9 +71,10 @@ FAULTS = (
     ApiFault(VERSION_UNCHECKED, ("PDS-UPD-004",), "updates are applied whatever version If-Match names"),
     ApiFault(PATCH_RULES_UNCHECKED, ("PDS-UPD-009", "PDS-UPD-010"),
              "list items are added at any index and removed without a test before them"),
-    ApiFault(FIELD_RULES_UNCHECKED, ("PDS-UPD-015", "PDS-UPD-016", "PDS-UPD-017", "PDS-UPD-018"),
+    ApiFault(FIELD_RULES_UNCHECKED, ("PDS-UPD-015", "PDS-UPD-016", "PDS-UPD-017", "PDS-UPD-018", "PDS-UPD-019",
+                                     "PDS-UPD-020"),
              "patches are applied whatever the field rules say (gender other, a future date of birth, a period "
-             "ending before it starts, characters a name may not hold)"),
+             "ending before it starts, characters a name may not hold, a second usual name or nickname)"),
     ApiFault(PATCH_NOT_ATOMIC, ("PDS-UPD-008",), "the patches before a failing one are kept"),
     ApiFault(RESTRICTED_UPDATABLE, ("PDS-UPD-013",), "restricted patients are updated like any other"),
     ApiFault(CREATE_IGNORES_MATCHES, ("PDS-CRT-002", "PDS-CRT-003"),

@@ -8,9 +8,10 @@ changes is judged (a legacy value already held is not refused):
 | `birthDate` | "cannot be a date in the future" | 400 INVALID_UPDATE |
 | a `period` of a name, address, telecom or contact | "an `end` date must not be before the `start` date" | 400 INVALID_UPDATE (the error table's example) |
 | `name` | "supplied name data can only contain characters from the following ranges" | 400 UNSUPPORTED_CHARACTERS_IN_FIELD |
+| `name` | "cannot add more than one `usual` name", "cannot add more than one `nickname`" | 400 INVALID_UPDATE |
 
-The other rules of that section (one usual name, address uses and periods, death notification, ...)
-are not played.
+The other rules of that section (the usual name cannot be removed, address uses and periods, death
+notification, ...) are not played.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
             start, end = period.get("start"), period.get("end")
             if isinstance(start, str) and isinstance(end, str) and end[:10] < start[:10]:
                 raise invalid_update(f"a {field} period ends ({end}) before it starts ({start})")
+    for use in ("usual", "nickname"):
+        if _uses(after, use) > max(1, _uses(before, use)):
+            raise invalid_update(f"a patient cannot have more than one '{use}' name")
     for name in _changed(before, after, "name"):
         for part in ("family", "given", "prefix", "suffix"):
             values = name.get(part)
@@ -53,3 +57,7 @@ def _changed(before: dict[str, Any], after: dict[str, Any], field: str) -> list[
     """The items of a list field the patch added or changed."""
     held = before.get(field) or []
     return [item for item in after.get(field) or [] if isinstance(item, dict) and item not in held]
+
+
+def _uses(patient: dict[str, Any], use: str) -> int:
+    return sum(1 for name in patient.get("name") or [] if isinstance(name, dict) and name.get("use") == use)

@@ -82,6 +82,9 @@ BACKWARDS = {"start": "2024-02-01", "end": "2024-01-01"}
     ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "family": "Bl@ggs"}}],
      (400, "UNSUPPORTED_CHARACTERS_IN_FIELD")),
     ([{"op": "replace", "path": "/name/0/given/0", "value": "Jane\u20ac"}], (400, "UNSUPPORTED_CHARACTERS_IN_FIELD")),
+    ([{"op": "add", "path": "/name/-", "value": {"use": "usual", "family": "Bloggs"}}], (400, "INVALID_UPDATE")),
+    ([{"op": "add", "path": "/name/-", "value": NICKNAME}, {"op": "add", "path": "/name/-", "value": NICKNAME}],
+     (400, "INVALID_UPDATE")),
 ])
 def test_each_field_rule_is_refused_with_its_error_code(patients: Patients, patches: Any,
                                                        expected: tuple[int, str]) -> None:
