@@ -9,6 +9,8 @@ changes is judged (a legacy value already held is not refused):
 | a `period` of a name, address, telecom or contact | "an `end` date must not be before the `start` date" | 400 INVALID_UPDATE (the error table's example) |
 | `name` | "supplied name data can only contain characters from the following ranges" | 400 UNSUPPORTED_CHARACTERS_IN_FIELD |
 | `name` | "cannot add more than one `usual` name", "cannot add more than one `nickname`" | 400 INVALID_UPDATE |
+| `contact` | "the relationship can only be `C` meaning `Emergency Contact`" | 400 INVALID_VALUE |
+| `telecom` (the patient's and a contact's) | an email "must be a valid email format ... and must be more than 6 characters and less than 90 characters" | 400 INVALID_VALUE |
 
 The other rules of that section (the usual name cannot be removed, address uses and periods, death
 notification, ...) are not played.
@@ -16,6 +18,7 @@ notification, ...) are not played.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -25,6 +28,8 @@ from conformance.reference.apis.pds.outcomes import error, invalid_update, inval
 _NAME_RANGES = ((65, 90), (97, 122), (45, 45), (39, 39), (32, 32), (192, 214), (216, 246), (248, 383), (46, 46),
                 (48, 57))
 _WITH_PERIODS = ("name", "address", "telecom", "contact")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMERGENCY_CONTACT = "C"
 
 
 def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
@@ -43,6 +48,7 @@ def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
     for use in ("usual", "nickname"):
         if _uses(after, use) > max(1, _uses(before, use)):
             raise invalid_update(f"a patient cannot have more than one '{use}' name")
+    _check_contacts(before, after)
     for name in _changed(before, after, "name"):
         for part in ("family", "given", "prefix", "suffix"):
             values = name.get(part)
@@ -61,3 +67,19 @@ def _changed(before: dict[str, Any], after: dict[str, Any], field: str) -> list[
 
 def _uses(patient: dict[str, Any], use: str) -> int:
     return sum(1 for name in patient.get("name") or [] if isinstance(name, dict) and name.get("use") == use)
+
+
+def _check_contacts(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Emergency contacts only, and every email the patch adds or changes well formed."""
+    contacts = _changed(before, after, "contact")
+    for contact in contacts:
+        codes = [c.get("code") for r in contact.get("relationship") or [] for c in (r or {}).get("coding") or []]
+        if any(code != EMERGENCY_CONTACT for code in codes):
+            raise invalid_value(f"Invalid value - contact relationship {codes} (only '{EMERGENCY_CONTACT}', Emergency "
+                                "Contact)")
+    telecoms = _changed(before, after, "telecom") + [t for c in contacts for t in c.get("telecom") or []]
+    for telecom in (t for t in telecoms if isinstance(t, dict)):
+        value = telecom.get("value")
+        if telecom.get("system") == "email" and not (isinstance(value, str) and 6 < len(value) < 90
+                                                     and _EMAIL.fullmatch(value)):
+            raise invalid_value(f"Invalid value - '{value}' is not an email address of 7 to 89 characters")

@@ -85,6 +85,13 @@ BACKWARDS = {"start": "2024-02-01", "end": "2024-01-01"}
     ([{"op": "add", "path": "/name/-", "value": {"use": "usual", "family": "Bloggs"}}], (400, "INVALID_UPDATE")),
     ([{"op": "add", "path": "/name/-", "value": NICKNAME}, {"op": "add", "path": "/name/-", "value": NICKNAME}],
      (400, "INVALID_UPDATE")),
+    ([{"op": "add", "path": "/contact/-", "value": {"relationship": [{"coding": [{"code": "N"}]}]}}],
+     (400, "INVALID_VALUE")),
+    ([{"op": "add", "path": "/contact/-", "value": {"relationship": [{"coding": [{"code": "C"}]}],
+                                                    "telecom": [{"system": "email", "value": "a@b.c"}]}}],
+     (400, "INVALID_VALUE")),  # 5 characters: "more than 6"
+    ([{"op": "add", "path": "/telecom/-", "value": {"system": "email", "value": "not-an-email"}}],
+     (400, "INVALID_VALUE")),
 ])
 def test_each_field_rule_is_refused_with_its_error_code(patients: Patients, patches: Any,
                                                        expected: tuple[int, str]) -> None:
@@ -95,7 +102,10 @@ def test_each_field_rule_is_refused_with_its_error_code(patients: Patients, patc
 def test_what_the_field_rules_allow_is_applied_and_the_fault_applies_the_rest(patients: Patients) -> None:
     allowed = [{"op": "replace", "path": "/gender", "value": "unknown"},
                {"op": "add", "path": "/name/-", "value": {"use": "nickname", "given": ["Zoë", "Ævar"],
-                                                            "family": "O'Brien-Smith", "suffix": ["Jr. 2"]}}]
+                                                            "family": "O'Brien-Smith", "suffix": ["Jr. 2"]}},
+               {"op": "add", "path": "/contact/-", "value": {"relationship": [{"coding": [{"code": "C"}]}],
+                                                             "telecom": [{"system": "email",
+                                                                          "value": "jo.bloggs@example.com"}]}}]
     stored = update(patch_request(allowed), patients.find("9000000009"), patients.store)
     assert (stored.version, stored.resource["gender"], stored.resource["name"][-1]["family"]) == (
         2, "unknown", "O'Brien-Smith")
