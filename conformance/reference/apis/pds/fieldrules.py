@@ -9,7 +9,9 @@ changes is judged (a legacy value already held is not refused):
 | a `period` of a name, address, telecom or contact | "an `end` date must not be before the `start` date" | 400 INVALID_UPDATE (the error table's example) |
 | `name` | "supplied name data can only contain characters from the following ranges" | 400 UNSUPPORTED_CHARACTERS_IN_FIELD |
 | `name` | "cannot add more than one `usual` name", "cannot add more than one `nickname`" | 400 INVALID_UPDATE |
-| `contact` | "the relationship can only be `C` meaning `Emergency Contact`" | 400 INVALID_VALUE |
+| `contact` | "the relationship can only be `C` meaning `Emergency Contact`"; "in any telecom child object the system cannot be `fax`" | 400 INVALID_VALUE |
+| `name` | "the first character of each `suffix` item must be `A-Z`" | 400 INVALID_VALUE |
+| a `period` | "if a `period` object is supplied, a `start` date must also be provided" | 400 INVALID_UPDATE |
 | `telecom` (the patient's and a contact's) | an email "must be a valid email format ... and must be more than 6 characters and less than 90 characters" | 400 INVALID_VALUE |
 
 The other rules of that section (the usual name cannot be removed, address uses and periods, death
@@ -43,6 +45,8 @@ def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
         for item in _changed(before, after, field):
             period = item.get("period") or {}
             start, end = period.get("start"), period.get("end")
+            if "period" in item and not isinstance(start, str):
+                raise invalid_update(f"a {field} period needs a start date")
             if isinstance(start, str) and isinstance(end, str) and end[:10] < start[:10]:
                 raise invalid_update(f"a {field} period ends ({end}) before it starts ({start})")
     for use in ("usual", "nickname"):
@@ -50,6 +54,9 @@ def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
             raise invalid_update(f"a patient cannot have more than one '{use}' name")
     _check_contacts(before, after)
     for name in _changed(before, after, "name"):
+        for suffix in name.get("suffix") or []:
+            if not (isinstance(suffix, str) and suffix[:1].isascii() and suffix[:1].isupper()):
+                raise invalid_value(f"Invalid value - suffix '{suffix}' (its first character must be A-Z)")
         for part in ("family", "given", "prefix", "suffix"):
             values = name.get(part)
             for value in values if isinstance(values, list) else [values]:
@@ -77,6 +84,9 @@ def _check_contacts(before: dict[str, Any], after: dict[str, Any]) -> None:
         if any(code != EMERGENCY_CONTACT for code in codes):
             raise invalid_value(f"Invalid value - contact relationship {codes} (only '{EMERGENCY_CONTACT}', Emergency "
                                 "Contact)")
+    for telecom in (t for c in contacts for t in c.get("telecom") or []):
+        if isinstance(telecom, dict) and telecom.get("system") == "fax":
+            raise invalid_value("Invalid value - a contact's telecom system cannot be 'fax'")
     telecoms = _changed(before, after, "telecom") + [t for c in contacts for t in c.get("telecom") or []]
     for telecom in (t for t in telecoms if isinstance(t, dict)):
         value = telecom.get("value")

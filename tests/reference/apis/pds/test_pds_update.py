@@ -92,6 +92,12 @@ BACKWARDS = {"start": "2024-02-01", "end": "2024-01-01"}
      (400, "INVALID_VALUE")),  # 5 characters: "more than 6"
     ([{"op": "add", "path": "/telecom/-", "value": {"system": "email", "value": "not-an-email"}}],
      (400, "INVALID_VALUE")),
+    ([{"op": "add", "path": "/contact/-", "value": {"relationship": [{"coding": [{"code": "C"}]}],
+                                                    "telecom": [{"system": "fax", "value": "01632960587"}]}}],
+     (400, "INVALID_VALUE")),
+    ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "suffix": ["jr"]}}], (400, "INVALID_VALUE")),
+    ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "period": {"end": "2024-01-01"}}}],
+     (400, "INVALID_UPDATE")),
 ])
 def test_each_field_rule_is_refused_with_its_error_code(patients: Patients, patches: Any,
                                                        expected: tuple[int, str]) -> None:
