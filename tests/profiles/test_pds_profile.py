@@ -52,7 +52,7 @@ def test_the_profile_loads_replaces_the_old_one_and_names_its_specification() ->
     assert p.specification.uk_core.startswith("none stated")
     assert [e.id for e in p.environments] == ["sandbox", "integration", "production"]
     assert p.default_environment == "integration"
-    assert len(p.requirements) == 95 and len({r.id for r in p.requirements}) == 95
+    assert len(p.requirements) == 96 and len({r.id for r in p.requirements}) == 96
     assert {r.level for r in p.requirements} == {"MUST"}  # every row is a required element or a stated rule
 
 

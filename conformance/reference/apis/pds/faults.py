@@ -73,10 +73,10 @@ FAULTS = (
              "list items are added at any index and removed without a test before them"),
     ApiFault(FIELD_RULES_UNCHECKED, ("PDS-UPD-015", "PDS-UPD-016", "PDS-UPD-017", "PDS-UPD-018", "PDS-UPD-019",
                                      "PDS-UPD-020", "PDS-UPD-021", "PDS-UPD-022", "PDS-UPD-023",
-                                     "PDS-UPD-024", "PDS-UPD-025"),
+                                     "PDS-UPD-024", "PDS-UPD-025", "PDS-UPD-026"),
              "patches are applied whatever the field rules say (gender other, a future date of birth, a period "
              "ending before it starts, characters a name may not hold, a second usual name or nickname, a contact that is not an emergency "
-             "contact, a malformed email, a fax for a contact, a lower-case suffix, a period without a start)"),
+             "contact, a malformed email, a fax for a contact, a lower-case suffix, a period without a start or starting in the future)"),
     ApiFault(PATCH_NOT_ATOMIC, ("PDS-UPD-008",), "the patches before a failing one are kept"),
     ApiFault(RESTRICTED_UPDATABLE, ("PDS-UPD-013",), "restricted patients are updated like any other"),
     ApiFault(CREATE_IGNORES_MATCHES, ("PDS-CRT-002", "PDS-CRT-003"),

@@ -11,7 +11,7 @@ changes is judged (a legacy value already held is not refused):
 | `name` | "cannot add more than one `usual` name", "cannot add more than one `nickname`" | 400 INVALID_UPDATE |
 | `contact` | "the relationship can only be `C` meaning `Emergency Contact`"; "in any telecom child object the system cannot be `fax`" | 400 INVALID_VALUE |
 | `name` | "the first character of each `suffix` item must be `A-Z`" | 400 INVALID_VALUE |
-| a `period` | "if a `period` object is supplied, a `start` date must also be provided" | 400 INVALID_UPDATE |
+| a `period` | "if a `period` object is supplied, a `start` date must also be provided"; "a `start` date must not be in the future" | 400 INVALID_UPDATE |
 | `telecom` (the patient's and a contact's) | an email "must be a valid email format ... and must be more than 6 characters and less than 90 characters" | 400 INVALID_VALUE |
 
 The other rules of that section (the usual name cannot be removed, address uses and periods, death
@@ -47,6 +47,8 @@ def check_fields(before: dict[str, Any], after: dict[str, Any]) -> None:
             start, end = period.get("start"), period.get("end")
             if "period" in item and not isinstance(start, str):
                 raise invalid_update(f"a {field} period needs a start date")
+            if isinstance(start, str) and start[:10] > date.today().isoformat():
+                raise invalid_update(f"a {field} period cannot start in the future ({start})")
             if isinstance(start, str) and isinstance(end, str) and end[:10] < start[:10]:
                 raise invalid_update(f"a {field} period ends ({end}) before it starts ({start})")
     for use in ("usual", "nickname"):

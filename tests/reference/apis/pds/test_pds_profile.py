@@ -20,7 +20,8 @@ PROFILE = "personal-demographics"
 SANDBOX_EXCLUDED = {"PDS-SEC-001", "PDS-SEC-002", "PDS-UPD-002", "PDS-UPD-008", "PDS-UPD-009", "PDS-UPD-010",
                     "PDS-UPD-011", "PDS-UPD-012", "PDS-UPD-013", "PDS-UPD-015", "PDS-UPD-016", "PDS-UPD-017",
                     "PDS-UPD-018", "PDS-UPD-019", "PDS-UPD-020", "PDS-UPD-021",
-                    "PDS-UPD-022", "PDS-UPD-023", "PDS-UPD-024", "PDS-UPD-025", "PDS-COV-011", "PDS-HDR-006", "PDS-READ-007", "PDS-READ-008", "PDS-REL-005",
+                    "PDS-UPD-022", "PDS-UPD-023", "PDS-UPD-024", "PDS-UPD-025",
+                    "PDS-UPD-026", "PDS-COV-011", "PDS-HDR-006", "PDS-READ-007", "PDS-READ-008", "PDS-REL-005",
                     "PDS-SRCH-023"}
 
 

@@ -98,6 +98,8 @@ BACKWARDS = {"start": "2024-02-01", "end": "2024-01-01"}
     ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "suffix": ["jr"]}}], (400, "INVALID_VALUE")),
     ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "period": {"end": "2024-01-01"}}}],
      (400, "INVALID_UPDATE")),
+    ([{"op": "add", "path": "/name/-", "value": {**NICKNAME, "period": {"start": "2999-01-01"}}}],
+     (400, "INVALID_UPDATE")),
 ])
 def test_each_field_rule_is_refused_with_its_error_code(patients: Patients, patches: Any,
                                                        expected: tuple[int, str]) -> None:
