@@ -33,33 +33,32 @@ class JsonNumber(str):
     __slots__ = ()
 
 
-class _Pairs(list):
-    """An object's (key, value) pairs, in order, each key once; `duplicates` names the keys written again."""
+class _Repeated(dict):
+    """An object in which a key was written more than once: `duplicates` names those keys (each once)."""
 
     __slots__ = ("duplicates",)
-    duplicates: list[str] | None
+    duplicates: list[str]
 
 
-def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Pairs:
-    """A repeated key keeps its first value only and is named once in `duplicates`.
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object as a dict, keys in document order (made at C speed). A repeated key keeps its first value
+    only and the object is a `_Repeated` naming it once in `duplicates`.
 
     The repetition is one finding (`json.duplicate-key`), not one per extra occurrence, and the later values are
     not in the tree, where they would be reported again as too many occurrences (`cardinality.max`).
     """
-    if len(pairs) > 1 and len({k for k, _ in pairs}) != len(pairs):
-        first: dict[str, Any] = {}
-        repeated: dict[str, None] = {}
-        for k, v in pairs:
-            if k in first:
-                repeated[k] = None
-            else:
-                first[k] = v
-        obj = _Pairs(first.items())
-        obj.duplicates = list(repeated)
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
         return obj
-    obj = _Pairs(pairs)
-    obj.duplicates = None
-    return obj
+    first = _Repeated()
+    repeated: dict[str, None] = {}
+    for k, v in pairs:
+        if k in first:
+            repeated[k] = None
+        else:
+            first[k] = v
+    first.duplicates = list(repeated)
+    return first
 
 
 class _HugeInteger(JsonNumber):
@@ -270,14 +269,14 @@ JsonPath = tuple[str | int, ...]
 
 def json_object(value: Any) -> dict[str, Any] | None:
     """A decoded JSON object as a dict (first value of a repeated key), or None for any other JSON value."""
-    if type(value) is _Pairs:
+    if type(value) is _Repeated:
         return dict(value)
     return value if isinstance(value, dict) else None
 
 
 def json_type(value: Any) -> str:
     """The JSON type of a decoded value: object, array, string, number, boolean or null."""
-    if type(value) is _Pairs or isinstance(value, dict):
+    if isinstance(value, dict):
         return "object"
     if isinstance(value, list):
         return "array"
@@ -372,11 +371,11 @@ def read_json(data: bytes | str, *, line_offset: int = 0) -> ParseResult:
         line, col = positions.offset_to_line_col(rest)
         issues.append(make_issue("json.trailing-content", line=line, column=col))
         return ParseResult(None, issues, "json")
-    if not isinstance(parsed, _Pairs):
+    if not isinstance(parsed, dict):
         issues.append(make_issue("structure.not-a-resource", reason="a FHIR resource is a JSON object with 'resourceType'",
                                  line=1 + line_offset, column=1))
         return ParseResult(None, issues, "json")
-    if not any(key == "resourceType" for key, _ in parsed):
+    if "resourceType" not in parsed:
         # not read as FHIR (its nulls and empty values are not FHIR's to judge), but kept: a caller that knows
         # another JSON document carrying FHIR resources (a CDS Hooks request or response) reads it from here
         line, col = positions.lookup(()) or (1 + line_offset, 1)
@@ -425,7 +424,7 @@ class _Builder:
         self.positions = positions
         self.issues = issues
 
-    def fill(self, node: Node, pairs: _Pairs, depth: int) -> None:
+    def fill(self, node: Node, pairs: dict[str, Any], depth: int) -> None:
         if depth > MAX_DEPTH:
             raise _TooDeep
         if not pairs:
@@ -433,7 +432,7 @@ class _Builder:
             return
         extras: dict[str, Any] | None = None
         props: list[tuple[str, Any]] = []
-        for key, value in pairs:
+        for key, value in pairs.items():
             if key[:1] == "_" and len(key) > 1:
                 if extras is None:
                     extras = {}
@@ -446,7 +445,7 @@ class _Builder:
                                                   actual=_describe(value), location=_join(node.location, key)))
             else:
                 props.append((key, value))
-        if pairs.duplicates:
+        if type(pairs) is _Repeated:
             for key in pairs.duplicates:
                 path = json_path(node) + (key,)
                 pos = self.positions.lookup(path, duplicate=True) or node.position
@@ -456,7 +455,7 @@ class _Builder:
             self._fast_properties(node, props, depth)
             return
         names = {key for key, _ in props}
-        for key, value in pairs:
+        for key, value in pairs.items():
             if key[:1] == "_" and len(key) > 1:
                 if key[1:] not in names:
                     self._orphan_extras(node, key[1:], value, depth)
@@ -470,14 +469,14 @@ class _Builder:
             vtype = type(value)
             if vtype is str and value:
                 children.append(Node(key, value, "string", node, 0, False, False))
-            elif vtype is _Pairs and value:
+            elif vtype is dict and value:
                 child = Node(key, None, None, node, 0, False, False)
                 children.append(child)
                 self.fill(child, value, depth + 1)
             elif vtype is list and value:
                 for i, item in enumerate(value):
                     itype = type(item)
-                    if itype is _Pairs and item:
+                    if itype is dict and item:
                         child = Node(key, None, None, node, i, True, True)
                         children.append(child)
                         self.fill(child, item, depth + 1)
@@ -542,7 +541,7 @@ class _Builder:
         node = Node(name, None, None, parent, index, in_array, in_array)
         parent.children.append(node)
         vtype = type(value)
-        if vtype is _Pairs:
+        if isinstance(value, dict):
             if extra is not None:
                 self._pairing(parent, name, f"'_{name}' is only allowed for primitive values")
             self.fill(node, value, depth + 1)
@@ -566,7 +565,7 @@ class _Builder:
             self._primitive_extras(node, extra, depth)
 
     def _primitive_extras(self, node: Node, extra: Any, depth: int) -> None:
-        if not isinstance(extra, _Pairs):
+        if not isinstance(extra, dict):
             self._pairing(node.parent or node, node.name,
                           f"'_{node.name}' must hold an object (the id and extensions of '{node.name}')")
             return
@@ -601,7 +600,7 @@ def _join(location: str, name: str) -> str:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, _Pairs):
+    if isinstance(value, dict):
         return "an object"
     if type(value) is list:
         return "an array"

@@ -40,13 +40,13 @@ def check_element_ids(resource: Node, issues: list[Issue]) -> None:
         if node.resource_type is not None:
             continue  # a nested resource: its own scope
         for child in reversed(node.children):
-            if child.name == "id" and not child.children:
-                if child.value is not None:
-                    if child.value in seen:
-                        issues.append(make_issue("element.duplicate-id", node, id=child.value))
-                    seen.add(child.value)
-            else:
-                stack.append((child, seen))
+            if child.children:
+                stack.append((child, seen))  # (an `id` with extensions is no element id, but may hold one)
+            elif child.name == "id" and child.value is not None:
+                if child.value in seen:
+                    issues.append(make_issue("element.duplicate-id", node, id=child.value))
+                seen.add(child.value)
+            # a primitive without children holds no id: it is not visited
 
 
 _VIEWS = frozenset({"snapshot", "differential"})

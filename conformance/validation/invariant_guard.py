@@ -15,6 +15,9 @@ and the expression is always evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from conformance.fhir.tree import Node
 from conformance.fhirpath import ast
 
 
@@ -56,6 +59,27 @@ def _roots(e: ast.Expr) -> set[str]:
     if isinstance(e, ast.Indexer):
         return _roots(e.target) | _roots(e.index)
     raise _Unsafe  # $this/$index, %variables, functions on the focus, anything new
+
+
+_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+def name_keys(name: str) -> tuple[str, ...]:
+    """The names a child called `name` answers to in a guard: itself and, for a choice such as
+    `valueQuantity`, each prefix that ends before a capital (`value`). Cached: names are few."""
+    keys = _KEYS.get(name)
+    if keys is None:
+        keys = _KEYS[name] = (name, *(name[:i] for i in range(1, len(name)) if name[i].isupper()))
+    return keys
+
+
+def present_names(children: Iterable[Node]) -> set[str]:
+    """Every name the children answer to (`name_keys`), for `guard.isdisjoint(...)`: the same answer as
+    `absent`, in one set operation per invariant instead of a scan of the children per guard name."""
+    present: set[str] = set()
+    for child in children:
+        present.update(name_keys(child.name))
+    return present
 
 
 def absent(guard: frozenset[str], child_names: set[str]) -> bool:

@@ -27,7 +27,7 @@ from conformance.fhirpath import (
 )
 from conformance.fhirpath.narrative import NO_CONTENT, narrative_problems
 from conformance.issues import Issue, Severity, make_issue
-from conformance.validation.invariant_guard import absent, first_steps
+from conformance.validation.invariant_guard import first_steps, present_names
 from conformance.validation.plan import Constraint
 
 _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
@@ -44,6 +44,11 @@ _NARRATIVE_RULES = {"txt-1": lambda p: p != NO_CONTENT, "txt-2": lambda p: p == 
 CORRECTED_EXPRESSIONS = {
     "operator = 'exists' implies (answer is Boolean)": "operator = 'exists' implies (answer is boolean)",
 }
+
+
+# a constraint ready to check: (constraint, expression as evaluated or "" for a narrative rule, compiled
+# expression or None when it does not parse, the guard of `invariant_guard` or None)
+_Prepared = tuple[Constraint, str, Any, frozenset[str] | None]
 
 
 class _Terminology:
@@ -74,6 +79,7 @@ class InvariantChecker:
         self._root: Node | None = None
         self._guards: dict[str, frozenset[str] | None] = {}
         self._when_absent: dict[str, list[Any]] = {}
+        self._prepared_by_id: dict[int, tuple[tuple[Constraint, ...], list[_Prepared]]] = {}
 
     def _context_for(self, node: Node) -> EvaluationContext:
         root = node.root()
@@ -113,19 +119,38 @@ class InvariantChecker:
             self._when_absent[expression] = result
             return result
 
-    def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
-        context: EvaluationContext | None = None
-        child_names: set[str] | None = None
+    def _prepared(self, constraints: tuple[Constraint, ...]) -> list[_Prepared]:
+        """Per tuple of constraints (a plan's, so few and long-lived): each constraint with its corrected
+        expression, compiled form and guard, worked out once instead of once per element."""
+        found = self._prepared_by_id.get(id(constraints))
+        if found is not None and found[0] is constraints:
+            return found[1]
+        prepared: list[_Prepared] = []
         for c in constraints:
             if c.expression == "htmlChecks()" and c.key in _NARRATIVE_RULES:
-                self._narrative(node, c, issues)
+                prepared.append((c, "", None, None))
                 continue
             expression = CORRECTED_EXPRESSIONS.get(c.expression, c.expression)
-            guard = self._guard(expression)
+            try:
+                compiled = compile(expression)
+            except FhirPathSyntaxError:
+                compiled = None  # reported, with its column, each time it would be evaluated
+            prepared.append((c, expression, compiled, self._guard(expression)))
+        # the tuple is kept with its entry, so its id cannot be reused by another tuple while cached
+        self._prepared_by_id[id(constraints)] = (constraints, prepared)
+        return prepared
+
+    def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
+        context: EvaluationContext | None = None
+        present: set[str] | None = None
+        for c, expression, compiled, guard in self._prepared(constraints):
+            if not expression:
+                self._narrative(node, c, issues)
+                continue
             if guard is not None:
-                if child_names is None:
-                    child_names = {child.name for child in node.children}
-                if absent(guard, child_names):
+                if present is None:
+                    present = present_names(node.children)
+                if guard.isdisjoint(present):
                     try:
                         result = self._value_when_absent(expression, node)
                     except FhirPathError:
@@ -136,7 +161,8 @@ class InvariantChecker:
             if context is None:
                 context = self._context_for(node)
             try:
-                result = compile(expression).evaluate(node, context=context)
+                # an expression that did not parse is compiled again here, to raise its syntax error
+                result = (compiled or compile(expression)).evaluate(node, context=context)
             except FhirPathSyntaxError as exc:
                 issues.append(make_issue("invariant.not-evaluated", node, key=c.key,
                                          reason=f"syntax error at column {getattr(exc, 'column', '?')}: {exc}"))

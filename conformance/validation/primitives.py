@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.fhir.tree import Node
@@ -30,6 +30,8 @@ _JSON_KIND = {
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 STRING_MAX_CHARS = 1024 * 1024
+PASSED_MAX_VALUES = 4096  # per primitive type
+PASSED_MAX_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,10 @@ class PrimitiveRule:
     max_length: int | None
     integer: tuple[int, int] | None  # the range of an integer type; a lexically valid integer outside it is out of range
 
+    # lexical forms that passed every check below, so a repeated value (a code, a system, a unit) is checked
+    # once: bounded (cleared when full) and only short values, so it cannot grow with the input
+    passed: set[str] = field(default_factory=set, compare=False, repr=False)
+
     def check(self, node: Node, issues: list[Issue]) -> None:
         value = node.value
         if value is None:
@@ -51,8 +57,9 @@ class PrimitiveRule:
             issues.append(make_issue("json.wrong-type", node, name=node.name, expected=self.json_kind,
                                      actual=node.json_kind))
             return
-        if value == "":
-            return  # reported by the reader as value.empty
+        passed = self.passed
+        if value in passed or value == "":
+            return  # ("" is reported by the reader as value.empty)
         if self.max_length is not None and len(value) > self.max_length:
             issues.append(make_issue("value.too-long", node, length=len(value), limit=self.max_length,
                                      type=self.type_name))
@@ -60,14 +67,20 @@ class PrimitiveRule:
         if self.integer and _INTEGER.fullmatch(value) is not None:
             if not self.integer[0] <= int(value) <= self.integer[1]:
                 issues.append(make_issue("value.out-of-range", node, value=value, type=self.type_name))
-            return
-        if self.pattern is not None and self.pattern.fullmatch(value) is None:
-            issues.append(make_issue("value.format", node, value=_shorten(value), type=self.type_name))
-            return
-        if self.extra is not None:
-            found = self.extra(node, value)
-            if found is not None:
-                issues.append(found)
+                return
+        else:
+            if self.pattern is not None and self.pattern.fullmatch(value) is None:
+                issues.append(make_issue("value.format", node, value=_shorten(value), type=self.type_name))
+                return
+            if self.extra is not None:
+                found = self.extra(node, value)
+                if found is not None:
+                    issues.append(found)
+                    return
+        if len(value) <= PASSED_MAX_CHARS:
+            if len(passed) >= PASSED_MAX_VALUES:
+                passed.clear()
+            passed.add(value)
 
 
 def _shorten(value: str, limit: int = 80) -> str:

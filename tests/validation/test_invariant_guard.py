@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.fhir.tree import Node
 from conformance.fhirpath import compile
-from conformance.validation.invariant_guard import absent, first_steps
+from conformance.validation.invariant_guard import absent, first_steps, name_keys, present_names
 
 
 @pytest.mark.parametrize(("expression", "steps"), [
@@ -31,3 +32,19 @@ def test_absent_counts_choice_names_as_their_element() -> None:
     assert not absent(frozenset({"value"}), {"valueQuantity"})
     assert not absent(frozenset({"low"}), {"low"})
     assert absent(frozenset({"low"}), {"lowest"})  # `lowest` is not a choice of `low` (no capital after it)
+
+
+def test_name_keys_are_the_name_and_its_choice_prefixes() -> None:
+    assert name_keys("valueQuantity") == ("valueQuantity", "value")
+    assert name_keys("dataAbsentReason") == ("dataAbsentReason", "data", "dataAbsent")
+    assert name_keys("lowest") == ("lowest",)
+
+
+@pytest.mark.parametrize("guard", [{"value"}, {"low"}, {"low", "high"}, {"data"}, {"code", "system"}, {"valueQuantity"}])
+@pytest.mark.parametrize("children", [[], ["code", "system"], ["valueQuantity"], ["lowest"], ["low", "id"],
+                                      ["dataAbsentReason"], ["valueCodeableConcept", "high"]])
+def test_present_names_give_the_same_answer_as_absent(guard: set[str], children: list[str]) -> None:
+    parent = Node("Observation")
+    for name in children:
+        parent.add(Node(name))
+    assert frozenset(guard).isdisjoint(present_names(parent.children)) is absent(frozenset(guard), set(children))

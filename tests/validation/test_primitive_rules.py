@@ -1,0 +1,50 @@
+"""Primitive rules remember the short values that passed, and nothing else: a value is judged the same
+the first time and every time after, and what is remembered is bounded whatever the input."""
+
+from __future__ import annotations
+
+from conformance.fhir.tree import Node
+from conformance.issues import Issue
+from conformance.validation.primitives import PASSED_MAX_CHARS, PASSED_MAX_VALUES, build_rule
+
+DATE_SD = {"snapshot": {"element": [{"path": "date.value", "type": [{"extension": [{
+    "url": "http://hl7.org/fhir/StructureDefinition/regex",
+    "valueString": r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?"}]}]}]}}
+
+
+def test_an_invalid_value_is_reported_every_time_it_occurs() -> None:
+    rule = build_rule("date", DATE_SD)
+    issues: list[Issue] = []
+    for _ in range(3):
+        rule.check(Node("birthDate", "2023-02-30", "string"), issues)
+    assert [i.code for i in issues] == ["value.invalid-date"] * 3
+    assert "2023-02-30" not in rule.passed
+
+
+def test_a_passed_value_still_fails_when_written_as_the_wrong_json_type() -> None:
+    rule = build_rule("date", DATE_SD)
+    issues: list[Issue] = []
+    rule.check(Node("birthDate", "2023-02-28", "string"), issues)
+    assert "2023-02-28" in rule.passed
+    rule.check(Node("birthDate", "2023-02-28", "number"), issues)
+    assert [i.code for i in issues] == ["json.wrong-type"]
+
+
+def test_an_integer_out_of_range_is_never_remembered() -> None:
+    rule = build_rule("positiveInt", None)
+    issues: list[Issue] = []
+    for value in ("0", "0", "7"):
+        rule.check(Node("count", value, "number"), issues)
+    assert [i.code for i in issues] == ["value.out-of-range", "value.out-of-range"]
+    assert rule.passed == {"7"}
+
+
+def test_what_is_remembered_is_bounded() -> None:
+    rule = build_rule("string", None)
+    issues: list[Issue] = []
+    for n in range(PASSED_MAX_VALUES + 10):
+        rule.check(Node("text", f"value {n}", "string"), issues)
+        assert len(rule.passed) <= PASSED_MAX_VALUES
+    rule.check(Node("text", "x" * (PASSED_MAX_CHARS + 1), "string"), issues)
+    assert "x" * (PASSED_MAX_CHARS + 1) not in rule.passed
+    assert issues == []
