@@ -93,8 +93,25 @@ def interleaved(series: Sequence[tuple[Series, Callable[[], Run]]], repeat: int)
 
 
 def ours(*args: str) -> list[str]:
-    """The `conformance` command as a user runs it (this checkout's interpreter)."""
+    """The `conformance` command as a user runs it (this checkout's interpreter, its bytecode compiled)."""
+    compile_bytecode()
     return [sys.executable, "-m", "conformance", *args]
+
+
+_compiled = False
+
+
+def compile_bytecode() -> None:
+    """Compile this checkout's modules to bytecode once, as `pip install` does for an installed copy (and
+    for the peers in site-packages). A checkout whose bytecode is not cached — a fresh clone, an editable
+    install, or `PYTHONDONTWRITEBYTECODE` set, as on the project's machines — would otherwise recompile
+    about a hundred modules in every run (0.3 s measured), timing Python's compiler instead of ours."""
+    global _compiled
+    if not _compiled:
+        import compileall
+
+        compileall.compile_dir(str(ROOT / "conformance"), quiet=1)
+        _compiled = True
 
 
 def medplum_setup() -> tuple[list[str] | None, dict[str, str], str]:

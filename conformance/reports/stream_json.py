@@ -6,6 +6,11 @@ the document's skeleton and one item at a time: the skeleton is encoded with a u
 string in place of each lazy array, and each marker is replaced, as the text is written, by the
 array's items encoded one by one at the marker's indentation. So a results document with a
 million findings costs the memory of one finding.
+
+`dumps_indented` is the encoder of each part: the same text as `json.dumps(value, indent=indent,
+ensure_ascii=False)`, but made by one recursive function whose strings are escaped by the C encoder, instead
+of the standard library's chain of Python generators (which the C encoder replaces only without `indent`):
+a million findings are a million small documents, and that chain was most of the time spent writing them.
 """
 
 from __future__ import annotations
@@ -14,9 +19,73 @@ import io
 import json
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from conformance.results import LazyArray
+
+_string: Callable[[str], str] = json.encoder.encode_basestring  # the C function where there is one
+_INFINITY = float("inf")
+
+
+class _Unusual(Exception):
+    """A value `dumps_indented` leaves to `json.dumps` (non-string keys, NaN, other types, lazy arrays)."""
+
+
+def dumps_indented(value: Any, indent: int = 2, depth: int = 0) -> str:
+    """`json.dumps(value, indent=indent, ensure_ascii=False)`, byte for byte, with every line after the first
+    indented `depth` more spaces (as if it started `depth` spaces in)."""
+    out: list[str] = []
+    try:
+        _encode(value, out, "\n" + " " * depth, " " * indent)
+    except _Unusual:
+        text = json.dumps(value, indent=indent, ensure_ascii=False)
+        return text.replace("\n", "\n" + " " * depth) if depth else text
+    return "".join(out)
+
+
+def _encode(value: Any, out: list[str], newline: str, step: str) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_string(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + step
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            out.append(separator)
+            out.append(_string(key))
+            out.append(": ")
+            _encode(item, out, inner, step)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + step
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _encode(item, out, inner, step)
+            separator = "," + inner
+        out.append(newline + "]")
+    elif kind is float and value == value and value not in (_INFINITY, -_INFINITY):
+        out.append(float.__repr__(value))
+    else:  # a subclass (an enum, a JSON number kept as text), NaN, a lazy array, a type JSON does not have
+        raise _Unusual
 
 
 def write_json(handle: TextIO, document: Any, indent: int = 2) -> None:
@@ -38,6 +107,13 @@ def _write(handle: TextIO, value: Any, depth: int, indent: int, nonce: str) -> N
             return [skeleton(v) for v in item]
         return item
 
+    try:  # most parts (a finding) hold no lazy array: encoded as they are, at their depth
+        parts: list[str] = []
+        _encode(value, parts, "\n" + " " * depth, " " * indent)
+        handle.write("".join(parts))
+        return
+    except _Unusual:
+        pass
     text = json.dumps(skeleton(value), indent=indent, ensure_ascii=False)
     if depth:
         text = text.replace("\n", "\n" + " " * depth)

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from conformance import __version__
 from conformance.files.validate import FileResult
+from conformance.reports.stream_json import dumps_indented
 from conformance.reports.validation_summary import ValidationSummary
 
 _ITEM = "\n    "  # a member of "files" is at depth 2 of an indent-2 document
@@ -32,8 +33,7 @@ def write(results: Iterable[FileResult], packages: Sequence[str], stream: TextIO
     stream.write(head[:-2] + ',\n  "files": [')
     files = valid = errors = warnings = 0
     for r in results:
-        entry = json.dumps(_entry(r), indent=2, ensure_ascii=False).replace("\n", _ITEM)
-        stream.write(("," if files else "") + _ITEM + entry)
+        stream.write(("," if files else "") + _ITEM + dumps_indented(_entry(r), depth=4))
         files += 1
         valid += r.valid
         errors += r.count("fatal", "error")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance.reports.stream_json import dumps
+from conformance.reports.stream_json import dumps, dumps_indented
 from conformance.results import LazyArray
 
 CASES: list[Any] = [
@@ -16,6 +16,33 @@ CASES: list[Any] = [
     [1, [2, [3, {"deep": ["a", "b"]}]]],
     {"empty": [], "text": "\u0000 not a marker"},
 ]
+
+
+class Level(str):
+    """A str subclass, as enums and kept-as-written numbers are: json.dumps writes it as a string."""
+
+
+UNUSUAL: list[Any] = [
+    {"severity": "warning", "line": 3, "column": None, "ok": True, "no": False, "ratio": 0.1, "big": 10 ** 30},
+    {"text": 'quote " backslash \\ newline \n tab \t control \u0001 é 漢 \U0001f600', "empty": {}, "none": []},
+    {"tuple": (1, "two"), "nested": [[{}], [[]]], "level": Level("error")},
+    {"nan": float("nan"), "inf": float("inf"), "minus": -float("inf"), "neg": -0.0},
+    {1: "an int key", None: "a None key", 2.5: "a float key", False: "a bool key"},
+    "a lone string", 42, None, [],
+]
+
+
+@pytest.mark.parametrize("value", UNUSUAL + CASES)
+@pytest.mark.parametrize("depth", [0, 4])
+def test_dumps_indented_is_json_dumps_byte_for_byte(value: Any, depth: int) -> None:
+    expected = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + " " * depth)
+    assert dumps_indented(value, depth=depth) == expected
+    assert dumps([value]) == json.dumps([value], indent=2, ensure_ascii=False)
+
+
+def test_dumps_indented_refuses_what_json_refuses() -> None:
+    with pytest.raises(TypeError):
+        dumps_indented({"a": object()})
 
 
 def lazy(value: Any) -> Any:
