@@ -159,7 +159,7 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
     plan = CheckPlan(uuid.uuid4().hex, runnable, profile.file_specs, packages.factory if packages else None,
                      settings.limits, settings.max_bytes)
     files = inputs.resource_files
-    partitions = plan_partitions(files, settings.partition_bytes)
+    partitions = plan_partitions(files, settings.partition_bytes, executor.workers)
     merge = _Merge(_export_order([f.display for f in inputs.files]), limit=RepeatLimit(settings.max_repeats))
     for shown, issue in inputs.findings:
         merge.store(EXPORT_FILES).append(Finding.from_issue(issue, shown, path=shown))

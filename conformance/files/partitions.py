@@ -20,6 +20,11 @@ from conformance.fhir.read import HEAD_BYTES, NDJSON_EXTENSIONS
 from conformance.files.sources import ExportFile
 
 DEFAULT_PARTITION_BYTES = 4 << 20
+# with several workers, large files are cut so that each worker gets at least this many partitions: the run
+# ends when the last partition does, and with 4 MB partitions of a 30 MB export one worker sat idle for most of
+# a partition while the other finished its last one
+PARTITIONS_PER_WORKER = 8
+MIN_PARTITION_BYTES = 256 << 10  # below this, the per-partition cost (a job, a result, a merge) outweighs balance
 _SKIP_CHUNK = 1 << 20
 _WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
@@ -37,8 +42,11 @@ class Partition:
         return self.end is not None
 
 
-def plan_partitions(files: Sequence[ExportFile], partition_bytes: int = DEFAULT_PARTITION_BYTES) -> list[Partition]:
-    """Partitions of every file, in file order then byte order."""
+def plan_partitions(files: Sequence[ExportFile], partition_bytes: int = DEFAULT_PARTITION_BYTES,
+                    workers: int = 1) -> list[Partition]:
+    """Partitions of every file, in file order then byte order, each slice at most `partition_bytes`; with
+    several workers, smaller (see `PARTITIONS_PER_WORKER`). The result never depends on the partitions."""
+    partition_bytes = balanced_partition_bytes(sum(f.size for f in files), partition_bytes, workers)
     out: list[Partition] = []
     for index, f in enumerate(files):
         if f.size > partition_bytes and _sliceable(f):
@@ -48,6 +56,15 @@ def plan_partitions(files: Sequence[ExportFile], partition_bytes: int = DEFAULT_
         else:
             out.append(Partition(len(out), index, 0, None, f.size))
     return out
+
+
+def balanced_partition_bytes(total: int, partition_bytes: int, workers: int) -> int:
+    """The slice size that gives each of `workers` at least `PARTITIONS_PER_WORKER` partitions of `total`
+    bytes, within [`MIN_PARTITION_BYTES`, `partition_bytes`] (a smaller `partition_bytes` is kept)."""
+    if workers <= 1:
+        return partition_bytes
+    floor = min(partition_bytes, MIN_PARTITION_BYTES)
+    return max(floor, min(partition_bytes, total // (workers * PARTITIONS_PER_WORKER)))
 
 
 def _sliceable(f: ExportFile) -> bool:

@@ -14,7 +14,14 @@ import pytest
 
 from conformance.files.executors import _ordered
 from conformance.files.partials import PartitionResult
-from conformance.files.partitions import LineRange, plan_partitions
+from conformance.files.partitions import (
+    DEFAULT_PARTITION_BYTES,
+    MIN_PARTITION_BYTES,
+    PARTITIONS_PER_WORKER,
+    LineRange,
+    balanced_partition_bytes,
+    plan_partitions,
+)
 from conformance.files.progress import BarProgress, NoProgress, PlainProgress, choose_progress
 from conformance.files.sources import ExportFile, Location
 
@@ -65,6 +72,22 @@ def test_only_plain_ndjson_on_disk_is_sliced(tmp_path: Path) -> None:
         by_file[p.file] = by_file.get(p.file, 0) + 1
     assert by_file == {0: 14, 1: 1, 2: 1, 3: 1}
     assert [p.seq for p in parts] == list(range(len(parts)))
+
+
+def test_several_workers_get_enough_partitions_each(tmp_path: Path) -> None:
+    path = tmp_path / "big.ndjson"
+    path.write_bytes(b"x" * 99 + b"\n")
+    big = ExportFile(str(path), "big.ndjson", Location(str(path)), 30 << 20)  # a 30 MB export, as planned
+    assert len(plan_partitions([big], DEFAULT_PARTITION_BYTES, workers=1)) == 8  # 4 MB slices
+    assert len(plan_partitions([big], DEFAULT_PARTITION_BYTES, workers=2)) == 2 * PARTITIONS_PER_WORKER
+    assert balanced_partition_bytes(30 << 20, DEFAULT_PARTITION_BYTES, 2) == (30 << 20) // 16
+
+
+def test_balanced_partitions_stay_within_their_bounds() -> None:
+    assert balanced_partition_bytes(1 << 30, DEFAULT_PARTITION_BYTES, 2) == DEFAULT_PARTITION_BYTES  # never larger
+    assert balanced_partition_bytes(1 << 20, DEFAULT_PARTITION_BYTES, 2) == MIN_PARTITION_BYTES  # never tiny
+    assert balanced_partition_bytes(1 << 20, 300, 2) == 300  # a smaller size asked for is kept
+    assert balanced_partition_bytes(1 << 20, DEFAULT_PARTITION_BYTES, 1) == DEFAULT_PARTITION_BYTES
 
 
 # -- executors: job order, a bounded window --------------------------------------------------------
