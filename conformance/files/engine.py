@@ -172,7 +172,9 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
         left = Counter(p.file for p in partitions)
         try:
             jobs = [Job(plan, p, files[p.file]) for p in partitions]
-            for part, result in zip(partitions, executor.map(run_job, jobs), strict=False):
+            # strict: the map is run to its end, so a pool shuts down normally (an abandoned map stops
+            # its pool as if interrupted: terminating workers and the forkserver cost 0.6 s of wall time)
+            for part, result in zip(partitions, executor.map(run_job, jobs), strict=True):
                 merge.add(part, result, index)
                 left[part.file] -= 1
                 progress.advance(files=int(left[part.file] == 0), resources=result.resources, size=part.size)
