@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.cli.errors import fail
 from conformance.profiles import Profile
 from conformance.results import Scope, load_attestations
-from conformance.scenarios.model import Suite
+
+if TYPE_CHECKING:  # a name only: importing the scenarios package brings the HTTP runner (requests, cryptography)
+    from conformance.scenarios.model import Suite
 
 
 def run_scope(profile: Profile, environment: str | None, attestations: Path | None, partial: str,

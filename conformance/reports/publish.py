@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from conformance.errors import ConformanceError
 from conformance.reports import github
@@ -31,10 +31,11 @@ from conformance.reports.baseline import (
     write_baseline,
 )
 from conformance.reports.dirlock import Claim, FolderBusy, claim
-from conformance.reports.evidence import EvidenceError, PackageLike, Written, write_evidence
-from conformance.reports.signing import load_private_key
 from conformance.reports.writer import ReportError, parse_formats, write_reports
 from conformance.results import RunResult
+
+if TYPE_CHECKING:  # the evidence pack (cryptography, the HTML report) is imported only when one is asked for
+    from conformance.reports.evidence import PackageLike, Written
 
 
 class PublishError(ConformanceError):
@@ -97,6 +98,8 @@ def prepare(options: PublishOptions) -> Plan:
             key = options.sign_key.read_bytes()
         except OSError as exc:
             raise PublishError(f"cannot read --sign-key {options.sign_key}: {exc.strerror or exc}") from exc
+        from conformance.reports.signing import load_private_key
+
         try:
             load_private_key(key)
         except ValueError as exc:
@@ -137,6 +140,8 @@ def publish(result: RunResult, plan: Plan, *, env: Mapping[str, str] | None = No
             published.reports = exc.written
             published.problems.extend(exc.problems)
     if options.evidence is not None:
+        from conformance.reports.evidence import EvidenceError, write_evidence
+
         try:
             published.evidence = write_evidence(
                 options.evidence, published.result, profile_dir=options.profile_dir, packages=options.packages,

@@ -9,36 +9,51 @@ same way; every format marks it incomplete.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
-from conformance.reports import html, junit, markdown, results_io, run_outcome, sarif, testreport
 from conformance.reports.atomic import write_atomic, write_atomic_text
 from conformance.results import RunResult
 
 
 @dataclass(frozen=True, slots=True)
 class ReportFormat:
+    """A report file: its module (`conformance.reports.<module>`, with `render` and, when `streams`, `write`)
+    is imported when the format is written, not when the command starts: the HTML report needs Jinja2 and
+    the JUnit report lxml, and a run that writes neither (`check --format json`) should not pay for them."""
+
     name: str
     file_name: str
-    render: Callable[..., str]
+    module: str
     description: str
-    stream: Callable[[RunResult, TextIO], None] | None = None  # writes as it renders (memory flat with findings)
+    streams: bool = False  # writes as it renders (memory flat with findings)
+
+    def _module(self) -> ModuleType:
+        return importlib.import_module(f"conformance.reports.{self.module}")
+
+    @property
+    def render(self) -> Callable[..., str]:
+        render: Callable[..., str] = self._module().render
+        return render
+
+    @property
+    def stream(self) -> Callable[[RunResult, TextIO], None] | None:
+        return self._module().write if self.streams else None
 
 
 FORMATS: dict[str, ReportFormat] = {f.name: f for f in (
-    ReportFormat("json", "results.json", results_io.render, "the results document (schema: results.schema.json)",
-                 results_io.write),
-    ReportFormat("junit", junit.FILE_NAME, junit.render, "JUnit XML for CI test pages (GitLab, Jenkins)"),
-    ReportFormat("html", html.FILE_NAME, html.render, "one self-contained HTML page for assessors"),
-    ReportFormat("testreport", testreport.FILE_NAME, testreport.render, "FHIR R4 TestReports in a Bundle",
-                 testreport.write),
-    ReportFormat("sarif", sarif.FILE_NAME, sarif.render, "SARIF 2.1.0 file findings for code scanning", sarif.write),
-    ReportFormat("markdown", markdown.FILE_NAME, markdown.render, "a Markdown summary ($GITHUB_STEP_SUMMARY)"),
-    ReportFormat("outcome", run_outcome.FILE_NAME, run_outcome.render, "FHIR OperationOutcome per checked file"),
+    ReportFormat("json", "results.json", "results_io", "the results document (schema: results.schema.json)", True),
+    ReportFormat("junit", "junit.xml", "junit", "JUnit XML for CI test pages (GitLab, Jenkins)"),
+    ReportFormat("html", "report.html", "html", "one self-contained HTML page for assessors"),
+    ReportFormat("testreport", "testreport.json", "testreport", "FHIR R4 TestReports in a Bundle", True),
+    ReportFormat("sarif", "results.sarif", "sarif", "SARIF 2.1.0 file findings for code scanning", True),
+    ReportFormat("markdown", "summary.md", "markdown", "a Markdown summary ($GITHUB_STEP_SUMMARY)"),
+    ReportFormat("outcome", "outcome.json", "run_outcome", "FHIR OperationOutcome per checked file"),
 )}
 
 
@@ -79,8 +94,9 @@ def write_reports(result: RunResult, formats: Sequence[str], report_dir: Path) -
         spec = FORMATS[name]
         target = report_dir / spec.file_name
         try:
-            if spec.stream is not None:
-                written[name] = write_atomic_text(target, partial(spec.stream, result))
+            stream = spec.stream
+            if stream is not None:
+                written[name] = write_atomic_text(target, partial(stream, result))
                 continue
             text = spec.render(result)
         except OSError as exc:

@@ -108,6 +108,13 @@ def test_validate_imports_neither_the_runner_nor_the_report_renderers() -> None:
     assert not {m for m in imported if m.startswith(("conformance.scenarios", "conformance.reference"))}
 
 
+def test_check_imports_the_report_renderers_only_to_write_reports() -> None:
+    imported, _ = _imported_by("check", "--help")
+    for heavy in ("jinja2", "cryptography", "requests"):  # the HTML report, the evidence pack, the HTTP runner
+        assert heavy not in imported, heavy
+    assert "conformance.cli.check" in imported
+
+
 def test_each_summary_in_the_index_is_the_commands_own_help() -> None:
     from typer.main import get_group
 

@@ -52,7 +52,9 @@ def test_a_failing_format_does_not_cost_the_others(tmp_path: Path, monkeypatch: 
     def broken(result):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(writer.FORMATS, "junit", writer.ReportFormat("junit", "junit.xml", broken, "broken"))
+    from conformance.reports import junit
+
+    monkeypatch.setattr(junit, "render", broken)
     with pytest.raises(ReportError) as caught:
         write_reports(load_run("scenario"), ["junit", "json"], tmp_path)
     assert caught.value.problems == ["junit: internal error while rendering (RuntimeError: boom); please report it"]
@@ -81,3 +83,13 @@ def test_replacing_a_report_is_atomic(tmp_path: Path, monkeypatch: pytest.Monkey
         write_reports(load_run("scenario"), ["json"], tmp_path)
     assert (tmp_path / "results.json").read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_each_report_file_is_named_as_its_module_names_it() -> None:
+    import importlib
+
+    for spec in writer.FORMATS.values():
+        module = importlib.import_module(f"conformance.reports.{spec.module}")
+        assert spec.file_name == getattr(module, "FILE_NAME", "results.json"), spec.name
+        assert spec.render is module.render
+        assert spec.stream is (module.write if spec.streams else None)
