@@ -72,9 +72,10 @@ class Node:
         self.repeating = repeating
         self.in_json_array = in_json_array
         self.resource_type = resource_type
-        self._pos = pos
-        self._resolver: PositionResolver | None = None
-        self._by_name: tuple[int, dict[str, list[Node]]] | None = None
+        # `_pos`, `_resolver` and `_by_name` are left unset unless known (read with getattr and a default): a
+        # reader makes a node per element of every resource, and three stores fewer is a tenth of the making
+        if pos is not None:
+            self._pos = pos
 
     # -- navigation -------------------------------------------------------------------------
     def child(self, name: str) -> Node | None:
@@ -98,7 +99,7 @@ class Node:
         Navigation by name over a node with many children (a Bundle's 100,000 `entry`s) would
         otherwise scan every child per step, which makes `%resource.type` inside `entry.all()`
         quadratic. The index is rebuilt if children were added since it was built."""
-        cached = self._by_name
+        cached: tuple[int, dict[str, list[Node]]] | None = getattr(self, "_by_name", None)
         children = self.children
         if cached is not None and cached[0] == len(children):
             return cached[1]
@@ -164,10 +165,11 @@ class Node:
     @property
     def position(self) -> tuple[int, int]:
         """(line, column), 1-based; (0, 0) when the reader could not know."""
-        if self._pos is None:
+        pos: tuple[int, int] | None = getattr(self, "_pos", None)
+        if pos is None:
             resolver = self._find_resolver()
-            self._pos = resolver(self) if resolver is not None else (0, 0)
-        return self._pos
+            pos = self._pos = resolver(self) if resolver is not None else (0, 0)
+        return pos
 
     @property
     def line(self) -> int:
@@ -184,8 +186,9 @@ class Node:
     def _find_resolver(self) -> PositionResolver | None:
         n: Node | None = self
         while n is not None:
-            if n._resolver is not None:
-                return n._resolver
+            resolver: PositionResolver | None = getattr(n, "_resolver", None)
+            if resolver is not None:
+                return resolver
             n = n.parent
         return None
 
