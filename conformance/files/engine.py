@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from time import perf_counter
@@ -33,7 +33,7 @@ from conformance.fhir.read import DEFAULT_MAX_BYTES
 from conformance.fhirpath import FhirPathSyntaxError
 from conformance.fhirpath import compile as compile_fhirpath
 from conformance.files.archives import ArchiveLimits
-from conformance.files.bounded import DEFAULT_MAX_REPEATS, RepeatLimit
+from conformance.files.bounded import DEFAULT_MAX_REPEATS, FoldMark, RepeatLimit
 from conformance.files.crossfile import CROSS_FILE_TYPES, MergedExport, cross_file_findings
 from conformance.files.executors import Executor
 from conformance.files.globs import glob_match
@@ -101,7 +101,9 @@ class _Merge:
         for rule_id, found in result.findings.items():
             if offset:
                 for f in found:
-                    if f.line:
+                    if isinstance(f, FoldMark):
+                        f.shift(offset)
+                    elif f.line:
                         f.line += offset
             self.keep(rule_id, found)
         index.add(part.file, offset, result.index)
@@ -121,11 +123,20 @@ class _Merge:
             held = self.findings[rule_id] = FindingStore(key=self.order)
         return held
 
-    def keep(self, rule_id: str, found: Iterable[Finding]) -> None:
-        """Findings past the limit for their rule, file and code are counted, not kept (see `bounded`)."""
-        admit = self.limit.admit
-        self.store(rule_id).extend(
-            f for f in found if admit((rule_id, f.path, f.code), f.code or "", f.severity, f.line, f.location))
+    def keep(self, rule_id: str, found: Iterable[Finding | FoldMark]) -> None:
+        """Findings past the limit for their rule, file and code are counted, not kept (see `bounded`); a
+        worker's `FoldMark` is counted as the findings it stands for."""
+        limit = self.limit
+        admit = limit.admit
+
+        def kept() -> Iterator[Finding]:
+            for f in found:
+                if isinstance(f, FoldMark):
+                    limit.absorb((rule_id, f.path, f.code), f)
+                elif admit((rule_id, f.path, f.code), f.code or "", f.severity, f.line, f.location):
+                    yield f
+
+        self.store(rule_id).extend(kept())
 
     def fold(self) -> None:
         """One finding per overflowing rule, file and code: how many more, and where; and a note per
@@ -171,7 +182,7 @@ def check_export(profile: Profile, inputs: ExportInputs, executor: Executor, *,
         progress.start(len(files), sum(p.size for p in partitions))
         left = Counter(p.file for p in partitions)
         try:
-            jobs = [Job(plan, p, files[p.file]) for p in partitions]
+            jobs = [Job(plan, p, files[p.file], settings.max_repeats) for p in partitions]
             # strict: the map is run to its end, so a pool shuts down normally (an abandoned map stops
             # its pool as if interrupted: terminating workers and the forkserver cost 0.6 s of wall time)
             for part, result in zip(partitions, executor.map(run_job, jobs), strict=True):

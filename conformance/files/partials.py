@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from conformance.files.bounded import FoldMark
 from conformance.results import Finding
 
 EXPORT_FILES = "export-files"  # the implicit test that the export's files can be read and hold what they may
@@ -37,7 +38,8 @@ class PartitionResult:
     seq: int
     lines: int = 0  # lines read (a slice's successor starts after them)
     resources: int = 0  # top-level resources read
-    findings: dict[str, list[Finding]] = field(default_factory=dict)  # rule id (or EXPORT_FILES) -> findings
+    # rule id (or EXPORT_FILES) -> findings; past the run's limit per file and code, a worker sends one FoldMark
+    findings: dict[str, list[Finding | FoldMark]] = field(default_factory=dict)
     once: set[OnceEntry] = field(default_factory=set)
     index: PartitionIndex = field(default_factory=PartitionIndex)
     counts: dict[str, int] = field(default_factory=dict)  # resource type -> resources (Bundle entries too)

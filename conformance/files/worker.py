@@ -15,6 +15,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.files.bounded import prefold
 from conformance.files.partials import EXPORT_FILES, PartitionResult
 from conformance.files.partitions import Partition
 from conformance.files.rules import CheckPlan, ResourceChecks
@@ -32,6 +33,7 @@ class Job:
     plan: CheckPlan
     partition: Partition
     file: ExportFile
+    max_repeats: int = 0  # findings kept per rule, file and code (0: all); the rest sent folded (`bounded.prefold`)
 
 
 def compiled(plan: CheckPlan) -> ResourceChecks:
@@ -49,7 +51,10 @@ def compiled(plan: CheckPlan) -> ResourceChecks:
 
 def run_job(job: Job) -> PartitionResult:
     try:
-        return compiled(job.plan).check(job.file, job.partition)
+        result = compiled(job.plan).check(job.file, job.partition)
+        if job.max_repeats:
+            result.findings = {rule_id: prefold(found, job.max_repeats) for rule_id, found in result.findings.items()}
+        return result
     except PackageError:  # a damaged package is not the export's fault: it stops the check (exit 2)
         raise
     except Exception as exc:  # a bug of ours must not lose the other partitions

@@ -272,6 +272,37 @@ def test_partition_size_does_not_change_the_result(partition_bytes: int) -> None
     assert comparable(run(EXPORT_PROFILE, *paths, partition_bytes=partition_bytes)) == reference
 
 
+@pytest.mark.parametrize("max_repeats", [1, 2])
+@pytest.mark.parametrize("partition_bytes", [1, 400, 100_000])
+def test_findings_folded_by_the_worker_give_the_result_of_folding_in_the_merge(
+        max_repeats: int, partition_bytes: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.files.worker as worker
+
+    paths = (EXPORTS / "broken", MESSAGES)
+    folded_by_workers = run(EXPORT_PROFILE, *paths, max_repeats=max_repeats, partition_bytes=partition_bytes)
+    monkeypatch.setattr(worker, "prefold", lambda found, limit: list(found))  # every finding sent to the merge
+    folded_in_merge = run(EXPORT_PROFILE, *paths, max_repeats=max_repeats, partition_bytes=partition_bytes)
+    assert comparable(folded_by_workers) == comparable(folded_in_merge)
+    assert any("more like this" in f.message for t in folded_by_workers.groups[0].tests for f in t.findings)
+
+
+def test_a_worker_sends_the_first_findings_of_each_file_and_code_and_one_mark_for_the_rest() -> None:
+    from conformance.files.bounded import FoldMark, prefold
+
+    def finding(code: str, line: int, severity: str = "warning") -> Finding:
+        return Finding("rule", Outcome.FAIL, code, severity, code, f"Patient.x{line}", "a.ndjson", line, 1)  # type: ignore[arg-type]
+
+    found: list[Any] = [finding("dom-6", 1), finding("dom-6", 2), finding("ref", 3), finding("dom-6", 4),
+                        finding("dom-6", 5, "error"), finding("ref", 6)]
+    sent = prefold(found, 2)
+    assert [type(f).__name__ for f in sent] == ["Finding", "Finding", "Finding", "FoldMark", "Finding"]
+    mark = sent[3]
+    assert isinstance(mark, FoldMark)
+    assert (mark.code, mark.count, mark.severity, mark.worst, mark.location, mark.first_line, mark.last_line) == \
+        ("dom-6", 2, "warning", "error", "Patient.x4", 4, 5)
+    assert prefold(found, 0) == found
+
+
 def test_small_partitions_really_slice_the_ndjson_files() -> None:
     files = collect_inputs([str(EXPORTS / "broken")]).resource_files
     parts = plan_partitions(files, 200)
