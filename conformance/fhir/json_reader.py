@@ -17,7 +17,7 @@ import bisect
 import json
 import json.scanner
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from conformance.fhir.document import ParseResult
@@ -423,12 +423,27 @@ class _Builder:
     def __init__(self, positions: JsonPositions, issues: list[Issue]) -> None:
         self.positions = positions
         self.issues = issues
+        # no `"_` anywhere in the text: no object has a `_x` property, so each is read in one pass (the common
+        # case; a document with one `_x`, or `"_` inside a string, is read the general way throughout)
+        self._plain = '"_' not in positions._text
 
     def fill(self, node: Node, pairs: dict[str, Any], depth: int) -> None:
         if depth > MAX_DEPTH:
             raise _TooDeep
         if not pairs:
             self.issues.append(make_issue("json.empty-object", node))
+            return
+        if self._plain and type(pairs) is dict:
+            if "resourceType" not in pairs:
+                self._fast_properties(node, pairs.items(), depth)
+                return
+            value = pairs["resourceType"]
+            if type(value) is str:
+                node.resource_type = value
+            else:
+                self.issues.append(make_issue("json.wrong-type", node, name="resourceType", expected="string",
+                                              actual=_describe(value), location=_join(node.location, "resourceType")))
+            self._fast_properties(node, [(k, v) for k, v in pairs.items() if k != "resourceType"], depth)
             return
         extras: dict[str, Any] | None = None
         props: list[tuple[str, Any]] = []
@@ -462,7 +477,7 @@ class _Builder:
             elif key != "resourceType":
                 self._property(node, key, value, extras.get(key), depth)
 
-    def _fast_properties(self, node: Node, props: list[tuple[str, Any]], depth: int) -> None:
+    def _fast_properties(self, node: Node, props: Iterable[tuple[str, Any]], depth: int) -> None:
         """The common case (no `_x` properties), inlined: this loop is most of the reader's time."""
         children = node.children
         for key, value in props:

@@ -461,7 +461,9 @@ class Validator:
         if prim is None:
             prim = self._primitive_rules[type_code] = build_rule(type_code,
                                                                   self.definitions.structure_definition(type_code))
-        prim.check(node, issues)
+        kind = node.json_kind
+        if not ((kind is None or kind == prim.json_kind) and node.value in prim.passed):  # (a value that passed)
+            prim.check(node, issues)
         if children:
             index = rule.children
             if index is None:
