@@ -46,9 +46,12 @@ class MergedExport:
         return f"{shown}:{line}" if line else shown
 
 
-def cross_file_findings(rule: FileRule, number: int, export: MergedExport) -> list[Finding]:
+def cross_file_findings(rule: FileRule, number: int, export: MergedExport) -> Iterator[Finding]:
+    """The rule's findings as the index answers, one at a time, for the merge to keep in its findings store:
+    never held together (as a list, the 166,000 unresolved subjects of a 1,000,000-resource export were 50 MiB,
+    a third of the run's peak memory)."""
     check = _CHECKS.get(rule.type)
-    return list(check(rule, number, export)) if check is not None else []
+    return check(rule, number, export) if check is not None else iter(())
 
 
 def _finding(rule: FileRule, code: str, export: MergedExport | None = None, file: int | None = None,
