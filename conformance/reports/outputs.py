@@ -53,7 +53,7 @@ class Output(Generic[S]):
     write: Callable[[S, TextIO], None]
 
 
-def _console(stream: TextIO) -> Console:
+def console_for(stream: TextIO) -> Console:
     """The console text formats print with: no highlighting, long lines left whole (a CI log wraps them).
 
     Standard output is left for Rich to find, as a default Console does (it follows `sys.stdout` when a test
@@ -64,7 +64,7 @@ def _console(stream: TextIO) -> Console:
 def _validated_text(subject: Validated, stream: TextIO) -> None:
     from conformance.reports import validate_text
 
-    validate_text.render(subject.results, _console(stream), show_information=subject.show_information)
+    validate_text.render(subject.results, console_for(stream), show_information=subject.show_information)
 
 
 def _validated_json(subject: Validated, stream: TextIO) -> None:
@@ -83,7 +83,7 @@ def _validated_outcome(subject: Validated, stream: TextIO) -> None:
 def _run_text(subject: Judged, stream: TextIO) -> None:
     from conformance.reports import run_console
 
-    console = _console(stream)
+    console = console_for(stream)
     run_console.render(subject.result, console)
     if subject.more is not None:
         subject.more(subject.result, console)

@@ -9,7 +9,6 @@ the CLI looks its `--format` up instead of choosing with its own if/elif chain.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from conformance.packages import PackageCache
 from conformance.packages.manifest import split_spec
 from conformance.profiles import Profile, ProfileError, list_profiles, load_profile, to_csv
 from conformance.profiles.coverage import Coverage
+from conformance.reports.outputs import console_for
 from conformance.scenarios import Suite
 
 
@@ -66,7 +66,7 @@ def listing_text(subject: Listing, stream: TextIO) -> None:
         else:
             table.add_row(escape(row["id"]), "", "[red]invalid[/]",
                           f"{row['problems']} problem(s): conformance profiles show {escape(row['path'])}")
-    _console(stream).print(table)
+    console_for(stream).print(table)
 
 
 def description_json(subject: dict[str, Any], stream: TextIO) -> None:
@@ -74,7 +74,7 @@ def description_json(subject: dict[str, Any], stream: TextIO) -> None:
 
 
 def description_text(subject: dict[str, Any], stream: TextIO) -> None:
-    _print_description(subject, _console(stream))
+    _print_description(subject, console_for(stream))
 
 
 def coverage_json(subject: Coverage, stream: TextIO) -> None:
@@ -82,7 +82,7 @@ def coverage_json(subject: Coverage, stream: TextIO) -> None:
 
 
 def coverage_text(subject: Coverage, stream: TextIO) -> None:
-    _print_coverage(subject, _console(stream))
+    _print_coverage(subject, console_for(stream))
 
 
 def catalogue_csv(subject: Profile, stream: TextIO) -> None:
@@ -102,11 +102,7 @@ def catalogue_text(subject: Profile, stream: TextIO) -> None:
         table.add_column(column, overflow="fold")
     for r in subject.requirements:
         table.add_row(escape(r.id), r.level, escape(r.use_case), escape(r.description))
-    _console(stream).print(table)
-
-
-def _console(stream: TextIO) -> Console:
-    return Console(file=None if stream is sys.stdout else stream, highlight=False, soft_wrap=True)
+    console_for(stream).print(table)
 
 
 def describe(suite: Suite, cache: PackageCache) -> dict[str, Any]:

@@ -46,8 +46,5 @@ def check_narrative_language(narrative: Node, control: str, issues: list[Issue])
 
 def _resource_language(node: Node) -> str | None:
     """`language` of the resource the narrative belongs to."""
-    resource: Node | None = node
-    while resource is not None and resource.resource_type is None:
-        resource = resource.parent
-    language = resource.child("language") if resource is not None else None
+    language = node.enclosing_resource().child("language")
     return language.value if language is not None else None
