@@ -5,7 +5,8 @@ trees are cycles). Python's collector, left running, re-traverses the growing tr
 again while it is built and walked: at 10,000 Bundle entries about 40 % of the CPU time went to
 it, and the share grows with the Bundle. Nothing in reading or validating one document needs
 the collector (the tree is alive until the document is done), so it is paused per document and
-resumed between documents, where it runs at its usual thresholds and frees the previous tree.
+resumed between documents, where it runs at its usual thresholds and frees the previous tree (or
+finds nothing to do: `validate` and `check` release each finished tree, see `Node.release`).
 
 Pauses nest and are counted, so threads of one process (Dask runs tasks on several) never leave
 the collector off: it is resumed when the last pause ends, and only if it was on before the first.

@@ -59,6 +59,7 @@ def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = ()
             if parsed.root.resource_type:
                 types.add(parsed.root.resource_type)
             keep(validator.validate(parsed.root, profiles))
+            parsed.root.release()  # the findings hold no nodes: freed now, not by the cyclic collector
     except PackageError:  # a damaged package is the package's fault, not the file's: it stops the run (exit 2)
         raise
     except Exception as exc:  # a bug of ours must not lose the other files

@@ -1,7 +1,11 @@
-"""The element tree's navigation by name: the same answers with and without the name index."""
+"""The element tree's navigation by name (the same answers with and without the name index), and its release."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
+from conformance.fhir.json_reader import read_json
 from conformance.fhir.tree import INDEX_THRESHOLD, Node
 
 
@@ -43,3 +47,42 @@ def test_small_nodes_answer_the_same_without_an_index() -> None:
     root = _bundle(2)
     assert root.child("signature") is root.children[-1]
     assert [n.index for n in root.children_named("entry")] == [0, 1]
+
+
+def test_a_released_tree_is_freed_without_the_cyclic_collector() -> None:
+    parsed = read_json(b'{"resourceType": "Patient", "name": [{"given": ["Ann"], "family": "Lee"}],'
+                       b' "contact": [{"name": {"given": ["Bo"]}}]}')
+    root = parsed.root
+    assert root is not None
+    given = root.child("contact").child("name").child("given")  # type: ignore[union-attr]
+    assert given is not None and given.location == "Patient.contact[0].name.given[0]"
+    leaf = weakref.ref(given)
+    top = weakref.ref(root)
+    del given
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        root.release()
+        assert all(n.parent is None for n in root.iter_tree())
+        assert [n.name for n in root.children] == ["name", "contact"]  # the tree downwards is untouched
+        del root, parsed
+        assert top() is None and leaf() is None  # freed by reference counting alone
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_an_unreleased_tree_needs_the_collector() -> None:
+    """The control for the test above: parent links are cycles, so without `release` nothing is freed."""
+    parsed = read_json(b'{"resourceType": "Patient", "name": [{"given": ["Ann"]}]}')
+    top = weakref.ref(parsed.root)  # type: ignore[arg-type]
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del parsed
+        assert top() is not None
+        gc.collect()
+        assert top() is None
+    finally:
+        if was_enabled:
+            gc.enable()
