@@ -9,14 +9,13 @@ from __future__ import annotations
 from typing import NoReturn
 
 import typer
-from rich.console import Console
 
 from conformance.errors import ConformanceError
-from conformance.reports.terminal import escape
+from conformance.reports.terminal import escape, plain_console
 
 EXIT_OK, EXIT_FAILED, EXIT_UNABLE = 0, 1, 2
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr = plain_console(stderr=True)
 
 
 def fail(message: str, hint: str | None = None) -> NoReturn:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from conformance.cli.errors import EXIT_OK, EXIT_UNABLE, fail, stderr
 from conformance.fhir.tree import Node
+from conformance.reports.terminal import plain_console
 
 
 class OutputFormat(StrEnum):
@@ -54,7 +54,7 @@ def fhirpath(
 
     env = Env(ctx, [root])
     rows = [_describe(item, env) for item in results]
-    out = Console(highlight=False, soft_wrap=True)
+    out = plain_console()
     for line in traces:
         stderr.print(escape(line))
     if output is OutputFormat.json:

@@ -13,6 +13,7 @@ from rich.console import Console
 from conformance.cli.errors import fail
 from conformance.packages import PackageCache, install, install_together, integrity
 from conformance.packages.manifest import split_spec
+from conformance.reports.terminal import plain_console
 
 app = typer.Typer(
     name="packages",
@@ -34,7 +35,7 @@ class ListFormat(StrEnum):
 
 
 def _progress() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return plain_console(stderr=True)
 
 
 @app.command("install")

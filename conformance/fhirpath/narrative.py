@@ -115,3 +115,25 @@ def language_sections(xhtml: str) -> tuple[str, ...] | None:
             if lang and lang not in found:
                 found.append(lang)
     return tuple(found)
+
+
+@lru_cache(maxsize=256)
+def internal_links(xhtml: str) -> tuple[str, ...]:
+    """The targets of the narrative's fragment links, `href="#x"` and `src="#x"` (without the `#`): the
+    narrative's references to its own anchors and to the resource's contained resources. Empty when the
+    narrative cannot be parsed (txt-1 says so)."""
+    if "#" not in xhtml or _PLAIN.fullmatch(xhtml) is not None or len(xhtml) > MAX_NARRATIVE:
+        return ()
+    try:
+        root = etree.fromstring(xhtml.encode("utf-8"), _parser())
+    except etree.XMLSyntaxError:
+        return ()
+    found: list[str] = []
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            for name in ("href", "src"):
+                value = el.get(name)
+                if value and value.startswith("#") and len(value) > 1:
+                    found.append(value[1:])
+    return tuple(found)
+

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from rich.console import Console
 
+from conformance.reports.terminal import plain_console
+
 if TYPE_CHECKING:
     from conformance.files.validate import FileResult
     from conformance.profiles import Profile
@@ -58,7 +60,7 @@ def console_for(stream: TextIO) -> Console:
 
     Standard output is left for Rich to find, as a default Console does (it follows `sys.stdout` when a test
     runner swaps it)."""
-    return Console(file=None if stream is sys.stdout else stream, highlight=False, soft_wrap=True)
+    return plain_console(None if stream is sys.stdout else stream)
 
 
 def _validated_text(subject: Validated, stream: TextIO) -> None:

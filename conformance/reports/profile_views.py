@@ -23,6 +23,7 @@ from conformance.packages.manifest import split_spec
 from conformance.profiles import Profile, ProfileError, list_profiles, load_profile, to_csv
 from conformance.profiles.coverage import Coverage
 from conformance.reports.outputs import console_for
+from conformance.reports.terminal import plain_console
 from conformance.scenarios import Suite
 
 
@@ -55,7 +56,7 @@ def listing_text(subject: Listing, stream: TextIO) -> None:
     """A table of the profiles; nothing on stdout and a note on stderr when there are none (a script sees empty)."""
     if not subject.rows:
         where = ", ".join(str(r) for r in subject.roots) or "any folder"
-        Console(stderr=True, highlight=False, soft_wrap=True).print(f"no profiles found in {where}", markup=False)
+        plain_console(stderr=True).print(f"no profiles found in {where}", markup=False)
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("id", "version", "status", "title"):

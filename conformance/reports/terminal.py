@@ -9,7 +9,9 @@ control character as a visible escape (`\\n`, `\\x1b`, `\\u2028`) and then escap
 from __future__ import annotations
 
 import re
+from typing import TextIO
 
+from rich.console import Console
 from rich.markup import escape as _markup_escape
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -27,3 +29,10 @@ def printable(text: str) -> str:
 def escape(text: str) -> str:
     """For rich console output: control characters shown escaped, markup escaped."""
     return _markup_escape(printable(text))
+
+
+def plain_console(file: TextIO | None = None, *, stderr: bool = False) -> Console:
+    """The console the tool prints text with: no highlighting, long lines left whole (a CI log wraps them),
+    and no emoji codes: with Rich's default, a location `file.json:100:7` prints as `file.json💯7`."""
+    return Console(file=file, stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+

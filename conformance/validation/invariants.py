@@ -25,7 +25,7 @@ from conformance.fhirpath import (
     StructureDefinitionModel,
     compile,
 )
-from conformance.fhirpath.narrative import NO_CONTENT, narrative_problems
+from conformance.fhirpath.narrative import NO_CONTENT, internal_links, narrative_problems
 from conformance.issues import Issue, Severity, make_issue
 from conformance.validation.invariant_guard import first_steps, present_names
 from conformance.validation.plan import Constraint
@@ -44,6 +44,25 @@ _NARRATIVE_RULES = {"txt-1": lambda p: p != NO_CONTENT, "txt-2": lambda p: p == 
 CORRECTED_EXPRESSIONS = {
     "operator = 'exists' implies (answer is Boolean)": "operator = 'exists' implies (answer is boolean)",
 }
+
+# dom-3 as R4 publishes it. Its words are "If the resource is contained in another resource, it SHALL be
+# referred to from elsewhere in the resource"; its expression looks only at data elements, so a contained
+# Binary that the narrative shows (`<img src="#image"/>`, R4 narrative.html) fails it although the
+# resource refers to it. The narrative's fragment links are added to what counts as a reference, as the
+# HL7 validator also does: `%narrativeLinks`, set per resource by `InvariantChecker.check`.
+DOM_3 = ("contained.where((('#'+id in (%resource.descendants().reference | %resource.descendants().as(canonical) | "
+         "%resource.descendants().as(uri) | %resource.descendants().as(url))) or "
+         "descendants().where(reference = '#').exists() or descendants().where(as(canonical) = '#').exists() or "
+         "descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id).empty()")
+_NARRATIVE_LINKS = "narrativeLinks"
+CORRECTED_EXPRESSIONS[DOM_3] = DOM_3.replace("%resource.descendants().as(url))",
+                                             f"%resource.descendants().as(url) | %{_NARRATIVE_LINKS})")
+
+
+def narrative_links(resource: Node) -> list[str]:
+    """`#target` for every fragment link of every narrative in the resource (contained ones included)."""
+    return ["#" + target for n in resource.iter_tree()
+            if n.name == "div" and isinstance(n.value, str) for target in internal_links(n.value)]
 
 
 # a constraint ready to check: (constraint, expression as evaluated or "" for a narrative rule, compiled
@@ -160,6 +179,8 @@ class InvariantChecker:
                         continue
             if context is None:
                 context = self._context_for(node)
+            if c.key == "dom-3" and _NARRATIVE_LINKS in expression:
+                context.variables[_NARRATIVE_LINKS] = narrative_links(node)
             try:
                 # an expression that did not parse is compiled again here, to raise its syntax error
                 result = (compiled or compile(expression)).evaluate(node, context=context)

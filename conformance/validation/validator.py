@@ -90,7 +90,7 @@ class Validator:
         self._globals: dict[str, list[str]] | None = None
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
-        self._target_type_cache: dict[tuple[str, ...], set[str]] = {}
+        self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
         self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
         self._slice_ctx = slicing.SliceContext(
@@ -321,7 +321,10 @@ class Validator:
                                          allowed=type_code, actual=node.resource_type))
             if rule.name == "contained" and node.child("id") is None:
                 issues.append(make_issue("id.missing-contained", node))
-            self._check_resource(node, issues, rule_profiles=rule.type_profiles.get("Resource", ()))
+            # a profile on the resource's own type (`Bundle.entry:brand.resource` as Organization with a
+            # profile), else on any resource
+            profiles = rule.type_profiles.get(node.resource_type) or rule.type_profiles.get(type_code, ())
+            self._check_resource(node, issues, rule_profiles=profiles)
             return
         else:
             if not self._complex(node, rule, type_code, issues, host):
@@ -739,26 +742,36 @@ class Validator:
             if actual is None:
                 type_node = node.child("type")
                 actual = type_node.value if type_node is not None else None
-            if actual is not None and actual in self._resource_types:
-                allowed = self._target_types(rule.target_profiles)
-                if allowed and actual not in allowed and "Resource" not in allowed:
-                    issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
-                                             allowed=", ".join(sorted(allowed))))
+            allowed, unknown = self._target_types(rule.target_profiles)
+            if actual is not None and actual in allowed:
+                return
+            if unknown:
+                # a target profile that is not loaded: the target this document holds cannot be shown to
+                # conform to it, as for any profile a profile's rule names (profile.unknown); a target that
+                # is not here (another server's) is not checked against any profile, known or not
+                for url in unknown if target is not None else ():
+                    issues.append(make_issue("profile.unknown", ref, url=url, searched=self._searched))
+            elif actual is not None and actual in self._resource_types and allowed and "Resource" not in allowed:
+                issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
+                                         allowed=", ".join(sorted(allowed))))
 
-    def _target_types(self, profiles: tuple[str, ...]) -> set[str]:
+    def _target_types(self, profiles: tuple[str, ...]) -> tuple[set[str], tuple[str, ...]]:
+        """The resource types the target profiles allow, and those of the profiles that are not loaded."""
         cached = self._target_type_cache.get(profiles)
         if cached is not None:
             return cached
-        types: set[str] = self._target_type_cache.setdefault(profiles, set())
+        types: set[str] = set()
+        unknown: list[str] = []
         for url in profiles:
             sd = self.definitions.structure_definition(url)
             if sd is not None and sd.get("type"):
                 types.add(sd["type"])
             elif url.rpartition("/")[2] in self._resource_types:
                 types.add(url.rpartition("/")[2])
-            else:  # a target profile not loaded: its type cannot be known, so no target is excluded
-                types.add("Resource")
-        return types
+            else:
+                unknown.append(url)
+        found = self._target_type_cache[profiles] = (types, tuple(unknown))
+        return found
 
     @staticmethod
     def _bundle_rules(bundle: Node, issues: list[Issue]) -> None:

@@ -243,3 +243,16 @@ def test_a_duplicate_key_is_reported_once_not_again_as_too_many_occurrences(tmp_
     assert [(i["code"], i["severity"], i["location"], i["line"], i["column"]) for i in issues] == [
         ("invariant.failed", "warning", "Patient", 1, 1),  # dom-6: no narrative
         ("json.duplicate-key", "fatal", "Patient.active", 4, 3)]
+
+
+def test_text_output_prints_a_line_100_location_as_written_not_as_an_emoji(tmp_path: Path) -> None:
+    """Rich replaces `:100:` with an emoji by default: `bad.json:100:3` printed as `bad.json💯3`."""
+    lines = ['{', '  "resourceType": "Patient",', *([''] * 96),
+             '  "text": {"status": "generated", "div": "<div xmlns=\\"http://www.w3.org/1999/xhtml\\">x</div>"},',
+             '  "gender": "bloke"', '}']
+    f = tmp_path / "bad.json"
+    f.write_text("\n".join(lines), encoding="utf-8")
+    code, out = invoke(str(f))
+    assert code == 1
+    assert f"{f}:100:3 error binding.required" in out
+    assert "\U0001f4af" not in out
