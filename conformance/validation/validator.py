@@ -106,6 +106,7 @@ class Validator:
         """Every issue found in this resource (reader issues are the caller's)."""
         issues: list[Issue] = []
         self._scope = None
+        self._invariant_checker.new_document()
         reported = len(self.definitions.snapshots.issues)
         self._check_resource(root, issues, explicit_profiles=profiles)
         # problems met while building a definition this resource needed: reported once, with it
@@ -724,7 +725,7 @@ class Validator:
             return
         text = ref.value
         parsed = parse_reference(text)
-        target = self._scope.resolve(text) if self._scope is not None else None
+        target = self._scope.resolve(text, parsed=parsed) if self._scope is not None else None
         if parsed.kind == "contained":
             if target is None and parsed.id:
                 issues.append(make_issue("reference.contained-not-found", ref, reference=text))

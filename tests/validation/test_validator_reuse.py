@@ -1,0 +1,62 @@
+"""One validator over many documents: what it caches between them changes no finding.
+
+A run validates every resource with one `Validator`; its caches (compiled plans, primitive values that
+passed, the FHIRPath context of the current document) must give each document the findings a fresh
+validator gives it, whatever came before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.fhir.json_reader import read_json
+from conformance.fhir.tree import Node
+from conformance.issues import Issue
+
+pytestmark = pytest.mark.core
+
+# invariant failures: obs-7 (a value, and a component with the Observation's own code: it reads %resource),
+# qty-3 (a unit code without a system), dom-6 (no narrative, a warning)
+OBSERVATION = (b'{"resourceType": "Observation", "status": "final", "valueString": "high",'
+               b' "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},'
+               b' "component": [{"code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},'
+               b' "valueQuantity": {"value": 120, "unit": "mmHg", "code": "mm[Hg]"}}]}')
+PATIENT = (b'{"resourceType": "Patient", "text": {"status": "generated",'
+           b' "div": "<div xmlns=\\"http://www.w3.org/1999/xhtml\\">Ann</div>"},'
+           b' "contact": [{"gender": "female"}], "birthDate": "2001-02-30"}')
+
+
+def _read(data: bytes) -> Node:
+    root = read_json(data).root
+    assert root is not None
+    return root
+
+
+def _rows(issues: list[Issue]) -> list[tuple[str, str, str, int, int]]:
+    return [(i.severity.value, i.code, i.location, i.line, i.column) for i in issues]
+
+
+def test_findings_do_not_depend_on_the_documents_before(validator: Any) -> None:
+    alone = {name: _rows(validator.validate(_read(data))) for name, data in (("obs", OBSERVATION), ("pat", PATIENT))}
+    assert alone["obs"] == [("error", "invariant.failed", "Observation.component[0].valueQuantity", 1, 236),
+                            ("warning", "invariant.failed", "Observation", 1, 1),
+                            ("error", "invariant.failed", "Observation", 1, 1)]
+    assert alone["pat"] == [("error", "invariant.failed", "Patient.contact[0]", 1, 138),
+                            ("error", "value.invalid-date", "Patient.birthDate", 1, 161)]
+    for data, name in [(PATIENT, "pat"), (OBSERVATION, "obs"), (OBSERVATION, "obs"), (PATIENT, "pat")]:
+        assert _rows(validator.validate(_read(data))) == alone[name]
+
+
+def test_each_document_gets_its_own_fhirpath_context(validator: Any) -> None:
+    """The context caches node types: it is started afresh per document, so it never holds a finished
+    document's nodes (nor answers from them)."""
+    first = _read(OBSERVATION)
+    validator.validate(first)
+    checker = validator._invariant_checker
+    context = checker._context
+    assert context is not None and any(node.root() is first for node in context._types)
+    validator.validate(_read(PATIENT))
+    assert checker._context is not context
+    assert not any(node.root() is first for node in checker._context._types)
