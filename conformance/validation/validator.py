@@ -394,7 +394,11 @@ class Validator:
             if children or node.in_json_array is None:
                 issues.append(make_issue("invariant.failed", node, key="ele-1", human=_ELE1_HUMAN))
             return False
-        own_host, type_plans, type_constraints = self._element_type(rule, type_code)
+        own_host, type_plans, type_constraints, unknown = self._element_type(rule, type_code)
+        if unknown and len(unknown) == len(rule.type_profiles.get(type_code, ())):
+            # every profile the element may conform to is missing (one that is loaded would do)
+            for url in unknown:
+                issues.append(make_issue("profile.unknown", node, url=url, searched=self._searched))
         if type_code == "Extension" and not rule.type_profiles:
             ext_plan = self._extension_plan(node, issues, host)
             if ext_plan is not None:
@@ -430,21 +434,27 @@ class Validator:
             self._reference(node, rule, issues)
         return True
 
-    def _element_type(self, rule: ElementRule, type_code: str) -> tuple[_Host, list[TypePlan], tuple]:
+    def _element_type(self, rule: ElementRule, type_code: str) -> tuple[_Host, list[TypePlan], tuple, tuple[str, ...]]:
         """Per rule and type: the host descriptor, the definitions a complex element is walked
-        against (its type profiles, else its type unless the rule carries its own children), and
-        the type's own invariants when its plan is not walked (they still apply).
-        Extensions without a type profile are looked up by url per node (see `_extension_plan`).
+        against (its type profiles, else its type unless the rule carries its own children), the
+        type's own invariants when its plan is not walked (they still apply), and the type profiles
+        that are not loaded (an element cannot be shown to conform to them: `profile.unknown`).
+        Extensions without a type profile are looked up by url per node (see `_extension_plan`); an
+        extension profile that is not loaded is the extension rules' business (`extension.unknown`).
         """
         found = rule.resolved_types.get(type_code)
         if found is None:
-            plans = [p for p in (self.plan_for(u) for u in rule.type_profiles.get(type_code, ())) if p is not None]
+            urls = rule.type_profiles.get(type_code, ())
+            plans = [p for p in (self.plan_for(u) for u in urls) if p is not None]
+            unknown = () if type_code == "Extension" else tuple(
+                u for u in urls if self.definitions.structure_definition(u) is None)
             base = self.plan_for(type_code)
             if not plans and rule.children is None and base is not None:
                 plans.append(base)
             extra = base.root_constraints if base is not None and base not in plans else ()
             alias = rule.content_reference.partition("#")[2] if rule.content_reference else ""
-            found = rule.resolved_types[type_code] = (_Host(rule.path, type_code, False, alias), plans, extra)
+            found = rule.resolved_types[type_code] = (_Host(rule.path, type_code, False, alias), plans, extra,
+                                                      unknown)
         return found
 
     def _primitive(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
