@@ -32,6 +32,7 @@ from conformance.validation.invariants import InvariantChecker
 from conformance.validation.measures import check_measure_report
 from conformance.validation.narrative_language import check_narrative_language
 from conformance.validation.national import check_coding, check_identifier
+from conformance.validation.operation_definitions import check_operation_profiles
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
     ChildIndex,
@@ -160,6 +161,8 @@ class Validator:
                 self._questionnaire_responses.check(node, issues)
             elif rt == "Questionnaire":
                 enable_when_targets(node, issues)
+            elif rt == "OperationDefinition":
+                check_operation_profiles(node, self.definitions.structure_definition, self._resource_types, issues)
             elif rt == "SearchParameter":
                 check_derived_from(node, self.definitions.resolve, issues)
             elif rt == "MeasureReport":
