@@ -109,15 +109,20 @@ class ChildIndex:
     required: list[ElementRule] = field(default_factory=list)  # rules with min > 0
     must_support: list[ElementRule] = field(default_factory=list)
     slices_required: list[ElementRule] = field(default_factory=list)  # sliced rules with a slice min > 0
+    order: dict[str, int] = field(default_factory=dict)  # property name → its element's place in the definition
 
     def add(self, rule: ElementRule) -> None:
         self.rules.append(rule)
+        place = len(self.rules) - 1
         if rule.choice:
             self.choices.append(rule)
             for t in rule.types:
-                self.by_name[rule.name + t[0].upper() + t[1:]] = (rule, t)
+                name = rule.name + t[0].upper() + t[1:]
+                self.by_name[name] = (rule, t)
+                self.order[name] = place
         else:
             self.by_name[rule.name] = (rule, rule.types[0] if rule.types else "")
+            self.order[rule.name] = place
         if rule.min > 0:
             self.required.append(rule)
         if rule.must_support:

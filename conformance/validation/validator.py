@@ -233,6 +233,7 @@ class Validator:
         by_name = index.by_name
         element = self._element
         mistyped: set[ElementRule] | None = None  # choices present with a type they do not allow
+        last_place = -1  # XML: the definition's place of the last element in order
         for child in node.children:
             hit = by_name.get(child.name)
             if hit is None:
@@ -255,8 +256,14 @@ class Validator:
             elif count == rule.over_max:
                 self._too_many(node, rule, by_name, issues)
             in_array = child.in_json_array
-            if in_array is None:  # XML: locations follow the definition
+            if in_array is None:  # XML: locations follow the definition, and so must the elements' order
                 child.repeating = rule.base_repeats
+                if rule.name == "url" and node.name in ("extension", "modifierExtension"):
+                    pass  # an attribute in XML, so it has no place among the elements
+                elif (place := index.order.get(child.name, last_place)) >= last_place:
+                    last_place = place
+                else:
+                    self._out_of_order(node, index, child, last_place, issues)
             elif in_array is not rule.base_repeats:
                 self._shape_problem(child, rule, issues)
             if rule.slices:
@@ -276,6 +283,12 @@ class Validator:
         for rule in index.slices_required:
             if rule not in counts and not (mistyped and rule in mistyped):
                 self._slices(node, rule, [], issues, host)
+
+    @staticmethod
+    def _out_of_order(node: Node, index: ChildIndex, child: Node, last_place: int, issues: list[Issue]) -> None:
+        """An XML element after one its definition puts later (the R4 XML schemas are `xs:sequence`s)."""
+        later = next((c.name for c in node.children if index.order.get(c.name) == last_place), "?")
+        issues.append(make_issue("xml.element-order", child, name=child.name, later=later))
 
     @staticmethod
     def _too_many(node: Node, rule: ElementRule, by_name: dict[str, tuple[ElementRule, str]],
