@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.fhir.tree import Node
-from conformance.fhir.xml_reader import read_xml
 from conformance.issues import Issue, Severity, make_issue
 from conformance.packages.errors import PackageError
 
@@ -272,6 +271,8 @@ def node_to_json(root: Node, model: JsonModel) -> tuple[dict[str, Any] | None, l
 
 def convert_xml(data: bytes, model: JsonModel) -> tuple[dict[str, Any] | None, list[Issue]]:
     """Parse and convert one XML resource. Never raises for bad input: problems become issues."""
+    from conformance.fhir.xml_reader import read_xml  # here: lxml (7 ms) only for a package that holds XML
+
     parsed = read_xml(data)
     if parsed.root is None:
         return None, list(parsed.issues)

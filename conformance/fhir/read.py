@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from conformance.fhir.document import Format, ParseResult
+from conformance.fhir.encodings import sniff_xml_encoding
 from conformance.fhir.json_reader import read_json
 from conformance.fhir.ndjson import iter_ndjson
-from conformance.fhir.xml_reader import read_xml, sniff_xml_encoding
 from conformance.issues import make_issue
 
 MiB = 1 << 20
@@ -144,7 +144,12 @@ def _read_open(stream: BinaryIO, name: str, size: int, max_bytes: int, guess: Fo
     if len(data) > max_bytes:  # the file grew, or its size was not what stat said
         yield _fail("file.too-large", fmt, size=len(data), limit=max_bytes, line=0, column=0)
         return
-    yield read_xml(data) if fmt == "xml" else read_json(data)
+    if fmt == "xml":
+        from conformance.fhir.xml_reader import read_xml  # here: lxml only for a file that is XML
+
+        yield read_xml(data)
+    else:
+        yield read_json(data)
 
 
 def _wide_encoding(head: bytes) -> bool:

@@ -25,6 +25,7 @@ from collections import Counter
 from lxml import etree
 
 from conformance.fhir.document import ParseResult
+from conformance.fhir.encodings import sniff_xml_encoding
 from conformance.fhir.json_reader import MAX_DEPTH
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
@@ -48,23 +49,6 @@ def _parser() -> etree.XMLParser:
 
 
 # -- encodings and the prolog --------------------------------------------------------------------
-
-def sniff_xml_encoding(data: bytes) -> str | None:
-    """The Python codec for a document whose first bytes say (BOM or `<?` pattern); None = ASCII-compatible."""
-    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if data.startswith(b"\x00\x00\x00<"):
-        return "utf-32-be"
-    if data.startswith(b"<\x00\x00\x00"):
-        return "utf-32-le"
-    if data.startswith(b"\x00<"):
-        return "utf-16-be"
-    if data.startswith(b"<\x00"):
-        return "utf-16-le"
-    return None
-
 
 def _decode(data: bytes, declared: str | None) -> str:
     """The document's text (for positions): the byte pattern wins, then the declaration, then UTF-8."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,5 +104,8 @@ def validate_files(
         for path, profs, display, repeats in items:
             yield validate_file(path, validator, profs, display, repeats)
         return
+    # imported only with workers: it imports multiprocessing (10 ms of every run's start-up)
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(factory,)) as pool:
         yield from pool.map(_validate_in_worker, items, chunksize=max(1, len(items) // (workers * 8)))

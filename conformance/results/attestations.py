@@ -22,11 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, cast
-
-import yaml
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 
 from conformance.errors import ConformanceError
+
+if TYPE_CHECKING:
+    import yaml
 
 AttestedOutcome: TypeAlias = Literal["pass", "fail"]
 OUTCOMES = ("pass", "fail")
@@ -87,6 +88,8 @@ def load_attestations(path: Path, *, profile_ids: set[str], manual: set[str], kn
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AttestationError([f"{shown}: cannot read the attestations file: {exc.strerror or exc}"]) from exc
+    import yaml  # here, not at the top: every command imports this module, few read attestations (13 ms)
+
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -163,6 +166,7 @@ def _date(value: Any) -> date | None:
 
 def _item_lines(root: yaml.Node | None, count: int) -> list[int]:
     """The line of each item of `attestations` (1-based), from the composed YAML tree."""
+    import yaml
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
             if getattr(key, "value", None) == "attestations" and isinstance(value, yaml.SequenceNode):

@@ -104,6 +104,9 @@ def test_validate_imports_neither_the_runner_nor_the_report_renderers() -> None:
     imported, _ = _imported_by("validate", "--help")
     for heavy in ("dask", "distributed", "jinja2", "cryptography", "requests", "sqlite3"):
         assert heavy not in imported, heavy
+    # nor what only some runs need: the XML reader, workers (multiprocessing), attestations (yaml), package installs
+    for lazy in ("conformance.fhir.xml_reader", "multiprocessing", "concurrent", "yaml", "zipfile"):
+        assert lazy not in imported, lazy
     assert "conformance.cli.validate" in imported
     assert not {m for m in imported if m.startswith(("conformance.scenarios", "conformance.reference"))}
 
