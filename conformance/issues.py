@@ -243,6 +243,8 @@ _kind("bundle.fullurl-mismatch", E, "fullUrl '{url}' does not agree with the ent
 _kind("bundle.fullurl-without-id", E, "fullUrl '{url}' is a RESTful URL but the entry's resource has no id", "R4 Bundle.entry.fullUrl: a RESTful fullUrl names the resource's id, so the resource must carry it.")
 _kind("bundle.link-repeated", E, "the Bundle has more than one '{relation}' link", "The identity and paging links (self, first, previous, next, last) each name one URL (R4 http.html#paging).")
 _kind("value.attachment-size", E, "Attachment.size says {stated} bytes but the data holds {actual}", "R4 Attachment.size is the number of bytes of the data (before base64 encoding).")
+_kind("document.reference-not-included", E, "'{reference}' is referenced by the document's Composition but is not an entry of the Bundle", "R4 Composition: \"any other resources referenced from Composition must be included as subsequent entries in the Bundle\"; documents.html lists the subject, encounter, authors, attesters, custodian and each section's author, focus and entries.")
+_kind("document.entry-unlinked", E, "entry {entry} is not linked to the document's Composition by any reference", "R4 documents.html: a document Bundle holds the Composition, what it references directly or indirectly, and what refers to those (a Provenance); an entry no chain of references joins to the Composition is not part of the document.")
 _kind("bundle.duplicate-fullurl", E, "fullUrl '{url}' is used by more than one entry (bdl-7)", "Entries of a Bundle must not share a fullUrl (unless versions differ).")
 
 # -- CDS Hooks 2.0 documents (conformance/validation/cdshooks/ cites the specification for each) ---------

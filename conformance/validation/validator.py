@@ -21,6 +21,7 @@ from conformance.validation import slicing
 from conformance.validation.bundles import check_full_urls, check_links
 from conformance.validation.cross_version import is_r5_modifier_extension
 from conformance.validation.datatypes import check_attachment, check_element_ids
+from conformance.validation.documents import check_document, required_in_document
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
     CORE_NAMESPACE,
@@ -155,6 +156,7 @@ class Validator:
             check_element_ids(node, issues)
             if rt == "Bundle":
                 self._bundle_rules(node, issues)
+                check_document(node, issues)
                 check_full_urls(node, self._resource_types, issues)
                 check_links(node, issues)
             elif rt == "QuestionnaireResponse":
@@ -759,7 +761,9 @@ class Validator:
             bundle = self._scope.in_bundle
             if bundle is not None:
                 strict = bundle.bundle_type in ("document", "message") or parsed.kind == "urn"
-                if strict:
+                if strict and bundle.bundle_type == "document" and required_in_document(ref):
+                    pass  # documents.py reports it, as the error R4's Composition makes it
+                elif strict:
                     issues.append(make_issue("reference.unresolved", ref, reference=text,
                                              bundle=bundle.bundle_type or "?"))
                 elif parsed.kind == "relative":
