@@ -123,6 +123,7 @@ def decode_json_bytes(data: bytes, line_offset: int = 0) -> tuple[str | None, li
 _WS = re.compile(r"[ \t\r\n]*")
 # white space matches everywhere (it may be empty), so the match is never None
 _ws = cast(Callable[[str, int], "re.Match[str]"], _WS.match)
+_BLANK = frozenset(" \t\r\n")  # the characters `_WS` skips
 # the C scanner: skips a value at C speed (numbers kept as text: no cost, and no 4,300-digit limit)
 _SKIP_VALUE: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     json.JSONDecoder(parse_int=str, parse_float=str))  # type: ignore[arg-type]
@@ -169,32 +170,52 @@ class JsonPositions:
         return members
 
     def _scan_object(self, path: tuple[Any, ...], start: int) -> dict[str, tuple[int, int]]:
-        text, ws = self._text, _ws
+        # white space is skipped by the regular expression only where there is some: compact JSON (NDJSON)
+        # has none, and the calls were most of the cost of locating a finding
+        text, ws, blank, skip = self._text, _ws, _BLANK, _SKIP_VALUE
+        size = len(text)
         members: dict[str, tuple[int, int]] = {}
-        pos = ws(text, start + 1).end()
-        while pos < len(text) and text[pos] == '"':
+        pos = start + 1
+        if pos < size and text[pos] in blank:
+            pos = ws(text, pos).end()
+        while pos < size and text[pos] == '"':
             key, end = _scanstring(text, pos + 1)
-            value = ws(text, ws(text, end).end() + 1).end()  # past the ':'
+            if text[end] != ":":
+                end = ws(text, end).end()
+            value = end + 1  # past the ':'
+            if value < size and text[value] in blank:
+                value = ws(text, value).end()
             if key in members:
                 self._dups.setdefault(path + (key,), pos)
             else:
                 members[key] = (pos, value)
-            pos = ws(text, _SKIP_VALUE(text, value)[1]).end()
-            if pos >= len(text) or text[pos] != ",":
+            pos = skip(text, value)[1]
+            if pos < size and text[pos] in blank:
+                pos = ws(text, pos).end()
+            if pos >= size or text[pos] != ",":
                 break
-            pos = ws(text, pos + 1).end()
+            pos += 1
+            if pos < size and text[pos] in blank:
+                pos = ws(text, pos).end()
         return members
 
     def _scan_array(self, start: int) -> list[int]:
-        text, ws = self._text, _ws
+        text, ws, blank, skip = self._text, _ws, _BLANK, _SKIP_VALUE
+        size = len(text)
         items: list[int] = []
-        pos = ws(text, start + 1).end()
-        while pos < len(text) and text[pos] != "]":
+        pos = start + 1
+        if pos < size and text[pos] in blank:
+            pos = ws(text, pos).end()
+        while pos < size and text[pos] != "]":
             items.append(pos)
-            pos = ws(text, _SKIP_VALUE(text, pos)[1]).end()
-            if pos >= len(text) or text[pos] != ",":
+            pos = skip(text, pos)[1]
+            if pos < size and text[pos] in blank:
+                pos = ws(text, pos).end()
+            if pos >= size or text[pos] != ",":
                 break
-            pos = ws(text, pos + 1).end()
+            pos += 1
+            if pos < size and text[pos] in blank:
+                pos = ws(text, pos).end()
         return items
 
     def offset_to_line_col(self, offset: int) -> tuple[int, int]:

@@ -32,9 +32,11 @@ def check_element_ids(resource: Node, issues: list[Issue]) -> None:
     resource's own `id` is not an element id. A StructureDefinition's snapshot and differential are
     a scope each: R4 builds an ElementDefinition's id from its path and slice names
     (elementdefinition.html#id), so the same element carries the same id in both views."""
-    views = _VIEWS if resource.resource_type == "StructureDefinition" else frozenset()
+    if resource.resource_type != "StructureDefinition":
+        _check_ids_in_one_scope(resource, issues)
+        return
     shared: set[str] = set()
-    stack = [(child, set() if child.name in views else shared) for child in reversed(resource.children)]
+    stack = [(child, set() if child.name in _VIEWS else shared) for child in reversed(resource.children)]
     while stack:
         node, seen = stack.pop()
         if node.resource_type is not None:
@@ -47,6 +49,24 @@ def check_element_ids(resource: Node, issues: list[Issue]) -> None:
                     issues.append(make_issue("element.duplicate-id", node, id=child.value))
                 seen.add(child.value)
             # a primitive without children holds no id: it is not visited
+
+
+def _check_ids_in_one_scope(resource: Node, issues: list[Issue]) -> None:
+    """`check_element_ids` for a resource that is one scope (all but StructureDefinitions): the same walk in the
+    same order, with one set of ids instead of a set carried along with every element (it runs per resource)."""
+    seen: set[str] = set()
+    stack = [child for child in reversed(resource.children) if child.children]
+    while stack:
+        node = stack.pop()
+        if node.resource_type is not None:
+            continue  # a nested resource: its own scope
+        for child in reversed(node.children):
+            if child.children:
+                stack.append(child)
+            elif child.name == "id" and child.value is not None:
+                if child.value in seen:
+                    issues.append(make_issue("element.duplicate-id", node, id=child.value))
+                seen.add(child.value)
 
 
 _VIEWS = frozenset({"snapshot", "differential"})

@@ -97,6 +97,7 @@ class InvariantChecker:
         self._context: EvaluationContext | None = None
         self._guards: dict[str, frozenset[str] | None] = {}
         self._when_absent: dict[str, list[Any]] = {}
+        self._passes_when_absent: dict[str, bool] = {}
         self._prepared_by_id: dict[int, tuple[tuple[Constraint, ...], list[_Prepared]]] = {}
 
     def new_document(self) -> None:
@@ -176,11 +177,14 @@ class InvariantChecker:
                 if present is None:
                     present = present_names(node.children)
                 if guard.isdisjoint(present):
+                    if self._passes_when_absent.get(expression):
+                        continue  # (the common case: the absent element's invariant holds)
                     try:
                         result = self._value_when_absent(expression, node)
                     except FhirPathError:
                         result = None
                     if result is not None:
+                        self._passes_when_absent[expression] = not result or (len(result) == 1 and result[0] is True)
                         self._verdict(node, c, result, issues)
                         continue
             if context is None:

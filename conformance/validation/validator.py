@@ -434,8 +434,10 @@ class Validator:
         else:
             for plan in type_plans:
                 self._walk(node, plan.root, issues, own_host)
-                self._invariants(node, plan.root_constraints, issues)
-        self._invariants(node, type_constraints, issues)
+                if plan.root_constraints:  # (tested here, not in `_invariants`: most elements have none)
+                    self._invariant_checker.check(node, plan.root_constraints, issues)
+        if type_constraints:
+            self._invariant_checker.check(node, type_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
         elif type_code == "Coding":

@@ -298,6 +298,10 @@ def _line_col(text: str, anchor: str, skip: int) -> tuple[int, int]:
         pytest.param(json.dumps(DOC, indent=2, ensure_ascii=False), id="pretty"),
         pytest.param(json.dumps(DOC, separators=(",", ":"), ensure_ascii=False), id="minified"),
         pytest.param(json.dumps(DOC, indent="\t", ensure_ascii=False).replace("\n", "\r\n"), id="tabs-crlf"),
+        # white space before and after every colon and comma (the scanner skips it only where there is some)
+        pytest.param(json.dumps(DOC, indent=" \t", separators=(" \r\n,", " \t:  "), ensure_ascii=False),
+                     id="spaced"),
+        pytest.param(json.dumps(DOC, separators=(" , ", " : "), ensure_ascii=False), id="spaced-one-line"),
     ],
 )
 def test_positions_of_properties_and_array_items(text: str) -> None:
