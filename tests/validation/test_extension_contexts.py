@@ -47,3 +47,17 @@ def test_the_corrections_the_r4_specification_relies_on_are_there() -> None:
     assert {"type": "element", "expression": "CanonicalResource"} in added_contexts(
         "http://hl7.org/fhir/StructureDefinition/structuredefinition-normative-version|4.0.1")
     assert added_contexts("http://example.org/fhir/StructureDefinition/anything") == ()
+
+
+@pytest.mark.core
+def test_contexts_r4s_own_definitions_practise_are_added(session_package_cache: Path) -> None:
+    """R4 puts `regex` on ElementDefinition.type in every primitive type's definition; neither R4's nor the
+    pack's definition of `regex` lists that context, so the table adds it, from R4's own StructureDefinitions."""
+    from conformance.validation.extension_contexts import _element_definition_uses
+
+    folder = PackageCache.default(session_package_cache).package_dir("hl7.fhir.r4.core", "4.0.1")
+    assert folder is not None
+    uses = _element_definition_uses(folder)
+    assert "ElementDefinition.type" in uses["http://hl7.org/fhir/StructureDefinition/regex"]
+    assert {"type": "element", "expression": "ElementDefinition.type"} in added_contexts(
+        "http://hl7.org/fhir/StructureDefinition/regex")
