@@ -691,9 +691,15 @@ class Validator:
                     return
                 continue
             if kind == "extension":  # on an extension with that url (R4 ExtensionContextType `extension`)
-                parent_url = node.parent.child("url") if node.parent is not None else None
-                if host.type_code == "Extension" and parent_url is not None and \
-                        (parent_url.value or "").partition("|")[0] == expression.partition("|")[0]:
+                owner = node.parent
+                if owner is not None and owner.name.startswith("value") and owner.parent is not None and \
+                        owner.parent.name in ("extension", "modifierExtension"):
+                    # on that extension's value, which it qualifies: HL7's IG Publisher puts
+                    # structuredefinition-standards-status-reason on the valueCode of standards-status
+                    owner = owner.parent
+                owner_url = owner.child("url") if owner is not None and \
+                    owner.name in ("extension", "modifierExtension") else None
+                if owner_url is not None and (owner_url.value or "").partition("|")[0] == expression.partition("|")[0]:
                     return
                 continue
             if expression in _GENERIC_CONTEXTS or expression in (host.path, host.type_code) or \
