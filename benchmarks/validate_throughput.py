@@ -3,7 +3,8 @@
     python benchmarks/validate_throughput.py [--count N] [--seed S] [--repeat R] [--corpora clean,findings] [--json]
 
 Every tool starts from the same JSON bytes and must say whether each resource is valid:
-- conformance: `read_json` + `Validator.validate` (base R4, one process);
+- conformance: `read_json` + `Validator.validate` (base R4, one process), then `Node.release()` of the tree, as
+  `validate` and `check` do with each document they are done with;
 - fhir.resources 8 (R4B models): `json.loads` + `model_validate` (the `bench` extra);
 - jsonschema: `json.loads` + a compiled Draft 6 validator for the resource's definition in the R4
   JSON schema shipped in the core package (`openapi/fhir.schema.json`), reused across resources.
@@ -86,6 +87,7 @@ def setup_ours() -> tuple[str, str, Check]:
         issues = list(result.issues)
         if result.root is not None:
             issues += validator.validate(result.root)
+            result.root.release()  # done with the document, as `validate` and `check` are (see Node.release)
         return not any(i.severity.is_error for i in issues)
 
     return "conformance (read_json + validate)", version, check

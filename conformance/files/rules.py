@@ -124,7 +124,7 @@ class ResourceChecks:
                 run.unreadable(line, parsed)
             else:
                 run.resource(line, parsed)
-                parsed.root.release()  # what the rules keep are strings: the tree is freed now, not by the collector
+                parsed.done()  # what the rules keep are strings: the tree is freed now, not by the collector
         seconds = run.out.seconds
         seconds[EXPORT_FILES] = max(perf_counter() - started - sum(seconds.values()), 0.0)
         return run.out

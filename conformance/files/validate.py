@@ -33,7 +33,7 @@ class FileResult:
         return not any(i.severity.is_error for i in self.issues)
 
     def count(self, *severities: str) -> int:
-        return sum(1 for i in self.issues if i.severity.value in severities)
+        return sum(1 for i in self.issues if i.severity in severities)  # (a StrEnum equals its value)
 
 
 def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = (), display: str | None = None,
@@ -58,7 +58,7 @@ def validate_file(path: Path, validator: Validator, profiles: Sequence[str] = ()
             if parsed.root.resource_type:
                 types.add(parsed.root.resource_type)
             keep(validator.validate(parsed.root, profiles))
-            parsed.root.release()  # the findings hold no nodes: freed now, not by the cyclic collector
+            parsed.done()  # the findings hold no nodes: the tree is freed now, not by the cyclic collector
     except PackageError:  # a damaged package is the package's fault, not the file's: it stops the run (exit 2)
         raise
     except Exception as exc:  # a bug of ours must not lose the other files

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from conformance.results import LazyArray
 
 _string: Callable[[str], str] = json.encoder.encode_basestring  # the C function where there is one
+json_string = _string  # a string as JSON, as `json.dumps(..., ensure_ascii=False)` writes it
 _INFINITY = float("inf")
 
 

@@ -110,7 +110,12 @@ class Validator:
         self._scope = None
         self._invariant_checker.new_document()
         reported = len(self.definitions.snapshots.issues)
-        self._check_resource(root, issues, explicit_profiles=profiles)
+        try:
+            self._check_resource(root, issues, explicit_profiles=profiles)
+        finally:
+            # its FHIRPath context caches the types of the document's nodes: dropped with the document, so that
+            # the tree is freed when its reader lets go of it, not held (and traversed by the collector) till the next
+            self._invariant_checker.new_document()
         # problems met while building a definition this resource needed: reported once, with it
         issues.extend(self.definitions.snapshots.issues[reported:])
         return _dedupe(issues)

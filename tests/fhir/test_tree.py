@@ -86,3 +86,20 @@ def test_an_unreleased_tree_needs_the_collector() -> None:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_a_result_that_is_done_frees_its_tree_while_the_result_is_still_held() -> None:
+    """The readers' generators hold a result until they read the next one: `done()` frees the tree before that."""
+    parsed = read_json(b'{"resourceType": "Patient", "name": [{"given": ["Ann"]}]}')
+    holder = [parsed]  # (as a reader's generator does)
+    top = weakref.ref(parsed.root)  # type: ignore[arg-type]
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        parsed.done()
+        assert parsed.root is None and top() is None
+        parsed.done()  # twice is harmless
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert holder[0] is parsed

@@ -7,6 +7,8 @@ validator gives it, whatever came before.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -49,14 +51,38 @@ def test_findings_do_not_depend_on_the_documents_before(validator: Any) -> None:
         assert _rows(validator.validate(_read(data))) == alone[name]
 
 
-def test_each_document_gets_its_own_fhirpath_context(validator: Any) -> None:
-    """The context caches node types: it is started afresh per document, so it never holds a finished
-    document's nodes (nor answers from them)."""
-    first = _read(OBSERVATION)
-    validator.validate(first)
+def test_the_fhirpath_context_is_the_documents_own_and_is_not_kept(validator: Any) -> None:
+    """The context caches node types: it is made afresh per document and dropped with it, so it never answers
+    from a finished document's nodes, nor keeps them alive (a tree is freed as soon as its reader lets go)."""
     checker = validator._invariant_checker
-    context = checker._context
-    assert context is not None and any(node.root() is first for node in context._types)
-    validator.validate(_read(PATIENT))
-    assert checker._context is not context
-    assert not any(node.root() is first for node in checker._context._types)
+    contexts: list[Any] = []
+    check = checker.check
+
+    def spy(node: Node, constraints: Any, issues: list[Issue]) -> None:
+        check(node, constraints, issues)
+        contexts.append(checker._context)
+
+    checker.check = spy
+    try:
+        first, second = _read(OBSERVATION), _read(PATIENT)
+        validator.validate(first)
+        seen = len(contexts)
+        validator.validate(second)
+    finally:
+        del checker.check
+    during_first = {id(c) for c in contexts[:seen] if c is not None}
+    during_second = {id(c) for c in contexts[seen:] if c is not None}
+    assert len(during_first) == 1 and len(during_second) == 1 and during_first != during_second
+    assert any(node.root() is first for node in contexts[0]._types)  # (it did cache types)
+    assert checker._context is None
+    tree = weakref.ref(first)
+    first.release()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        contexts.clear()
+        del first
+        assert tree() is None  # freed by reference counting: nothing of the validator holds the finished document
+    finally:
+        if was_enabled:
+            gc.enable()
