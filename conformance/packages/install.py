@@ -18,7 +18,7 @@ import shutil
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from conformance.packages import identity, index, integrity, manifest, pypi, tarball
 from conformance.packages.cache import PackageCache
@@ -51,18 +51,8 @@ def install(
     ("ID#VERSION") the registry package that `spec` is. Nothing stays installed when a
     dependency cannot be had.
     """
-    installer = _Installer(cache, registry, progress or (lambda _message: None), pypi_downloader)
-    installer.declared, installer.reinstall = as_identity, reinstall
-    first = installer.install_spec(spec, package_id, version)
-    installer.declared, installer.reinstall = None, False  # both are about `spec` only
-    done = [first]
-    if with_dependencies:
-        try:
-            done += installer.install_dependencies(first)
-        except PackageError:
-            installer.roll_back()
-            raise
-    return done
+    return _install_all([_Named(spec, package_id, version, as_identity)], cache, registry, with_dependencies,
+                        progress, pypi_downloader, reinstall)
 
 
 def install_together(
@@ -82,15 +72,35 @@ def install_together(
     Named together, each satisfies the other. Nothing stays installed when one of them, or a dependency,
     cannot be had.
     """
+    return _install_all([_Named(spec) for spec in specs], cache, registry, with_dependencies, progress,
+                        pypi_downloader, reinstall)
+
+
+class _Named(NamedTuple):
+    """A package named on the command line, with what the user said about it."""
+
+    spec: str
+    package_id: str | None = None
+    version: str | None = None
+    as_identity: str | None = None
+
+
+def _install_all(named: list[_Named], cache: PackageCache, registry: str | None, with_dependencies: bool,
+                 progress: Progress | None, pypi_downloader: pypi.Downloader | None,
+                 reinstall: bool) -> list[tuple[str, str]]:
+    """The one install path: the named packages first, then their dependencies; all of it, or nothing."""
     installer = _Installer(cache, registry, progress or (lambda _message: None), pypi_downloader)
     try:
-        installer.reinstall = reinstall
-        named = [installer.install_spec(spec, None, None) for spec in specs]
-        installer.reinstall = False
-        done = list(named)
+        placed = []
+        for item in named:
+            # `--as` and `--reinstall` are about the named packages only, not their dependencies
+            installer.declared, installer.reinstall = item.as_identity, reinstall
+            placed.append(installer.install_spec(item.spec, item.package_id, item.version))
+        installer.declared, installer.reinstall = None, False
+        done = list(placed)
         if with_dependencies:
-            seen = {package_id for package_id, _version in named}
-            for first in named:
+            seen = {package_id for package_id, _version in placed}
+            for first in placed:
                 done += installer.install_dependencies(first, seen)
     except PackageError:
         installer.roll_back()
@@ -269,7 +279,7 @@ class _Installer:
         return package_id, version
 
     def roll_back(self) -> None:
-        """Remove what this install placed (a dependency could not be had)."""
+        """Remove what this install placed (a named package or a dependency could not be had)."""
         for package_id, version in reversed(self.placed):
             self.cache.remove(package_id, version)
             self.progress(f"removed {package_id}#{version} again: the install did not complete")
