@@ -30,7 +30,9 @@ class FileResult:
 
     @property
     def valid(self) -> bool:
-        return not any(i.severity.is_error for i in self.issues)
+        # (read several times per file by the reports: the severities listed once, then two scans in C)
+        severities = [i.severity for i in self.issues]
+        return Severity.ERROR not in severities and Severity.FATAL not in severities
 
     def count(self, *severities: str) -> int:
         return sum(1 for i in self.issues if i.severity in severities)  # (a StrEnum equals its value)
