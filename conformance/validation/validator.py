@@ -93,6 +93,8 @@ class Validator:
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
+        # the coded elements being walked that carry a binding, innermost last, with the bound value set
+        self._bound_codings: list[tuple[Node, str]] = []
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
         self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
         self._slice_ctx = slicing.SliceContext(
@@ -108,6 +110,7 @@ class Validator:
         """Every issue found in this resource (reader issues are the caller's)."""
         issues: list[Issue] = []
         self._scope = None
+        self._bound_codings.clear()
         self._invariant_checker.new_document()
         reported = len(self.definitions.snapshots.issues)
         try:
@@ -417,6 +420,9 @@ class Validator:
             if children or node.in_json_array is None:
                 issues.append(make_issue("invariant.failed", node, key="ele-1", human=_ELE1_HUMAN))
             return False
+        bound = rule.binding is not None and type_code in ("Coding", "CodeableConcept")
+        if bound:  # its codings' displays may be the value set's (`_display_of_the_value_set`)
+            self._bound_codings.append((node, rule.binding[1]))  # type: ignore[index]
         own_host, type_plans, type_constraints, unknown = self._element_type(rule, type_code)
         if unknown and len(unknown) == len(rule.type_profiles.get(type_code, ())):
             # every profile the element may conform to is missing (one that is loaded would do)
@@ -453,6 +459,8 @@ class Validator:
             check_identifier(node, issues)
         elif type_code == "Narrative" and rule.narrative_language is not None:
             check_narrative_language(node, rule.narrative_language, issues)
+        if bound:
+            self._bound_codings.pop()
         if rule.binding is not None and type_code in _CODED_TYPES:
             self._binding(node, rule, type_code, issues)
         if type_code == "Reference":
@@ -843,8 +851,6 @@ class Validator:
     def _binding(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
         """Apply a binding: required → error, extensible → warning, never an error we cannot prove."""
         strength, url = rule.binding  # type: ignore[misc]
-        if type_code in ("Coding", "CodeableConcept"):
-            self._displays_of_the_value_set(node, type_code, url, issues)  # whatever the strength
         if strength not in ("required", "extensible"):
             return
         codings = _codings(node, type_code)
@@ -865,24 +871,6 @@ class Validator:
             issues.append(make_issue("binding.required", node, code=label, valueset=url))
         else:
             issues.append(make_issue("binding.extensible", node, code=label, valueset=url))
-
-    def _displays_of_the_value_set(self, node: Node, type_code: str, url: str, issues: list[Issue]) -> None:
-        """A display the bound value set gives the code is a valid display (R4 ValueSet
-        compose.include.concept.display / designation and expansion.contains.display: "the text to
-        display to the user for this concept in the context of this valueset"): the mismatch the
-        Coding's own check reported against the code system alone (walked before its binding) is
-        withdrawn. Rare, so the linear removal costs nothing in the common case."""
-        for coding in ([node] if type_code == "Coding" else node.children_named("coding")):
-            display_node = coding.child("display")
-            system, code = _coding(coding)
-            if display_node is None or display_node.value is None or not system or not code:
-                continue
-            alone = self.terminology.validate_code(None, system, code, display_node.value).display_message
-            if alone is None or self.terminology.validate_code(url, system, code, display_node.value).display_message:
-                continue
-            withdrawn = make_issue("terminology.display-mismatch", display_node, message=alone)
-            if withdrawn in issues:
-                issues.remove(withdrawn)
 
     def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
                     issues: list[Issue]) -> CodeCheck:
@@ -906,8 +894,20 @@ class Validator:
             code_node = node.child("code") or node
             issues.append(make_issue("terminology.unknown-code", code_node, code=code, system=system,
                                      reason=check.message))
-        if check.display_message and display_node is not None:
+        if check.display_message and display_node is not None and \
+                not self._display_of_the_value_set(node, system, code, display):
             issues.append(make_issue("terminology.display-mismatch", display_node, message=check.display_message))
+
+    def _display_of_the_value_set(self, coding: Node, system: str, code: str, display: str | None) -> bool:
+        """Is `display` one the value set bound to this Coding (or to its CodeableConcept) gives the code? R4
+        ValueSet compose.include.concept.display / designation and expansion.contains.display are "the text to
+        display to the user for this concept in the context of this valueset", so such a display is valid
+        whatever the code system's own display is."""
+        for bound, url in reversed(self._bound_codings[-2:]):
+            if (bound is coding or bound is coding.parent) and \
+                    not self.terminology.validate_code(url, system, code, display).display_message:
+                return True
+        return False
 
     # -- invariants ------------------------------------------------------------------------------------
     def _invariants(self, node: Node, constraints: tuple, issues: list[Issue]) -> None:
