@@ -178,6 +178,7 @@ _kind("slicing.discriminator-unusable", W, "cannot evaluate discriminator {type}
 _kind("reference.contained-not-found", E, "'{reference}' refers to no contained resource", "A `#id` reference must match the id of a resource in `contained`.")
 _kind("reference.unresolved", W, "'{reference}' does not resolve to an entry of this {bundle} Bundle", "Inside a document or message Bundle, and for `urn:uuid:` references in any Bundle, a reference should resolve to an entry's fullUrl. A warning, as in the HL7 validator: R4 does not make an unresolvable reference invalid (references.html: a reference may be to something the receiver cannot see).")
 _kind("reference.unresolved-relative", W, "'{reference}' does not resolve to an entry of this Bundle", "A relative reference inside a Bundle that matches no entry; it may point to a server outside the Bundle.")
+_kind("reference.type-mismatch", E, "Reference.type is '{declared}' but '{reference}' is to a {actual}", "R4 Reference.type: \"If both Reference.type and Reference.reference are populated and Reference.reference is a FHIR URL, both SHALL be consistent\"; a reference that resolves must resolve to a resource of that type.")
 _kind("reference.target-type", E, "a reference to {actual} is not allowed here; {path} allows {allowed}", "The referenced resource type is not among the element's target profiles' types.")
 
 # -- extensions (definitions) ---------------------------------------------------------------------------

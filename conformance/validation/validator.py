@@ -789,6 +789,14 @@ class Validator:
                                              bundle=bundle.bundle_type or "?"))
                 elif parsed.kind == "relative":
                     issues.append(make_issue("reference.unresolved-relative", ref, reference=text))
+        declared = node.child("type")
+        if declared is not None and declared.value and declared.value not in _ANY_RESOURCE and "/" not in declared.value:
+            # R4 Reference.type: "If both Reference.type and Reference.reference are populated and
+            # Reference.reference is a FHIR URL, both SHALL be consistent"
+            found = target.resource_type if target is not None else parsed.resource_type
+            if found is not None and found in self._resource_types and found != declared.value:
+                issues.append(make_issue("reference.type-mismatch", declared, declared=declared.value, actual=found,
+                                         reference=text))
         if rule.target_profiles:
             actual = target.resource_type if target is not None else parsed.resource_type
             if actual is None:
