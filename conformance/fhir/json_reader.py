@@ -375,7 +375,8 @@ def read_json(data: bytes | str, *, line_offset: int = 0) -> ParseResult:
         issues.append(make_issue("file.empty", line=1 + line_offset, column=1))
         return ParseResult(None, issues, "json")
     try:
-        parsed, end = _DECODER.raw_decode(text, _skip_ws(text))
+        start = _skip_ws(text)
+        parsed, end = _DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
         issues.append(make_issue("json.syntax", reason=exc.msg, line=exc.lineno + line_offset, column=exc.colno))
         return ParseResult(None, issues, "json")
@@ -404,7 +405,9 @@ def read_json(data: bytes | str, *, line_offset: int = 0) -> ParseResult:
                                  reason="no 'resourceType' property: this is not a FHIR resource"))
         return ParseResult(None, issues, "json", JsonDocument(parsed, positions))
     builder = _Builder(positions, issues)
-    root = Node("", pos=None)
+    # the root's position is its opening brace: known now when nothing precedes it (every NDJSON line), so a
+    # finding on the resource itself (dom-6 on a bulk export's every resource) needs no lookup
+    root = Node("", pos=(1 + line_offset, 1) if start == 0 else None)
     root.set_resolver(positions.resolve)
     try:
         builder.fill(root, parsed, 1)
