@@ -19,6 +19,9 @@ _RESTFUL_TAIL = re.compile(r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-
 _SINGLE_LINKS = frozenset({"self", "first", "previous", "prev", "next", "last"})
 
 
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")  # RFC 3986 scheme
+
+
 def check_full_urls(bundle: Node, resource_types: frozenset[str], issues: list[Issue]) -> None:
     for entry in bundle.children_named("entry"):
         full_url = entry.child("fullUrl")
@@ -26,6 +29,10 @@ def check_full_urls(bundle: Node, resource_types: frozenset[str], issues: list[I
         if full_url is None or not full_url.value or resource is None or resource.resource_type is None:
             continue
         url = full_url.value
+        if not _ABSOLUTE.match(url):
+            # R4 Bundle.entry.fullUrl: "The Absolute URL for the resource" (a URL with a scheme, or a urn:)
+            issues.append(make_issue("bundle.fullurl-not-absolute", full_url, url=url))
+            continue
         if url.startswith(("urn:", "#")):
             continue
         tail = _RESTFUL_TAIL.search(url)
