@@ -73,7 +73,8 @@ def check_document(bundle: Node, issues: list[Issue]) -> None:
         parsed_url = parse_reference(full_url.value) if full_url is not None and full_url.value else None
         scope.entry_base = parsed_url.base if parsed_url is not None and parsed_url.kind == "absolute" else None
         for node in resource.iter_tree():
-            if node.name != "reference" or not isinstance(node.value, str) or node.value.startswith("#"):
+            if node.name != "reference" or not isinstance(node.value, str) or node.value.startswith("#") or \
+                    node.json_kind not in (None, "string"):  # a JSON number or boolean is json.wrong-type's
                 continue
             target = scope.resolve(node.value)
             j = place.get(id(target)) if target is not None else None
