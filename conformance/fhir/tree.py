@@ -88,6 +88,11 @@ class Node:
                 return c
         return None
 
+    def child_value(self, name: str) -> str | None:
+        """The value of the first child with this name (a primitive's lexical form), or None."""
+        found = self.child(name)
+        return found.value if found is not None else None
+
     def children_named(self, name: str) -> list[Node]:
         if len(self.children) > INDEX_THRESHOLD:
             return list(self.by_name().get(name, ()))

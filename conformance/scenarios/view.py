@@ -48,11 +48,6 @@ def resource_of_type(view: ResponseView, resource_type: str) -> tuple[Node | Non
     return root, ""
 
 
-def value_of(node: Node, name: str) -> str | None:
-    """The primitive value of a child element, if there is one."""
-    child = node.child(name)
-    return child.value if child is not None else None
-
 
 def entry_resources(bundle: Node) -> list[Node]:
     found = []

@@ -59,14 +59,14 @@ def check_operation_profiles(definition: Node, structure_definition: Callable[[s
         if not snapshot or sd is None or sd.get("type") != "Parameters":
             continue
         slices = _slices(snapshot)
-        own = [p for p in parameters if _value(p, "use") == use]
-        own_names = {_value(p, "name") for p in own}
+        own = [p for p in parameters if p.child_value("use") == use]
+        own_names = {p.child_value("name") for p in own}
         for s in slices.values():
             if s.name not in own_names:
                 issues.append(make_issue("operation.profile-parameter-unknown", profile_node, use=use,
                                          profile=profile_node.value, name=s.name))
         for parameter in own:
-            name = _value(parameter, "name") or ""
+            name = parameter.child_value("name") or ""
             found = slices.get(name)
             if found is None:
                 issues.append(make_issue("operation.profile-parameter-missing", parameter, use=use,
@@ -76,10 +76,6 @@ def check_operation_profiles(definition: Node, structure_definition: Callable[[s
                 issues.append(make_issue("operation.profile-conflict", parameter, use=use, profile=profile_node.value,
                                          name=name, detail=detail))
 
-
-def _value(node: Node, name: str) -> str | None:
-    child = node.child(name)
-    return child.value if child is not None and isinstance(child.value, str) else None
 
 
 def _slices(snapshot: list[dict[str, Any]]) -> dict[str, _Slice]:
@@ -118,7 +114,7 @@ def _conflicts(parameter: Node, s: _Slice, resource_types: frozenset[str] | set[
         own = parameter.child(name)
         if own is not None and own.value is not None and theirs is not None and str(own.value) != str(theirs):
             found.append(f"{name} is {theirs} in the profile, {own.value} in the operation definition")
-    own_type = _value(parameter, "type")
+    own_type = parameter.child_value("type")
     if not own_type or not s.stated_types:
         return found
 

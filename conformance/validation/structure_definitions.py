@@ -37,12 +37,12 @@ Resolve = Callable[[str], "dict[str, Any] | None"]
 
 def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, issues: list[Issue]) -> None:
     """`resolve` finds any canonical resource; `structure` a type's StructureDefinition with its snapshot."""
-    type_node, kind = sd.child("type"), _value(sd, "kind")
+    type_node, kind = sd.child("type"), sd.child_value("kind")
     own_type = type_node.value if type_node is not None and type_node.value else None
     if own_type is not None and type_node is not None:
         _type_name(type_node, own_type, kind, resolve, issues)
-        if _value(sd, "derivation") == "specialization":
-            base_url = _value(sd, "baseDefinition")
+        if sd.child_value("derivation") == "specialization":
+            base_url = sd.child_value("baseDefinition")
             base = resolve(base_url) if base_url else None
             if isinstance(base, dict) and _short(str(base.get("type") or "")) == _short(own_type):
                 issues.append(make_issue("structuredefinition.specialization-same-type", type_node,
@@ -70,13 +70,13 @@ def _type_name(at: Node, own_type: str, kind: str | None, resolve: Resolve, issu
 
 def _logical_paths(sd: Node, name: str, issues: list[Issue]) -> None:
     for element in _elements(sd):
-        path = _value(element, "path")
+        path = element.child_value("path")
         if path and path.split(".", 1)[0] != name:
             issues.append(make_issue("structuredefinition.path-type", element, path=path, name=name))
 
 
 def _type_profiles(type_: Node, resolve: Resolve, issues: list[Issue]) -> None:
-    code = _value(type_, "code")
+    code = type_.child_value("code")
     if not code:
         return
     for profile in type_.children_named("profile"):
@@ -103,10 +103,6 @@ def _short(type_name: str) -> str:
     return type_name[len(CORE):] if type_name.startswith(CORE) else type_name
 
 
-def _value(node: Node, name: str) -> str | None:
-    child = node.child(name)
-    return child.value if child is not None else None
-
 
 # -- discriminator paths ------------------------------------------------------------------------
 
@@ -131,7 +127,7 @@ Position = tuple[_Structure, str] | None  # None: anything may follow (a resourc
 
 def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | None],
                           issues: list[Issue]) -> None:
-    if _value(sd, "derivation") != "constraint":
+    if sd.child_value("derivation") != "constraint":
         return  # a specialization defines its own elements; only constraints keep the base's
     cache: dict[str, _Structure | None] = {}
 
@@ -143,10 +139,10 @@ def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | 
 
     for element in _elements(sd, views=("differential",)) if sd.child("differential") else _elements(sd):
         slicing = element.child("slicing")
-        path = _value(element, "path")
+        path = element.child_value("path")
         if slicing is None or not path:
             continue
-        own = [code for t in element.children_named("type") if (code := _value(t, "code"))]
+        own = [code for t in element.children_named("type") if (code := t.child_value("code"))]
         starts = _positions_of(path, own, load)
         if starts is None:
             continue

@@ -789,19 +789,16 @@ class Validator:
                                              bundle=bundle.bundle_type or "?"))
                 elif parsed.kind == "relative":
                     issues.append(make_issue("reference.unresolved-relative", ref, reference=text))
+        found = target.resource_type if target is not None else parsed.resource_type
         declared = node.child("type")
-        if declared is not None and declared.value and declared.value not in _ANY_RESOURCE and "/" not in declared.value:
-            # R4 Reference.type: "If both Reference.type and Reference.reference are populated and
-            # Reference.reference is a FHIR URL, both SHALL be consistent"
-            found = target.resource_type if target is not None else parsed.resource_type
-            if found is not None and found in self._resource_types and found != declared.value:
-                issues.append(make_issue("reference.type-mismatch", declared, declared=declared.value, actual=found,
-                                         reference=text))
+        # R4 Reference.type: "If both Reference.type and Reference.reference are populated and Reference.reference
+        # is a FHIR URL, both SHALL be consistent" (an absolute type names a logical model: not compared)
+        if declared is not None and declared.value and declared.value not in _ANY_RESOURCE and \
+                "/" not in declared.value and found in self._resource_types and found != declared.value:
+            issues.append(make_issue("reference.type-mismatch", declared, declared=declared.value, actual=found,
+                                     reference=text))
         if rule.target_profiles:
-            actual = target.resource_type if target is not None else parsed.resource_type
-            if actual is None:
-                type_node = node.child("type")
-                actual = type_node.value if type_node is not None else None
+            actual = found if found is not None else (declared.value if declared is not None else None)
             allowed, unknown = self._target_types(rule.target_profiles)
             if actual is not None and actual in allowed:
                 return

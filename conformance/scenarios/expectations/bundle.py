@@ -7,7 +7,7 @@ from typing import Any
 from conformance.results import Finding
 from conformance.scenarios.expectations.base import CheckContext, ExpectationType, ParseContext
 from conformance.scenarios.model import BundleExpectation, Count
-from conformance.scenarios.view import entry_resources, value_of
+from conformance.scenarios.view import entry_resources
 
 
 class Bundle(ExpectationType[BundleExpectation]):
@@ -32,11 +32,11 @@ class Bundle(ExpectationType[BundleExpectation]):
             return [self.bad("body is a Bundle", why)]
         found = []
         if params.type is not None:
-            actual = value_of(root, "type")
+            actual = root.child_value("type")
             check = f"Bundle type is {params.type}"
             found.append(self.ok(check) if actual == params.type else self.bad(check, f"Bundle type is {actual!r}"))
         if params.total is not None:
-            found.append(self._count("Bundle total", params.total, value_of(root, "total")))
+            found.append(self._count("Bundle total", params.total, root.child_value("total")))
         if params.entries is not None:
             found.append(self._count("Bundle entries", params.entries, str(len(root.children_named("entry")))))
         if params.entry_types:

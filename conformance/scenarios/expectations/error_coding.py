@@ -8,7 +8,7 @@ from typing import Any
 from conformance.fhir.tree import Node
 from conformance.results import Finding
 from conformance.scenarios.expectations.base import CheckContext, ExpectationType, ParseContext
-from conformance.scenarios.view import resource_of_type, value_of
+from conformance.scenarios.view import resource_of_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +57,16 @@ class ErrorCodingType(ExpectationType[ErrorCoding]):
         return [self.bad(check, "; ".join(seen) if seen else "no issue has a details.coding")]
 
     def _problem(self, params: ErrorCoding, issue: Node, coding: Node) -> str | None:
-        system, code = value_of(coding, "system"), value_of(coding, "code")
+        system, code = coding.child_value("system"), coding.child_value("code")
         shown = f"{system or '(no system)'}|{code or '(no code)'}"
         if system != params.system:
             return f"coding {shown} is from another system"
         if params.code and code not in params.code:
             return f"coding {shown} has another code"
-        if params.version is not None and value_of(coding, "version") != params.version:
-            return f"coding {shown} has version {value_of(coding, 'version')!r}, not {params.version!r}"
-        if params.display and not value_of(coding, "display"):
+        if params.version is not None and coding.child_value("version") != params.version:
+            return f"coding {shown} has version {coding.child_value('version')!r}, not {params.version!r}"
+        if params.display and not coding.child_value("display"):
             return f"coding {shown} has no display"
-        if params.issue_code is not None and value_of(issue, "code") != params.issue_code:
-            return f"coding {shown} is on an issue of type {value_of(issue, 'code')!r}, not {params.issue_code!r}"
+        if params.issue_code is not None and issue.child_value("code") != params.issue_code:
+            return f"coding {shown} is on an issue of type {issue.child_value('code')!r}, not {params.issue_code!r}"
         return None

@@ -9,7 +9,6 @@ from typing import Any
 from conformance.results import Finding
 from conformance.scenarios import templates
 from conformance.scenarios.expectations.base import CheckContext, ExpectationType, ParseContext
-from conformance.scenarios.view import value_of
 
 _WEAK = re.compile(r'W/"([^"]*)"')
 _STRONG = re.compile(r'"([^"]*)"')
@@ -56,7 +55,7 @@ class Etag(ExpectationType[EtagExpectation]):
         if params.matches_version_id:
             root = ctx.view.resource
             meta = root.child("meta") if root is not None else None
-            version_id = value_of(meta, "versionId") if meta is not None else None
+            version_id = meta.child_value("versionId") if meta is not None else None
             check = "ETag names the body's meta.versionId"
             if root is None:
                 found.append(self.bad(check, ctx.view.why_no_resource()))

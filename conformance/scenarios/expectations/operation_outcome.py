@@ -6,7 +6,7 @@ from typing import Any
 
 from conformance.results import Finding
 from conformance.scenarios.expectations.base import CheckContext, ExpectationType, ParseContext
-from conformance.scenarios.view import resource_of_type, value_of
+from conformance.scenarios.view import resource_of_type
 
 _CODE = {"type": "string", "minLength": 1}
 
@@ -32,10 +32,10 @@ class OperationOutcomeCode(ExpectationType[tuple[str, ...]]):
             return [self.bad(check, why)]
         seen: list[str] = []
         for issue in root.children_named("issue"):
-            seen.extend(c for c in [value_of(issue, "code")] if c)
+            seen.extend(c for c in [issue.child_value("code")] if c)
             details = issue.child("details")
             if details is not None:
-                seen.extend(v for c in details.children_named("coding") if (v := value_of(c, "code")))
+                seen.extend(v for c in details.children_named("coding") if (v := c.child_value("code")))
         if any(code in seen for code in params):
             return [self.ok(check)]
         return [self.bad(check, "issue codes: " + (", ".join(seen) if seen else "none"))]
