@@ -94,3 +94,72 @@ def absent(guard: frozenset[str], child_names: set[str]) -> bool:
             if len(child) > n and child.startswith(name) and child[n].isupper():
                 return False
     return True
+
+
+# -- invariants decided by presence alone -----------------------------------------------------------
+
+# (name, holds when present): `name.exists()` holds when a child called `name` is present, `name.empty()`
+# when none is
+PresenceTerm = tuple[str, bool]
+
+
+def presence_terms(tree: ast.Expr) -> tuple[tuple[PresenceTerm, ...], bool] | None:
+    """The leading operands of an `or` chain that only ask whether a child is present, and whether
+    they are the whole expression; None when there are none.
+
+    Most invariants on common types are of this shape: qty-3 `code.empty() or system.exists()`,
+    cpt-2 `value.empty() or system.exists()`, obs-6 `dataAbsentReason.empty() or value.empty()`,
+    obs-3 `low.exists() or high.exists() or text.exists()`. By FHIRPath's `or` ("true if either
+    operand evaluates to true"), one term that holds decides the expression; when the terms are the
+    whole expression and none holds, it is false. `presence_verdict` decides from the children, so the
+    engine is not started for them (it stays the judge of everything else)."""
+    operands: list[ast.Expr] = []
+    e = tree
+    while isinstance(e, ast.Binary) and e.op == "or":
+        operands.append(e.right)
+        e = e.left
+    operands.append(e)
+    operands.reverse()
+    terms: list[PresenceTerm] = []
+    for operand in operands:
+        term = _presence_term(operand)
+        if term is None:
+            break
+        terms.append(term)
+    if not terms:
+        return None
+    return tuple(terms), len(terms) == len(operands)
+
+
+def _presence_term(e: ast.Expr) -> PresenceTerm | None:
+    if not (isinstance(e, ast.Invoke) and isinstance(e.member, ast.Call) and not e.member.args
+            and e.member.name in ("exists", "empty") and isinstance(e.target, ast.Member)):
+        return None
+    name = e.target.name
+    # a plain element name only: a type name is a filter on the focus, and a name the engine checks as a
+    # concrete choice (`valueQuantity`) or that ends in a capital is left to the engine
+    if not name[:1].islower() or not name.isalnum() or any(ch.isupper() for ch in name):
+        return None
+    return name, e.member.name == "exists"
+
+
+def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, children: list[Node]) -> bool | None:
+    """True when a term holds; False when the terms are the whole expression and none holds; None when
+    the engine must decide (a term does not hold and others follow, or a name that is only present as a
+    choice's typed name, `valueQuantity` for `value`, which the engine checks against the model)."""
+    decided = True
+    for name, holds_when_present in terms:
+        present: bool | None = False
+        n = len(name)
+        for child in children:
+            cn = child.name
+            if cn == name:
+                present = True
+                break
+            if len(cn) > n and cn[n].isupper() and cn.startswith(name):
+                present = None
+        if present is None:
+            decided = False
+        elif present is holds_when_present:
+            return True
+    return False if decided and complete else None

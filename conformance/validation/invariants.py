@@ -27,7 +27,13 @@ from conformance.fhirpath import (
 )
 from conformance.fhirpath.narrative import NO_CONTENT, internal_links, narrative_problems
 from conformance.issues import Issue, Severity, make_issue
-from conformance.validation.invariant_guard import first_steps, present_names
+from conformance.validation.invariant_guard import (
+    PresenceTerm,
+    first_steps,
+    presence_terms,
+    presence_verdict,
+    present_names,
+)
 from conformance.validation.plan import Constraint
 
 _SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING}
@@ -66,8 +72,9 @@ def narrative_links(resource: Node) -> list[str]:
 
 
 # a constraint ready to check: (constraint, expression as evaluated or "" for a narrative rule, compiled
-# expression or None when it does not parse, the guard of `invariant_guard` or None)
-_Prepared = tuple[Constraint, str, Any, frozenset[str] | None]
+# expression or None when it does not parse, the guard of `invariant_guard` or None, its presence terms
+# and whether they are the whole expression (`invariant_guard.presence_terms`) or None)
+_Prepared = tuple[Constraint, str, Any, frozenset[str] | None, tuple[tuple[PresenceTerm, ...], bool] | None]
 
 
 class _Terminology:
@@ -154,14 +161,15 @@ class InvariantChecker:
         prepared: list[_Prepared] = []
         for c in constraints:
             if c.expression == "htmlChecks()" and c.key in _NARRATIVE_RULES:
-                prepared.append((c, "", None, None))
+                prepared.append((c, "", None, None, None))
                 continue
             expression = CORRECTED_EXPRESSIONS.get(c.expression, c.expression)
             try:
                 compiled = compile(expression)
             except FhirPathSyntaxError:
                 compiled = None  # reported, with its column, each time it would be evaluated
-            prepared.append((c, expression, compiled, self._guard(expression)))
+            terms = presence_terms(compiled.tree) if compiled is not None else None
+            prepared.append((c, expression, compiled, self._guard(expression), terms))
         # the tuple is kept with its entry, so its id cannot be reused by another tuple while cached
         self._prepared_by_id[id(constraints)] = (constraints, prepared)
         return prepared
@@ -169,10 +177,16 @@ class InvariantChecker:
     def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
         context: EvaluationContext | None = None
         present: set[str] | None = None
-        for c, expression, compiled, guard in self._prepared(constraints):
+        for c, expression, compiled, guard, terms in self._prepared(constraints):
             if not expression:
                 self._narrative(node, c, issues)
                 continue
+            if terms is not None:  # (before the guard: the terms decide most such invariants by themselves)
+                decided = presence_verdict(terms[0], terms[1], node.children)
+                if decided is not None:
+                    if not decided:
+                        self._verdict(node, c, [False], issues)
+                    continue
             if guard is not None:
                 if present is None:
                     present = present_names(node.children)

@@ -83,6 +83,9 @@ class ElementRule:
 
     has_profile_rules: bool = False  # fixed, pattern, limits or target profiles to check
     resolved_types: dict[str, Any] = field(default_factory=dict)  # the validator's per-type cache for this rule
+    # the validator's per-type cache of primitive checks for types where a value that passed before needs
+    # nothing more here (no binding on a code, no profile rules, no constraints): see `Validator._walk`
+    plain_primitives: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.over_max = 0 if self.max is None else self.max + 1

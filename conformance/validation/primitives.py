@@ -87,6 +87,9 @@ def _shorten(value: str, limit: int = 80) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _check_date(node: Node, value: str) -> Issue | None:
     """The regex allows 2023-02-30; the specification says dates SHALL be valid dates."""
     if len(value) >= 10:
@@ -94,7 +97,7 @@ def _check_date(node: Node, value: str) -> Issue | None:
             year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
         except ValueError:
             return None
-        if day > calendar.monthrange(year, month)[1]:
+        if day > 28 and 1 <= month <= 12 and day > (_DAYS_IN_MONTH[month] if month != 2 else 29 if calendar.isleap(year) else 28):
             return make_issue("value.invalid-date", node, value=value)
     return None
 

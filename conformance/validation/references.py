@@ -7,6 +7,7 @@ resolve in O(1) — no quadratic scan over entries, whatever the Bundle's size.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
@@ -27,7 +28,10 @@ class ParsedReference(NamedTuple):
     base: str | None
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_reference(text: str) -> ParsedReference:
+    """A reference's parts. Cached (bounded): the same references recur across an export's resources
+    (`Organization/gp-1`, `Patient/p-1` from each of its Observations), and the parts are immutable."""
     if text.startswith("#"):
         return ParsedReference("contained", None, text[1:] or None, None)
     if text.startswith(("urn:uuid:", "urn:oid:")):

@@ -281,6 +281,13 @@ class Validator:
                     sliced = {}
                 sliced.setdefault(rule, []).append((child, type_code))
                 continue
+            plain = rule.plain_primitives.get(type_code)
+            if plain is not None:
+                # most elements are primitives whose value was seen and passed before: nothing to check
+                value = child.value
+                if value is not None and value in plain.passed and not child.children and (
+                        child.json_kind is None or child.json_kind == plain.json_kind):
+                    continue
             element(child, rule, type_code, issues, host)
         for rule in index.required:
             count = counts.get(rule, 0)
@@ -508,6 +515,9 @@ class Validator:
         if prim is None:
             prim = self._primitive_rules[type_code] = build_rule(type_code,
                                                                   self.definitions.structure_definition(type_code))
+        if type_code not in rule.plain_primitives and not (rule.has_profile_rules or rule.constraints or (
+                rule.binding is not None and type_code == "code")):
+            rule.plain_primitives[type_code] = prim  # `_walk` may skip this rule's values that passed before
         kind = node.json_kind
         if not ((kind is None or kind == prim.json_kind) and node.value in prim.passed):  # (a value that passed)
             prim.check(node, issues)

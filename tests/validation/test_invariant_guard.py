@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+from typing import Any
+
 import pytest
 
 from conformance.fhir.tree import Node
 from conformance.fhirpath import compile
-from conformance.validation.invariant_guard import absent, first_steps, name_keys, present_names
+from conformance.validation.invariant_guard import (
+    absent,
+    first_steps,
+    name_keys,
+    presence_terms,
+    presence_verdict,
+    present_names,
+)
 
 
 @pytest.mark.parametrize(("expression", "steps"), [
@@ -48,3 +59,79 @@ def test_present_names_give_the_same_answer_as_absent(guard: set[str], children:
     for name in children:
         parent.add(Node(name))
     assert frozenset(guard).isdisjoint(present_names(parent.children)) is absent(frozenset(guard), set(children))
+
+
+@pytest.mark.parametrize(("expression", "terms"), [
+    ("code.empty() or system.exists()", ((("code", False), ("system", True)), True)),  # qty-3
+    ("low.exists() or high.exists() or text.exists()", ((("low", True), ("high", True), ("text", True)), True)),
+    ("value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()",
+     ((("value", False),), False)),  # obs-7: only its first operand is a presence term
+    ("code.exists()", ((("code", True),), True)),
+    ("code.exists() and system.exists()", None),  # `and`: not decided by one term
+    ("%resource.code.exists() or code.exists()", None),  # the first operand is not a presence term
+    ("valueQuantity.exists() or code.exists()", None),  # a concrete choice name is the engine's to judge
+    ("Patient.exists() or code.exists()", None),  # a type name filters the focus
+    ("code.count() = 1 or system.exists()", None),
+])
+def test_presence_terms(expression: str, terms: Any) -> None:
+    assert presence_terms(compile(expression).tree) == terms
+
+
+def test_a_choice_typed_child_leaves_the_term_to_the_engine() -> None:
+    observation = Node("Observation")
+    observation.add(Node("valueQuantity"))
+    terms = ((("dataAbsentReason", False), ("value", False)), True)
+    assert presence_verdict(*terms, observation.children) is True  # dataAbsentReason is absent: decided
+    assert presence_verdict((("value", False),), True, observation.children) is None  # `value` as valueQuantity
+
+
+def test_an_undecided_leading_term_of_a_longer_expression_is_not_a_verdict() -> None:
+    node = Node("Observation")
+    node.add(Node("value"))
+    assert presence_verdict((("value", False),), False, node.children) is None  # the rest may still hold
+    assert presence_verdict((("value", False),), True, node.children) is False
+
+
+def _core_constraints() -> list[str]:
+    from tests.conftest import core_package_dir
+
+    folder = core_package_dir()
+    assert folder is not None
+    found: set[str] = set()
+    for path in sorted(folder.glob("StructureDefinition-*.json")):
+        sd = json.loads(path.read_text(encoding="utf-8"))
+        for element in (sd.get("snapshot") or {}).get("element") or ():
+            for constraint in element.get("constraint") or ():
+                expression = constraint.get("expression")
+                if isinstance(expression, str) and presence_terms(compile(expression).tree) is not None:
+                    found.add(expression)
+    return sorted(found)
+
+
+@pytest.mark.core
+def test_the_presence_verdict_agrees_with_the_engine_on_every_r4_invariant_of_its_shape() -> None:
+    """Each R4 invariant that starts with presence terms (qty-3, cpt-2, obs-6, obs-3, ... — 60 or so),
+    on a focus with every combination of its names present, absent or present as a choice's typed name:
+    wherever the terms decide, the engine gives the same single boolean."""
+    from conformance.fhirpath import EvaluationContext
+
+    expressions = _core_constraints()
+    assert len(expressions) >= 40  # (the R4 core has many: a smaller count means the analysis broke)
+    decided = 0
+    for expression in expressions:
+        terms, complete = presence_terms(compile(expression).tree)  # type: ignore[misc]
+        names = sorted({name for name, _ in terms})
+        for states in itertools.product(("absent", "present", "typed"), repeat=len(names)):
+            focus = Node("Element")
+            for name, state in zip(names, states, strict=True):
+                if state == "present":
+                    focus.add(Node(name, "x", "string"))
+                elif state == "typed":
+                    focus.add(Node(name + "String", "x", "string"))
+            verdict = presence_verdict(terms, complete, focus.children)
+            if verdict is None:
+                continue
+            decided += 1
+            result = compile(expression).evaluate(focus, context=EvaluationContext(enforce_as_singleton=False))
+            assert result == [verdict], (expression, states)
+    assert decided > 100

@@ -3,6 +3,8 @@ the first time and every time after, and what is remembered is bounded whatever 
 
 from __future__ import annotations
 
+import pytest
+
 from conformance.fhir.tree import Node
 from conformance.issues import Issue
 from conformance.validation.primitives import PASSED_MAX_CHARS, PASSED_MAX_VALUES, build_rule
@@ -48,3 +50,16 @@ def test_what_is_remembered_is_bounded() -> None:
     rule.check(Node("text", "x" * (PASSED_MAX_CHARS + 1), "string"), issues)
     assert "x" * (PASSED_MAX_CHARS + 1) not in rule.passed
     assert issues == []
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("2024-02-29", True), ("2023-02-29", False), ("2000-02-29", True), ("1900-02-29", False),
+    ("2023-04-30", True), ("2023-04-31", False), ("2023-12-31", True), ("2023-01-31T10:00:00Z", True),
+    ("2023-06-31T10:00:00Z", False), ("2023-02-28", True),
+])
+def test_a_date_must_be_a_day_of_the_calendar(value: str, valid: bool) -> None:
+    type_name = "date" if len(value) == 10 else "dateTime"
+    rule = build_rule(type_name, DATE_SD if type_name == "date" else None)
+    issues: list[Issue] = []
+    rule.check(Node("when", value, "string"), issues)
+    assert [i.code for i in issues] == ([] if valid else ["value.invalid-date"])
