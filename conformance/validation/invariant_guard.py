@@ -98,21 +98,27 @@ def absent(guard: frozenset[str], child_names: set[str]) -> bool:
 
 # -- invariants decided by presence alone -----------------------------------------------------------
 
-# (name, holds when present): `name.exists()` holds when a child called `name` is present, `name.empty()`
-# when none is
-PresenceTerm = tuple[str, bool]
+# (name, value when a child called `name` is present, value when none is; None where it depends on more):
+# `name.exists()` is (name, True, False), `name.empty()` (name, False, True), and a longer path from `name`
+# ending in `.empty()`, such as obs-7's `component.code.where(...).empty()`, (name, None, True)
+PresenceTerm = tuple[str, bool | None, bool | None]
+
+# functions that give an empty result on an empty input (their arguments run once per input item, or not at all)
+_EMPTY_ON_EMPTY = frozenset({"where", "select", "ofType", "first", "last", "tail", "skip", "take", "distinct",
+                             "single", "repeat", "children", "descendants"})
 
 
 def presence_terms(tree: ast.Expr) -> tuple[tuple[PresenceTerm, ...], bool] | None:
-    """The leading operands of an `or` chain that only ask whether a child is present, and whether
+    """The leading operands of an `or` chain that depend only on whether a child is present, and whether
     they are the whole expression; None when there are none.
 
     Most invariants on common types are of this shape: qty-3 `code.empty() or system.exists()`,
     cpt-2 `value.empty() or system.exists()`, obs-6 `dataAbsentReason.empty() or value.empty()`,
-    obs-3 `low.exists() or high.exists() or text.exists()`. By FHIRPath's `or` ("true if either
-    operand evaluates to true"), one term that holds decides the expression; when the terms are the
-    whole expression and none holds, it is false. `presence_verdict` decides from the children, so the
-    engine is not started for them (it stays the judge of everything else)."""
+    obs-3 `low.exists() or high.exists() or text.exists()`, obs-7 `value.empty() or component.code.where(
+    ...).empty()`. By FHIRPath's `or` ("true if either operand evaluates to true"), one term that holds
+    decides the expression; when the terms are the whole expression and none holds, it is false.
+    `presence_verdict` decides from the children, so the engine is not started for them (it stays the judge
+    of everything else)."""
     operands: list[ast.Expr] = []
     e = tree
     while isinstance(e, ast.Binary) and e.op == "or":
@@ -133,22 +139,36 @@ def presence_terms(tree: ast.Expr) -> tuple[tuple[PresenceTerm, ...], bool] | No
 
 def _presence_term(e: ast.Expr) -> PresenceTerm | None:
     if not (isinstance(e, ast.Invoke) and isinstance(e.member, ast.Call) and not e.member.args
-            and e.member.name in ("exists", "empty") and isinstance(e.target, ast.Member)):
+            and e.member.name in ("exists", "empty")):
         return None
-    name = e.target.name
+    exists = e.member.name == "exists"
+    path = e.target
+    deep = False
+    while isinstance(path, ast.Invoke):  # a longer path: member steps and functions empty on an empty input
+        deep = True
+        member = path.member
+        if not (isinstance(member, ast.Member) or (isinstance(member, ast.Call) and member.name in _EMPTY_ON_EMPTY)):
+            return None
+        path = path.target
+    if not isinstance(path, ast.Member):
+        return None
+    name = path.name
     # a plain element name only: a type name is a filter on the focus, and a name the engine checks as a
-    # concrete choice (`valueQuantity`) or that ends in a capital is left to the engine
+    # concrete choice (`valueQuantity`) or that holds a capital is left to the engine
     if not name[:1].islower() or not name.isalnum() or any(ch.isupper() for ch in name):
         return None
-    return name, e.member.name == "exists"
+    if deep:
+        return name, None, not exists
+    return name, exists, not exists
 
 
 def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, children: list[Node]) -> bool | None:
     """True when a term holds; False when the terms are the whole expression and none holds; None when
-    the engine must decide (a term does not hold and others follow, or a name that is only present as a
-    choice's typed name, `valueQuantity` for `value`, which the engine checks against the model)."""
+    the engine must decide (a term that depends on more than presence, a term that does not hold with
+    others after it, or a name present only as a choice's typed name, `valueQuantity` for `value`, which
+    the engine checks against the model)."""
     decided = True
-    for name, holds_when_present in terms:
+    for name, when_present, when_absent in terms:
         present: bool | None = False
         n = len(name)
         for child in children:
@@ -158,8 +178,9 @@ def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, children: 
                 break
             if len(cn) > n and cn[n].isupper() and cn.startswith(name):
                 present = None
-        if present is None:
+        value = None if present is None else when_present if present else when_absent
+        if value is None:
             decided = False
-        elif present is holds_when_present:
+        elif value:
             return True
     return False if decided and complete else None

@@ -30,8 +30,11 @@ _JSON_KIND = {
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 STRING_MAX_CHARS = 1024 * 1024
-PASSED_MAX_VALUES = 4096  # per primitive type
-PASSED_MAX_CHARS = 64
+# per primitive type: at most 16,384 values of at most 128 characters (≤ 2 MiB of text per type). 128, not 64:
+# code system and profile URLs are often longer than 64 characters and recur in every resource
+# (http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation is 67)
+PASSED_MAX_VALUES = 16_384
+PASSED_MAX_CHARS = 128
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,16 +62,20 @@ def test_present_names_give_the_same_answer_as_absent(guard: set[str], children:
 
 
 @pytest.mark.parametrize(("expression", "terms"), [
-    ("code.empty() or system.exists()", ((("code", False), ("system", True)), True)),  # qty-3
-    ("low.exists() or high.exists() or text.exists()", ((("low", True), ("high", True), ("text", True)), True)),
+    ("code.empty() or system.exists()", ((("code", False, True), ("system", True, False)), True)),  # qty-3
+    ("low.exists() or high.exists() or text.exists()",
+     ((("low", True, False), ("high", True, False), ("text", True, False)), True)),
     ("value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()",
-     ((("value", False),), False)),  # obs-7: only its first operand is a presence term
-    ("code.exists()", ((("code", True),), True)),
+     ((("value", False, True), ("component", None, True)), True)),  # obs-7: a longer path from `component`
+    ("code.exists()", ((("code", True, False),), True)),
+    ("name.given.exists() or code.exists()", ((("name", None, False), ("code", True, False)), True)),
+    ("code.exists() or abstract = true", ((("code", True, False),), False)),  # the rest is the engine's
     ("code.exists() and system.exists()", None),  # `and`: not decided by one term
     ("%resource.code.exists() or code.exists()", None),  # the first operand is not a presence term
     ("valueQuantity.exists() or code.exists()", None),  # a concrete choice name is the engine's to judge
     ("Patient.exists() or code.exists()", None),  # a type name filters the focus
     ("code.count() = 1 or system.exists()", None),
+    ("name.count().empty() or code.exists()", None),  # count() of nothing is 0, not empty
 ])
 def test_presence_terms(expression: str, terms: Any) -> None:
     assert presence_terms(compile(expression).tree) == terms
@@ -80,16 +84,17 @@ def test_presence_terms(expression: str, terms: Any) -> None:
 def test_a_choice_typed_child_leaves_the_term_to_the_engine() -> None:
     observation = Node("Observation")
     observation.add(Node("valueQuantity"))
-    terms = ((("dataAbsentReason", False), ("value", False)), True)
+    terms = ((("dataAbsentReason", False, True), ("value", False, True)), True)
     assert presence_verdict(*terms, observation.children) is True  # dataAbsentReason is absent: decided
-    assert presence_verdict((("value", False),), True, observation.children) is None  # `value` as valueQuantity
+    assert presence_verdict((("value", False, True),), True, observation.children) is None  # `value` as valueQuantity
 
 
 def test_an_undecided_leading_term_of_a_longer_expression_is_not_a_verdict() -> None:
     node = Node("Observation")
     node.add(Node("value"))
-    assert presence_verdict((("value", False),), False, node.children) is None  # the rest may still hold
-    assert presence_verdict((("value", False),), True, node.children) is False
+    assert presence_verdict((("value", False, True),), False, node.children) is None  # the rest may still hold
+    assert presence_verdict((("value", False, True),), True, node.children) is False
+    assert presence_verdict((("value", None, True),), True, node.children) is None  # a longer path from it
 
 
 def _core_constraints() -> list[str]:
@@ -120,7 +125,7 @@ def test_the_presence_verdict_agrees_with_the_engine_on_every_r4_invariant_of_it
     decided = 0
     for expression in expressions:
         terms, complete = presence_terms(compile(expression).tree)  # type: ignore[misc]
-        names = sorted({name for name, _ in terms})
+        names = sorted({term[0] for term in terms})
         for states in itertools.product(("absent", "present", "typed"), repeat=len(names)):
             focus = Node("Element")
             for name, state in zip(names, states, strict=True):
