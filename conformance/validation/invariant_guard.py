@@ -73,14 +73,18 @@ def name_keys(name: str) -> tuple[str, ...]:
     return keys
 
 
-def present_names(children: Iterable[Node]) -> set[str]:
-    """Every name the children answer to (`name_keys`), for `guard.isdisjoint(...)`: the same answer as
-    `absent`, in one set operation per invariant instead of a scan of the children per guard name."""
-    present: set[str] = set()
+def present_names(children: Iterable[Node]) -> dict[str, bool]:
+    """Every name the children answer to (`name_keys`), for `guard.isdisjoint(...)` (the same answer as
+    `absent`, in one set operation per invariant instead of a scan of the children per guard name) and for
+    `presence_verdict`: True for a child's own name, False for a name it answers to only as a choice's
+    typed name (`value` for `valueQuantity`)."""
+    present: dict[str, bool] = {}
     keys = _KEYS
     for child in children:
         name = child.name
-        present.update(keys.get(name) or name_keys(name))  # (the cache read inline: this runs per element)
+        present[name] = True
+        for key in (keys.get(name) or name_keys(name))[1:]:  # (the cache read inline: this runs per element)
+            present.setdefault(key, False)
     return present
 
 
@@ -162,23 +166,15 @@ def _presence_term(e: ast.Expr) -> PresenceTerm | None:
     return name, exists, not exists
 
 
-def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, children: list[Node]) -> bool | None:
+def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, present: dict[str, bool]) -> bool | None:
     """True when a term holds; False when the terms are the whole expression and none holds; None when
     the engine must decide (a term that depends on more than presence, a term that does not hold with
     others after it, or a name present only as a choice's typed name, `valueQuantity` for `value`, which
-    the engine checks against the model)."""
+    the engine checks against the model). `present` is `present_names` of the focus's children."""
     decided = True
     for name, when_present, when_absent in terms:
-        present: bool | None = False
-        n = len(name)
-        for child in children:
-            cn = child.name
-            if cn == name:
-                present = True
-                break
-            if len(cn) > n and cn[n].isupper() and cn.startswith(name):
-                present = None
-        value = None if present is None else when_present if present else when_absent
+        found = present.get(name)
+        value = when_absent if found is None else when_present if found else None
         if value is None:
             decided = False
         elif value:

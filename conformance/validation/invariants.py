@@ -176,13 +176,15 @@ class InvariantChecker:
 
     def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
         context: EvaluationContext | None = None
-        present: set[str] | None = None
+        present: dict[str, bool] | None = None
         for c, expression, compiled, guard, terms in self._prepared(constraints):
             if not expression:
                 self._narrative(node, c, issues)
                 continue
             if terms is not None:  # (before the guard: the terms decide most such invariants by themselves)
-                decided = presence_verdict(terms[0], terms[1], node.children)
+                if present is None:
+                    present = present_names(node.children)
+                decided = presence_verdict(terms[0], terms[1], present)
                 if decided is not None:
                     if not decided:
                         self._verdict(node, c, [False], issues)

@@ -190,8 +190,11 @@ class Validator:
         seen: set[str] = set()
         meta = node.child("meta")
         claimed = [(p.value, p) for p in meta.children_named("profile") if p.value] if meta is not None else []
+        globals_ = self._global_profiles().get(node.resource_type or "", ())
+        if not (claimed or explicit or from_rule or globals_):
+            return plans  # (most resources: no profile of any kind)
         wanted = claimed + [(u, None) for u in explicit] + [(u, None) for u in from_rule]
-        wanted += [(u, None) for u in self._global_profiles().get(node.resource_type or "", ())]
+        wanted += [(u, None) for u in globals_]
         for url, where in wanted:
             if url in seen:
                 continue
