@@ -5,6 +5,7 @@
     expr.evaluate(patient_node, context=EvaluationContext(model=...))  # -> [Node, ...]
 """
 
+from conformance.fhirpath.compiler import is_concrete_choice_name
 from conformance.fhirpath.context import (
     ConformanceHook,
     EvaluationContext,
@@ -37,4 +38,5 @@ __all__ = [
     "default_model",
     "evaluate",
     "folder_model",
+    "is_concrete_choice_name",
 ]

@@ -46,6 +46,12 @@ _TYPE_SUFFIX = re.compile(
 )
 
 
+def is_concrete_choice_name(name: str) -> bool:
+    """Whether the engine checks `name` as a possible concrete choice name (`valueQuantity`), which is not a
+    FHIRPath name where the model has the choice (`value[x]`): such a step may raise instead of navigating."""
+    return _TYPE_SUFFIX.fullmatch(name) is not None
+
+
 def compile_expr(node: ast.Expr) -> Closure:
     maker = _MAKERS.get(type(node))
     if maker is None:  # pragma: no cover - the parser builds only the node types below
@@ -122,7 +128,7 @@ def _once_per_evaluation(run: Closure) -> Closure:
 def _member_step(name: str, at_root: bool) -> Step:
     """Navigation to children called `name` (or, for a choice element, `name` + Type)."""
     ln = len(name)
-    suspicious = _TYPE_SUFFIX.fullmatch(name) is not None
+    suspicious = is_concrete_choice_name(name)
     type_filter = at_root and name[:1].isupper()
 
     def step(items: list[Any], env: Env) -> list[Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from conformance.fhir.tree import Node
-from conformance.fhirpath import ast
+from conformance.fhirpath import ast, is_concrete_choice_name
 
 
 class _Unsafe(Exception):
@@ -158,8 +158,8 @@ def _presence_term(e: ast.Expr) -> PresenceTerm | None:
         return None
     name = path.name
     # a plain element name only: a type name is a filter on the focus, and a name the engine checks as a
-    # concrete choice (`valueQuantity`) or that holds a capital is left to the engine
-    if not name[:1].islower() or not name.isalnum() or any(ch.isupper() for ch in name):
+    # concrete choice (`valueQuantity`: it may raise there) is left to the engine
+    if not name[:1].islower() or not name.isalnum() or is_concrete_choice_name(name):
         return None
     if deep:
         return name, None, not exists

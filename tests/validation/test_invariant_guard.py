@@ -67,6 +67,7 @@ def test_present_names_give_the_same_answer_as_absent(guard: set[str], children:
      ((("low", True, False), ("high", True, False), ("text", True, False)), True)),
     ("value.empty() or component.code.where(coding.intersect(%resource.code.coding).exists()).empty()",
      ((("value", False, True), ("component", None, True)), True)),  # obs-7: a longer path from `component`
+    ("dataAbsentReason.empty() or value.empty()", ((("dataAbsentReason", False, True), ("value", False, True)), True)),
     ("code.exists()", ((("code", True, False),), True)),
     ("name.given.exists() or code.exists()", ((("name", None, False), ("code", True, False)), True)),
     ("code.exists() or abstract = true", ((("code", True, False),), False)),  # the rest is the engine's
