@@ -123,6 +123,13 @@ class Validator:
         issues.extend(self.definitions.snapshots.issues[reported:])
         return _dedupe(issues)
 
+    def forget_passed_values(self) -> None:
+        """Forget the primitive values that passed, as a new run would not know them. For benchmarks that pass
+        over one corpus several times: a second pass would otherwise find every value it checks (every id and
+        timestamp) already passed, which validating new data never does."""
+        for rule in self._primitive_rules.values():
+            rule.passed.clear()
+
     def plan_for(self, url_or_type: str) -> TypePlan | None:
         """The compiled definition for a type name or a profile URL (None when unknown)."""
         if url_or_type not in self._plans:

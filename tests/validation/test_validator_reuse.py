@@ -111,3 +111,13 @@ def test_a_primitive_value_seen_before_is_still_checked_where_it_differs(
     validator.validate(_read(first))
     found = [row for row in _rows(validator.validate(_read(then))) if row[1] != "invariant.failed"]
     assert found == expected
+
+
+def test_forgetting_passed_values_changes_no_finding(validator: Any) -> None:
+    """`forget_passed_values` (for benchmarks' repeated passes) empties what was remembered; the findings of
+    the next document are the same as with the values remembered."""
+    remembered = _rows(validator.validate(_read(PATIENT)))
+    assert any(rule.passed for rule in validator._primitive_rules.values())
+    validator.forget_passed_values()
+    assert not any(rule.passed for rule in validator._primitive_rules.values())
+    assert _rows(validator.validate(_read(PATIENT))) == remembered
