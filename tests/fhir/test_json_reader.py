@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conformance.fhir import json_reader
+from conformance.fhir.document import ParseResult
 from conformance.fhir.json_reader import MAX_DEPTH, JsonPositions, read_json
+from conformance.fhir.ndjson import iter_ndjson
 from conformance.fhir.tree import Node
 from conformance.issues import Severity
 
@@ -403,3 +408,150 @@ def test_positions_of_escaped_keys_and_duplicates() -> None:
 def test_positions_skip_over_huge_integers() -> None:
     text = '{"resourceType": "Patient", "x": ' + "9" * 5000 + ', "gender": ""}'
     assert JsonPositions(text).lookup(("gender",)) == (1, 5036)
+
+
+# -- the compact reading (no pairs hook) and its proof -------------------------------------------
+# A one-line resource is read without the pairs hook, and kept only when counting proves no key is repeated;
+# otherwise (and for every multi-line text) it is read the general way. Both must give the same result.
+
+def everything(result: ParseResult) -> tuple[Any, ...]:
+    """Every finding and every node, with all a caller can see of them."""
+    found = [(i.severity, i.code, i.message, i.location, i.line, i.column) for i in result.issues]
+    nodes = None if result.root is None else [
+        (n.location, n.name, n.value, n.json_kind, n.index, n.repeating, n.in_json_array, n.resource_type, n.position)
+        for n in result.root.iter_tree()]
+    document = None if result.document is None else repr(result.document.value)
+    return found, nodes, result.format, document
+
+
+_READ_PAIRS = json_reader._read_pairs  # taken before any test replaces it
+
+
+def general(text: str, line_offset: int = 0) -> tuple[Any, ...]:
+    """The general reading (through the pairs hook) of `text`, as `everything` sees it."""
+    return everything(_READ_PAIRS(text, json_reader._skip_ws(text), [], line_offset))
+
+
+@pytest.fixture()
+def readings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Which reading each `read_json` ended with: 'compact' (kept), 'general' after the compact one was given
+    up, or 'general only' (not tried)."""
+    seen: list[str] = []
+    compact, pairs = json_reader._read_compact, json_reader._read_pairs
+
+    def spy_compact(*args: Any) -> ParseResult | None:
+        result = compact(*args)
+        seen.append("compact" if result is not None else "given up")
+        return result
+
+    def spy_pairs(*args: Any) -> ParseResult:
+        if seen and seen[-1] == "given up":
+            seen[-1] = "general"
+        else:
+            seen.append("general only")
+        return pairs(*args)
+
+    monkeypatch.setattr(json_reader, "_read_compact", spy_compact)
+    monkeypatch.setattr(json_reader, "_read_pairs", spy_pairs)
+    return seen
+
+
+def test_a_plain_ndjson_line_is_kept_from_the_compact_reading(readings: list[str]) -> None:
+    line = '{"resourceType":"Patient","id":"a","name":[{"family":"F","given":["G","H"]}],"active":true}'
+    assert everything(read_json(line)) == general(line)
+    assert readings == ["compact"]
+
+
+def test_a_duplicate_key_in_an_ndjson_line_is_reported_exactly(readings: list[str]) -> None:
+    data = (b'{"resourceType":"Patient","id":"p"}\n'
+            b'{"resourceType":"Patient","name":[{"family":"a","family":"b"}],"active":true,"active":false}\n')
+    results = [r for _, r in iter_ndjson(io.BytesIO(data))]
+    assert [(i.code, i.location, i.line, i.column) for i in results[1].issues] == [
+        ("json.duplicate-key", "Patient.active", 2, 78),
+        ("json.duplicate-key", "Patient.name[0].family", 2, 49)]
+    assert results[1].root is not None
+    assert [n.value for n in results[1].root.iter_tree() if n.name in ("family", "active")] == ["a", "true"]
+    assert readings == ["compact", "general"]
+
+
+def test_a_duplicate_key_in_pretty_json_is_reported_exactly(readings: list[str]) -> None:
+    text = '{\n  "resourceType": "Patient",\n  "gender": "male",\n  "birthDate": "2000-01-01",\n  "gender": "other"\n}\n'
+    result = read_json(text)
+    assert [(i.code, i.location, i.line, i.column) for i in result.issues] == [("json.duplicate-key", "Patient.gender", 5, 3)]
+    assert everything(result) == general(text)
+    assert readings == ["general only"]  # a text of several lines is not read the compact way
+
+
+def test_a_compact_file_ending_in_a_line_break_is_read_the_compact_way(readings: list[str]) -> None:
+    text = '\n {"resourceType":"Patient","active":true}\r\n'
+    assert everything(read_json(text)) == general(text)
+    assert readings == ["compact"]
+
+
+@pytest.mark.parametrize("value", [
+    r'"a\":b"', r'"a\" :b"', '" :"', r'"x\": \":"', '":"', r'"\u0022:"', r'"<div class=\"x\" id=\"y\">"',
+])
+def test_quotes_and_colons_inside_strings_make_no_false_duplicate(value: str, readings: list[str]) -> None:
+    line = '{"resourceType":"Patient","id":"p","text":{"status":"generated","div":' + value + '},"gender":' + value + '}'
+    result = read_json(line)
+    assert [i.code for i in result.issues] == []
+    assert everything(result) == general(line)
+
+
+def test_a_string_that_inflates_the_bound_is_read_again_with_the_same_result(readings: list[str]) -> None:
+    # `\":` counts as a key end: the bound exceeds the keys read, so the compact reading is given up
+    line = '{"resourceType":"Patient","id":"p","gender":"x\\":y","active":true}'
+    assert everything(read_json(line)) == general(line)
+    assert readings == ["general"]
+
+
+@pytest.mark.parametrize("line", [
+    '{"resourceType" :"Patient","id"  :  "p","active"\t:true}',
+    '{ "resourceType" : "Patient" , "name" : [ { "family" : "F" } ] }',
+])
+def test_keys_with_white_space_before_the_colon_are_counted(line: str, readings: list[str]) -> None:
+    assert everything(read_json(line)) == general(line)
+    assert readings == ["compact"]  # the regular expression's bound is reached
+
+
+def test_a_duplicate_key_with_white_space_before_its_colon_is_reported(readings: list[str]) -> None:
+    # `":` appears once per distinct key here: only the white space check finds the second `active`
+    line = '{"resourceType":"Patient","active":true,"active" :false}'
+    result = read_json(line)
+    assert [(i.code, i.location, i.line, i.column) for i in result.issues] == [("json.duplicate-key", "Patient.active", 1, 41)]
+    assert everything(result) == general(line)
+    assert readings == ["general"]
+
+
+@pytest.mark.parametrize(("line", "reading"), [
+    # objects the reader does not read (an array inside an array) hold keys the count does not reach
+    ('{"resourceType":"Patient","name":[[{"family":"a"}]]}', "general"),
+    ('{"resourceType":"Patient","name":[[{"family":"a","family":"b"}]]}', "general"),
+    # `_x` written for a complex value: its object is not read either
+    ('{"resourceType":"Patient","name":[{"family":"a"}],"_name":[{"id":"x","id":"y"}]}', "general"),
+    # not a resource, not valid, too deep: given up so that the general reading reports it
+    ('{"a":{"b":1,"b":2}}', "general"),
+    ('[{"resourceType":"Patient"}]', "general"),
+    ('{"resourceType":"Patient",}', "general"),
+    ('{"resourceType":"Patient"} {}', "general"),
+    ('{"resourceType":"Patient","x":' + '{"a":' * 300 + '1' + '}' * 300 + '}', "general"),
+    # every object read, no key repeated: kept, with the findings the general reading has
+    ('{"resourceType":1,"id":"p"}', "compact"),
+    ('{"resourceType":"Patient","id":"","name":[null,{}],"_gender":{"id":"g"},"gender":"male"}', "compact"),
+])
+def test_what_the_compact_reading_cannot_prove_is_read_the_general_way(line: str, reading: str,
+                                                                       readings: list[str]) -> None:
+    assert everything(read_json(line)) == general(line)
+    assert readings == [reading]
+
+
+def test_the_key_bound() -> None:
+    bound = json_reader._no_repeated_keys
+    text = '{"a":1,"b":{"c":"x"}}'
+    assert bound(text, 0, len(text), 3)
+    assert not bound(text, 0, len(text), 2)  # a key not read (or read once for two occurrences)
+    spaced = '{"a" :1, "b"\n:{"c":"x"}}'
+    assert bound(spaced, 0, len(spaced), 3)
+    assert not bound(spaced, 0, len(spaced), 2)
+    escaped = '{"a":"\\":"}'  # one key; the escaped quote before a colon counts too: an upper bound, not exact
+    assert not bound(escaped, 0, len(escaped), 1)
