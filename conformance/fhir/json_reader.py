@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from conformance.fhir.document import ParseResult
-from conformance.fhir.tree import Node
+from conformance.fhir.tree import Node, json_node
 from conformance.issues import Issue, make_issue
 
 MAX_DEPTH = 256
@@ -585,29 +585,30 @@ class _Builder:
     def _fast_properties(self, node: Node, props: Iterable[tuple[str, Any]], depth: int) -> None:
         """The common case (no `_x` properties), inlined: this loop is most of the reader's time."""
         children = node.children
+        make = json_node
         for key, value in props:
             vtype = type(value)
             if vtype is str and value:
-                children.append(Node(key, value, "string", node, 0, False, False))
+                children.append(make(key, value, "string", node, 0, False))
             elif vtype is dict and value:
-                child = Node(key, None, None, node, 0, False, False)
+                child = make(key, None, None, node, 0, False)
                 children.append(child)
                 self.fill(child, value, depth + 1)
             elif vtype is list and value:
                 for i, item in enumerate(value):
                     itype = type(item)
                     if itype is dict and item:
-                        child = Node(key, None, None, node, i, True, True)
+                        child = make(key, None, None, node, i, True)
                         children.append(child)
                         self.fill(child, item, depth + 1)
                     elif itype is str and item:
-                        children.append(Node(key, item, "string", node, i, True, True))
+                        children.append(make(key, item, "string", node, i, True))
                     else:
                         self._value_or_problem(node, key, item, i, depth)
             elif vtype is JsonNumber:
-                children.append(Node(key, str.__str__(value), "number", node, 0, False, False))
+                children.append(make(key, str.__str__(value), "number", node, 0, False))
             elif vtype is bool:
-                children.append(Node(key, "true" if value else "false", "boolean", node, 0, False, False))
+                children.append(make(key, "true" if value else "false", "boolean", node, 0, False))
             else:
                 self._property(node, key, value, None, depth)
 

@@ -1,4 +1,5 @@
-"""The element tree's navigation by name (the same answers with and without the name index), and its release."""
+"""The element tree's navigation by name (the same answers with and without the name index), its release, and
+`json_node` (the same node as the class makes)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import gc
 import weakref
 
 from conformance.fhir.json_reader import read_json
-from conformance.fhir.tree import INDEX_THRESHOLD, Node
+from conformance.fhir.tree import INDEX_THRESHOLD, Node, json_node
 
 
 def _bundle(entries: int) -> Node:
@@ -103,3 +104,31 @@ def test_a_result_that_is_done_frees_its_tree_while_the_result_is_still_held() -
         if was_enabled:
             gc.enable()
     assert holder[0] is parsed
+
+
+_UNSET = object()
+
+
+def _slots(node: Node) -> dict[str, object]:
+    return {name: getattr(node, name, _UNSET) for name in Node.__slots__ if name != "__weakref__"}
+
+
+def test_json_node_makes_the_node_the_class_makes() -> None:
+    parent = Node("Patient", resource_type="Patient")
+    pairs = [
+        (json_node("gender", "male", "string", parent, 0, False), Node("gender", "male", "string", parent, 0, False, False)),
+        (json_node("name", None, None, parent, 2, True), Node("name", None, None, parent, 2, True, True)),
+        (json_node("active", "true", "boolean", parent, 0, False), Node("active", "true", "boolean", parent, 0, False, False)),
+        (json_node("value", "1.50", "number", parent, 1, True), Node("value", "1.50", "number", parent, 1, True, True)),
+    ]
+    for made, called in pairs:
+        assert type(made) is Node
+        assert _slots(made) == _slots(called)
+        assert made.location == called.location and weakref.ref(made)() is made
+    assert pairs[0][0].children is not pairs[1][0].children  # each node its own list
+
+
+def test_every_slot_the_class_sets_json_node_sets() -> None:
+    # a slot added to `Node.__init__` must be added to `json_node`: this fails until it is
+    assert [k for k, v in _slots(Node("x", parent=None)).items() if v is not _UNSET] == [
+        k for k, v in _slots(json_node("x", None, None, Node("p"), 0, False)).items() if v is not _UNSET]
