@@ -36,13 +36,22 @@ class _Unusual(Exception):
 def dumps_indented(value: Any, indent: int = 2, depth: int = 0) -> str:
     """`json.dumps(value, indent=indent, ensure_ascii=False)`, byte for byte, with every line after the first
     indented `depth` more spaces (as if it started `depth` spaces in)."""
-    out: list[str] = []
     try:
-        _encode(value, out, "\n" + " " * depth, " " * indent)
+        return _encoded(value, depth, indent)
     except _Unusual:
-        text = json.dumps(value, indent=indent, ensure_ascii=False)
-        return text.replace("\n", "\n" + " " * depth) if depth else text
+        return _shifted(json.dumps(value, indent=indent, ensure_ascii=False), depth)
+
+
+def _encoded(value: Any, depth: int, indent: int) -> str:
+    """`value` encoded by `_encode` as if it started `depth` spaces in; `_Unusual` for what it leaves to json."""
+    out: list[str] = []
+    _encode(value, out, "\n" + " " * depth, " " * indent)
     return "".join(out)
+
+
+def _shifted(text: str, depth: int) -> str:
+    """`text` with every line after the first indented `depth` more spaces."""
+    return text.replace("\n", "\n" + " " * depth) if depth else text
 
 
 def _encode(value: Any, out: list[str], newline: str, step: str) -> None:
@@ -109,15 +118,11 @@ def _write(handle: TextIO, value: Any, depth: int, indent: int, nonce: str) -> N
         return item
 
     try:  # most parts (a finding) hold no lazy array: encoded as they are, at their depth
-        parts: list[str] = []
-        _encode(value, parts, "\n" + " " * depth, " " * indent)
-        handle.write("".join(parts))
+        handle.write(_encoded(value, depth, indent))
         return
     except _Unusual:
         pass
-    text = json.dumps(skeleton(value), indent=indent, ensure_ascii=False)
-    if depth:
-        text = text.replace("\n", "\n" + " " * depth)
+    text = _shifted(json.dumps(skeleton(value), indent=indent, ensure_ascii=False), depth)
     if not arrays:
         handle.write(text)
         return
