@@ -107,9 +107,12 @@ def absent(guard: frozenset[str], child_names: set[str]) -> bool:
 # ending in `.empty()`, such as obs-7's `component.code.where(...).empty()`, (name, None, True)
 PresenceTerm = tuple[str, bool | None, bool | None]
 
-# functions that give an empty result on an empty input (their arguments run once per input item, or not at all)
-_EMPTY_ON_EMPTY = frozenset({"where", "select", "ofType", "first", "last", "tail", "skip", "take", "distinct",
-                             "single", "repeat", "children", "descendants"})
+# functions that give an empty result on an empty input and cannot fail on it (their arguments run once per
+# input item, or there are none). Not `ofType` (the engine checks its type name whatever the input: `ofType(Foo)`
+# is an error on nothing too), nor `skip`/`take` (their argument is evaluated on the outer focus whatever the
+# input: `take('x')` is an error on nothing too)
+_EMPTY_ON_EMPTY = frozenset({"where", "select", "first", "last", "tail", "distinct", "single", "repeat",
+                             "children", "descendants"})
 
 
 def presence_terms(tree: ast.Expr) -> tuple[tuple[PresenceTerm, ...], bool] | None:
@@ -168,15 +171,25 @@ def _presence_term(e: ast.Expr) -> PresenceTerm | None:
 
 def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, present: dict[str, bool]) -> bool | None:
     """True when a term holds; False when the terms are the whole expression and none holds; None when
-    the engine must decide (a term that depends on more than presence, a term that does not hold with
-    others after it, or a name present only as a choice's typed name, `valueQuantity` for `value`, which
-    the engine checks against the model). `present` is `present_names` of the focus's children."""
+    the engine must decide (a term that depends on more than presence, which the engine would evaluate, and
+    which may fail, before any later term; a term that does not hold with others after it; or a name present
+    only as a choice's typed name, `valueQuantity` for `value`, which the engine checks against the model).
+    `present` is `present_names` of the focus's children."""
     decided = True
     for name, when_present, when_absent in terms:
         found = present.get(name)
-        value = when_absent if found is None else when_present if found else None
-        if value is None:
+        if found is None:
+            value = when_absent
+        elif when_present is None:
+            # a longer path from a present element: the engine evaluates it before any later term, and it may
+            # fail there (`name.single()` on two names, a `where` criterion that is not one boolean), which is
+            # `invariant.not-evaluated` whatever the later terms say
+            return None
+        elif found:
+            value = when_present
+        else:  # present only as a choice's typed name: the engine's to judge (a plain step, which cannot fail)
             decided = False
-        elif value:
+            continue
+        if value:
             return True
     return False if decided and complete else None
