@@ -15,7 +15,7 @@ and the expression is always evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from conformance.fhir.tree import Node
 from conformance.fhirpath import ast, is_concrete_choice_name
@@ -104,7 +104,9 @@ def absent(guard: frozenset[str], child_names: set[str]) -> bool:
 
 # (name, value when a child called `name` is present, value when none is; None where it depends on more):
 # `name.exists()` is (name, True, False), `name.empty()` (name, False, True), and a longer path from `name`
-# ending in `.empty()`, such as obs-7's `component.code.where(...).empty()`, (name, None, True)
+# ending in `.empty()`, such as obs-7's `component.code.where(...).empty()`, (name, None, True). A path of
+# element names only, such as dom-6's `text.div.exists()`, is a dotted name ("text.div", True, False): the
+# children are followed name by name, which cannot fail
 PresenceTerm = tuple[str, bool | None, bool | None]
 
 # functions that give an empty result on an empty input and cannot fail on it (their arguments run once per
@@ -151,34 +153,50 @@ def _presence_term(e: ast.Expr) -> PresenceTerm | None:
     exists = e.member.name == "exists"
     path = e.target
     deep = False
+    steps: list[str] | None = []  # the names after the first, while the path has element names only
     while isinstance(path, ast.Invoke):  # a longer path: member steps and functions empty on an empty input
         deep = True
         member = path.member
-        if not (isinstance(member, ast.Member) or (isinstance(member, ast.Call) and member.name in _EMPTY_ON_EMPTY)):
+        if isinstance(member, ast.Member) and steps is not None and _plain_name(member.name):
+            steps.append(member.name)
+        elif isinstance(member, ast.Member) or (isinstance(member, ast.Call) and member.name in _EMPTY_ON_EMPTY):
+            steps = None
+        else:
             return None
         path = path.target
-    if not isinstance(path, ast.Member):
+    if not isinstance(path, ast.Member) or not _plain_name(path.name):
         return None
     name = path.name
-    # a plain element name only: a type name is a filter on the focus, and a name the engine checks as a
-    # concrete choice (`valueQuantity`: it may raise there) is left to the engine
-    if not name[:1].islower() or not name.isalnum() or is_concrete_choice_name(name):
-        return None
+    if deep and steps is not None:
+        return ".".join([name, *reversed(steps)]), exists, not exists
     if deep:
         return name, None, not exists
     return name, exists, not exists
 
 
-def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, present: dict[str, bool]) -> bool | None:
+def _plain_name(name: str) -> bool:
+    """A plain element name: not a type name (a filter on the focus), nor a name the engine checks as a
+    concrete choice (`valueQuantity`: it may raise there)."""
+    return name[:1].islower() and name.isalnum() and not is_concrete_choice_name(name)
+
+
+def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, present: dict[str, bool],
+                     children: Sequence[Node] = ()) -> bool | None:
     """True when a term holds; False when the terms are the whole expression and none holds; None when
     the engine must decide (a term that depends on more than presence, which the engine would evaluate, and
     which may fail, before any later term; a term that does not hold with others after it; or a name present
     only as a choice's typed name, `valueQuantity` for `value`, which the engine checks against the model).
-    `present` is `present_names` of the focus's children."""
+    `present` is `present_names` of the focus's `children` (which a dotted name follows)."""
     decided = True
     for name, when_present, when_absent in terms:
-        found = present.get(name)
-        if found is None:
+        first, dot, rest = name.partition(".")
+        found = present.get(first)
+        if found and dot:
+            found = _path_present(first, rest.split("."), children)  # (False when the path ends in nothing)
+            if found is None:
+                return None  # a choice's typed name on the way: the engine's (it may read the model)
+            value = when_present if found else when_absent
+        elif found is None:
             value = when_absent
         elif when_present is None:
             # a longer path from a present element: the engine evaluates it before any later term, and it may
@@ -193,3 +211,23 @@ def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, present: d
         if value:
             return True
     return False if decided and complete else None
+
+
+def _path_present(first: str, steps: list[str], children: Sequence[Node]) -> bool | None:
+    """Whether the element path `first.steps...` reaches any node from `children`, as the engine's member steps
+    find it (children named exactly so); None where a child answers only as a choice's typed name."""
+    nodes = [c for c in children if c.name == first]
+    for step in steps:
+        n = len(step)
+        found: list[Node] = []
+        for node in nodes:
+            for child in node.children:
+                cn = child.name
+                if cn == step:
+                    found.append(child)
+                elif len(cn) > n and cn[n].isupper() and cn.startswith(step):
+                    return None
+        if not found:
+            return False
+        nodes = found
+    return bool(nodes)

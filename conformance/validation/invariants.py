@@ -184,7 +184,7 @@ class InvariantChecker:
             if terms is not None:  # (before the guard: the terms decide most such invariants by themselves)
                 if present is None:
                     present = present_names(node.children)
-                decided = presence_verdict(terms[0], terms[1], present)
+                decided = presence_verdict(terms[0], terms[1], present, node.children)
                 if decided is not None:
                     if not decided:
                         self._verdict(node, c, [False], issues)

@@ -69,7 +69,9 @@ def test_present_names_give_the_same_answer_as_absent(guard: set[str], children:
      ((("value", False, True), ("component", None, True)), True)),  # obs-7: a longer path from `component`
     ("dataAbsentReason.empty() or value.empty()", ((("dataAbsentReason", False, True), ("value", False, True)), True)),
     ("code.exists()", ((("code", True, False),), True)),
-    ("name.given.exists() or code.exists()", ((("name", None, False), ("code", True, False)), True)),
+    ("name.given.exists() or code.exists()", ((("name.given", True, False), ("code", True, False)), True)),
+    ("text.`div`.exists()", ((("text.div", True, False),), True)),  # dom-6: element names only, followed
+    ("name.where(use = 'official').exists() or code.exists()", ((("name", None, False), ("code", True, False)), True)),
     ("code.exists() or abstract = true", ((("code", True, False),), False)),  # the rest is the engine's
     ("code.exists() and system.exists()", None),  # `and`: not decided by one term
     ("%resource.code.exists() or code.exists()", None),  # the first operand is not a presence term
@@ -116,9 +118,10 @@ def _core_constraints() -> list[str]:
 
 @pytest.mark.core
 def test_the_presence_verdict_agrees_with_the_engine_on_every_r4_invariant_of_its_shape() -> None:
-    """Each R4 invariant that starts with presence terms (qty-3, cpt-2, obs-6, obs-3, ... — 60 or so),
-    on a focus with every combination of its names present, absent or present as a choice's typed name:
-    wherever the terms decide, the engine gives the same single boolean."""
+    """Each R4 invariant that starts with presence terms (qty-3, cpt-2, obs-6, obs-3, dom-6 ... — 80 or so),
+    on a focus with every combination of its names present, absent or present as a choice's typed name (and, for
+    a path of names such as dom-6's `text.div`, its first element without the rest): wherever the terms
+    decide, the engine gives the same single boolean."""
     from conformance.fhirpath import EvaluationContext
 
     expressions = _core_constraints()
@@ -127,14 +130,22 @@ def test_the_presence_verdict_agrees_with_the_engine_on_every_r4_invariant_of_it
     for expression in expressions:
         terms, complete = presence_terms(compile(expression).tree)  # type: ignore[misc]
         names = sorted({term[0] for term in terms})
-        for states in itertools.product(("absent", "present", "typed"), repeat=len(names)):
+        for states in itertools.product(("absent", "present", "typed", "stub"), repeat=len(names)):
             focus = Node("Element")
             for name, state in zip(names, states, strict=True):
+                *outer, last = name.split(".")
+                parent = focus
+                if outer and state != "absent":
+                    for step in outer:  # (the first element, and the elements on the way, each once)
+                        existing = next((c for c in parent.children if c.name == step), None)
+                        parent = existing if existing is not None else parent.add(Node(step))
                 if state == "present":
-                    focus.add(Node(name, "x", "string"))
+                    parent.add(Node(last, "x", "string"))
                 elif state == "typed":
-                    focus.add(Node(name + "String", "x", "string"))
-            verdict = presence_verdict(terms, complete, present_names(focus.children))
+                    parent.add(Node(last + "String", "x", "string"))
+                elif state == "stub" and not outer:
+                    parent.add(Node(last))  # (present, with nothing in it)
+            verdict = presence_verdict(terms, complete, present_names(focus.children), focus.children)
             if verdict is None:
                 continue
             decided += 1
