@@ -189,14 +189,18 @@ def presence_verdict(terms: tuple[PresenceTerm, ...], complete: bool, present: d
     `present` is `present_names` of the focus's `children` (which a dotted name follows)."""
     decided = True
     for name, when_present, when_absent in terms:
-        first, dot, rest = name.partition(".")
-        found = present.get(first)
-        if found and dot:
-            found = _path_present(first, rest.split("."), children)  # (False when the path ends in nothing)
-            if found is None:
-                return None  # a choice's typed name on the way: the engine's (it may read the model)
-            value = when_present if found else when_absent
-        elif found is None:
+        found = present.get(name)  # (None for a dotted name: no child is called that)
+        if found is None and "." in name:
+            first, _, rest = name.partition(".")
+            found = present.get(first)
+            if found:
+                reached = _path_present(first, rest.split("."), children)  # (False when the path ends in nothing)
+                if reached is None:
+                    return None  # a choice's typed name on the way: the engine's (it may read the model)
+                if reached if when_present else not reached:
+                    return True
+                continue
+        if found is None:
             value = when_absent
         elif when_present is None:
             # a longer path from a present element: the engine evaluates it before any later term, and it may
