@@ -80,7 +80,8 @@ class PrimitiveRule:
                 if found is not None:
                     issues.append(found)
                     return
-        if len(value) <= PASSED_MAX_CHARS:
+        # (a value with markup is judged by where it is, a rendering-xhtml extension or not: never remembered)
+        if len(value) <= PASSED_MAX_CHARS and not (self.extra is not None and "<" in value):
             if len(passed) >= PASSED_MAX_VALUES:
                 passed.clear()
             passed.add(value)
@@ -115,9 +116,31 @@ _ACTIVE_HTML = re.compile(
     r"|frame|frameset|applet)(?=[\s/>])", re.IGNORECASE)
 
 
+# R4's rendering-xhtml extension holds "an equivalent of the string on which the extension is sent, but includes
+# additional XHTML markup ... Existing restrictions on XHTML content (narrative.html#security) apply": its value
+# is XHTML by definition, so images and links are allowed there, and what narrative XHTML SHALL NOT contain
+# ("a head, a body element, external stylesheet references, deprecated elements, scripts, forms, base/link/xlink,
+# frames, iframes and objects") is refused instead
+RENDERING_XHTML = "http://hl7.org/fhir/StructureDefinition/rendering-xhtml"
+_NOT_IN_NARRATIVE = re.compile(
+    r"<\s*/?\s*(script|iframe|object|embed|applet|form|input|button|textarea|select|style|link|meta|base|frame"
+    r"|frameset|head|body)(?=[\s/>])", re.IGNORECASE)
+
+
 def _check_string_html(node: Node, value: str) -> Issue | None:
-    found = _ACTIVE_HTML.search(value) if "<" in value else None
+    if "<" not in value:
+        return None
+    if _is_rendering_xhtml(node):
+        found = _NOT_IN_NARRATIVE.search(value)
+        return make_issue("security.xhtml-not-allowed", node, tag=found.group(0)) if found else None
+    found = _ACTIVE_HTML.search(value)
     return make_issue("security.html-in-string", node, tag=found.group(0)) if found else None
+
+
+def _is_rendering_xhtml(node: Node) -> bool:
+    """Whether the string is the value of a rendering-xhtml extension."""
+    parent = node.parent
+    return node.name == "valueString" and parent is not None and parent.child_value("url") == RENDERING_XHTML
 
 
 def _check_markdown_html(node: Node, value: str) -> Issue | None:

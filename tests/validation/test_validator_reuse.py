@@ -101,6 +101,11 @@ def test_the_fhirpath_context_is_the_documents_own_and_is_not_kept(validator: An
     # the same valid code under a required binding, then one outside it (a bound code is never skipped)
     (b'{"resourceType": "Patient", "gender": "male"}', b'{"resourceType": "Patient", "gender": "man"}',
      [("error", "binding.required", "Patient.gender", 1, 29)]),
+    # markup allowed in a rendering-xhtml extension, then the same string where it is plain text (never remembered)
+    (b'{"resourceType": "Patient", "_gender": {"extension": [{"url": '
+     b'"http://hl7.org/fhir/StructureDefinition/rendering-xhtml", "valueString": "<img src=\'m.png\'/>"}]}}',
+     b'{"resourceType": "Patient", "name": [{"text": "<img src=\'m.png\'/>"}]}',
+     [("error", "security.html-in-string", "Patient.name[0].text", 1, 39)]),
     # a passed value, then the same element with a child a primitive cannot have
     (b'{"resourceType": "Patient", "birthDate": "2001-02-03"}',
      b'{"resourceType": "Patient", "birthDate": "2001-02-03", "_birthDate": {"foo": 1}}',
