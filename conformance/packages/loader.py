@@ -120,6 +120,8 @@ class Package:
 
 
 THO_NAMESPACE = "http://terminology.hl7.org/"  # HL7 Terminology (THO) canonicals: see PackageSet.find
+CORE_NAMESPACE = "http://hl7.org/fhir/StructureDefinition/"  # core extensions, maintained later in the pack below
+EXTENSIONS_PACK = "hl7.fhir.uv.extensions"  # HL7's extensions pack (hl7.fhir.uv.extensions.r4 for R4)
 
 
 class PackageSet:
@@ -138,11 +140,17 @@ class PackageSet:
     def find(self, url: str, version: str | None = None) -> tuple[Package, IndexEntry] | None:
         """Where `url` (or "url|version") is defined, or None.
 
-        One exception to "first wins": a `http://terminology.hl7.org/` canonical that both the R4 core
-        package and another loaded package define (HL7 Terminology, `hl7.terminology.r4`) is taken from the
-        other. THO is where those code systems and value sets live and are maintained; R4 core carries copies
-        as of 2019 (e.g. location-physical-type without `vi`, Virtual), and every IG that depends on THO is
-        written against THO's. Core is still used when nothing else defines the url, or its version is asked.
+        Two exceptions to "first wins", for what HL7 maintains outside the R4 core package after R4:
+        - a `http://terminology.hl7.org/` canonical that both the R4 core package and another loaded package
+          define (HL7 Terminology, `hl7.terminology.r4`) is taken from the other. THO is where those code
+          systems and value sets live and are maintained; R4 core carries copies as of 2019 (e.g.
+          location-physical-type without `vi`, Virtual), and every IG that depends on THO is written against
+          THO's;
+        - an extension in the core namespace (`http://hl7.org/fhir/StructureDefinition/`) that HL7's extensions
+          pack (`hl7.fhir.uv.extensions.r4`) also defines is taken from the pack, which is where HL7 maintains
+          the core extensions since R4 and which IGs that depend on it are written against (e.g.
+          cqf-calculatedValue, a `string` in R4 and an `Expression` in the pack, as SDC uses it).
+        Core is still used when nothing else defines the url, or its version is asked.
         """
         if version is None and "|" in url:
             url, _, version = url.partition("|")
@@ -152,9 +160,16 @@ class PackageSet:
             entry = package.find(url, version)
             if entry is None:
                 continue
-            if version is None and package.id == CORE[0] and url.startswith(THO_NAMESPACE):
-                from_core = from_core or (package, entry)
-                continue
+            if version is None and package.id == CORE[0]:
+                if url.startswith(THO_NAMESPACE):
+                    from_core = from_core or (package, entry)
+                    continue
+                if url.startswith(CORE_NAMESPACE) and getattr(entry, "type", None) == "Extension":
+                    from_core = from_core or (package, entry)  # (taken unless the extensions pack has it)
+                    continue
+            elif from_core is not None and url.startswith(CORE_NAMESPACE) and \
+                    not package.id.startswith(EXTENSIONS_PACK):
+                continue  # a core extension redefined by another package: core's, as before
             return package, entry
         return from_core
 

@@ -137,6 +137,33 @@ def test_hl7_terminology_copies_win_over_r4_cores_for_terminology_hl7_org(cache:
     assert only_core.resolve(tho_url)["version"] == "4.0.1"  # type: ignore[index]  # nothing else defines it
 
 
+def test_the_extensions_packs_core_extensions_win_over_r4_cores(cache: PackageCache, add: Callable,
+                                                                 make_sd: Callable) -> None:
+    """HL7 maintains R4's core extensions in its extensions pack (cqf-calculatedValue: a string in R4, an
+    Expression there): its definition is used even though core comes first; a core extension another package
+    redefines, and core's own types, keep "first wins"; core's is used when the pack is not loaded."""
+    ext = "http://hl7.org/fhir/StructureDefinition/cqf-calculatedValue"
+    other = "http://hl7.org/fhir/StructureDefinition/display"
+    patient = "http://hl7.org/fhir/StructureDefinition/Patient"
+    add("hl7.fhir.r4.core", "4.0.1", {
+        "StructureDefinition-cqf-calculatedValue.json": make_sd(ext, version="4.0.1", type_="Extension"),
+        "StructureDefinition-display.json": make_sd(other, version="4.0.1", type_="Extension"),
+        "StructureDefinition-Patient.json": make_sd(patient, version="4.0.1") | {"derivation": "specialization"}})
+    add("hl7.fhir.uv.extensions.r4", "5.3.0", {
+        "StructureDefinition-cqf-calculatedValue.json": make_sd(ext, version="5.3.0", type_="Extension"),
+        "StructureDefinition-Patient.json": make_sd(patient, version="5.3.0")})
+    add("other.ig", "1.0.0", {"StructureDefinition-display.json": make_sd(other, version="9.9.9", type_="Extension")})
+    add("ig.pkg", "1.0.0", dependencies={"hl7.fhir.r4.core": "4.0.1", "other.ig": "1.0.0",
+                                         "hl7.fhir.uv.extensions.r4": "5.3.0"})
+    loaded = load_packages(["ig.pkg"], cache)
+    assert loaded.ids() == ["ig.pkg#1.0.0", "hl7.fhir.r4.core#4.0.1", "other.ig#1.0.0", "hl7.fhir.uv.extensions.r4#5.3.0"]
+    assert loaded.resolve(ext)["version"] == "5.3.0"  # type: ignore[index]  # the pack's
+    assert loaded.resolve(ext, "4.0.1")["version"] == "4.0.1"  # type: ignore[index]  # asked for core's
+    assert loaded.resolve(other)["version"] == "4.0.1"  # type: ignore[index]  # another IG's copy: core first
+    assert loaded.resolve(patient)["version"] == "4.0.1"  # type: ignore[index]  # not an extension: first wins
+    assert load_packages([], cache).resolve(ext)["version"] == "4.0.1"  # type: ignore[index]  # no pack
+
+
 def test_entries_of_type_in_package_order(cache: PackageCache, add: Callable, make_sd: Callable) -> None:
     add("a.pkg", "1.0.0", {"StructureDefinition-z.json": make_sd("http://x/z"), "ValueSet-shared.json": _vs("1", "a")},
         dependencies={"b.pkg": "1.0.0"})
