@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.definitions.registry import Definitions
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
+from conformance.packages.loader import CORE
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
 from conformance.validation.bundles import check_full_urls, check_links
@@ -706,15 +708,17 @@ class Validator:
 
     def _extension_context(self, node: Node, url: str, sd: dict, host: _Host, issues: list[Issue]) -> None:
         """R4 extensibility: an extension only where its definition's `context` allows it. For R4's core
-        extensions the contexts HL7's extensions pack adds count too (`extension_contexts.py` says why)."""
+        extensions the contexts HL7's extensions pack adds count too, and R4's own contexts still count when a
+        loaded package's definition is used instead of R4's (the union: `extension_contexts.py` says why)."""
         contexts = sd.get("context") or []
         if not contexts:
             return
         allowed: list[str] = []
-        for ctx in (*contexts, *added_contexts(url)):
+        for ctx in (*contexts, *added_contexts(url), *self._r4_contexts(url, sd)):
             expression = ctx.get("expression", "")
             kind = ctx.get("type", "element")
-            allowed.append(expression)
+            if expression not in allowed:  # (the pack's definition and the added contexts may repeat one)
+                allowed.append(expression)
             if expression == CANONICAL_RESOURCE:
                 if host.is_resource and host.type_code in canonical_resource_types():
                     return
@@ -745,6 +749,15 @@ class Validator:
             if host.path.endswith("." + expression) or expression.endswith("." + host.path):
                 return
         issues.append(make_issue("extension.context", node, url=url, host=host.path, allowed=", ".join(allowed)))
+
+    def _r4_contexts(self, url: str, sd: dict) -> list[dict[str, Any]]:
+        """R4's own contexts of a core extension whose definition in use is another package's (the extensions
+        pack's `cqf-qualityOfEvidence` allows PlanDefinition.action only, R4's Attachment, where R4's own
+        examples put it); none when R4's definition is the one in use, or R4 has none."""
+        if not url.startswith(CORE_NAMESPACE) or sd.get("version") == CORE[1]:
+            return []
+        r4 = self.definitions.resolve(url.partition("|")[0], CORE[1])
+        return list(r4.get("context") or []) if r4 is not None and r4.get("type") == "Extension" else []
 
     def _in_fhirpath_context(self, node: Node, expression: str) -> bool:
         """R4 ExtensionContextType `fhirpath`: the element carrying the extension must be one the

@@ -61,3 +61,36 @@ def test_contexts_r4s_own_definitions_practise_are_added(session_package_cache: 
     assert "ElementDefinition.type" in uses["http://hl7.org/fhir/StructureDefinition/regex"]
     assert {"type": "element", "expression": "ElementDefinition.type"} in added_contexts(
         "http://hl7.org/fhir/StructureDefinition/regex")
+
+
+@pytest.mark.core
+def test_r4s_own_contexts_still_count_when_another_package_defines_a_core_extension(
+        tmp_path: Path, session_package_cache: Path) -> None:
+    """The extensions pack's cqf-qualityOfEvidence allows PlanDefinition.action only, R4's Attachment (where R4's
+    own PlanDefinition examples put it). With the pack's definition in use, R4's context still counts (the
+    union), and an element neither allows is still `extension.context`, naming both."""
+    from conformance.fhir.json_reader import read_json
+    from conformance.validation import create_validator
+
+    url = "http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence"
+    r4 = _r4_extensions(session_package_cache)[url]
+    pack = r4 | {"version": "5.3.0", "context": [{"type": "element", "expression": "PlanDefinition.action"}]}
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "StructureDefinition-cqf-qualityOfEvidence.json").write_text(json.dumps(pack), encoding="utf-8")
+    validator = create_validator([str(folder)], PackageCache.default(session_package_cache))
+    assert validator.definitions.structure_definition(url)["version"] == "5.3.0"  # type: ignore[index]
+    extension = {"url": url, "valueCodeableConcept": {"text": "high"}}
+
+    def contexts_refused(resource: dict[str, Any]) -> list[tuple[str, str]]:
+        root = read_json(json.dumps(resource).encode()).root
+        assert root is not None
+        return [(i.location, i.message) for i in validator.validate(root) if i.code == "extension.context"]
+
+    on_attachment = {"resourceType": "DocumentReference", "status": "current",
+                     "content": [{"attachment": {"url": "http://example.org/a.pdf", "extension": [extension]}}]}
+    assert contexts_refused(on_attachment) == []
+    on_a_name = {"resourceType": "Patient", "name": [{"family": "Doe", "extension": [extension]}]}
+    assert contexts_refused(on_a_name) == [
+        ("Patient.name[0].extension[0]", f"extension '{url}' is not allowed on Patient.name; its definition allows "
+                                         "PlanDefinition.action, Attachment")]
