@@ -35,9 +35,15 @@ ALLOWED_ATTRIBUTES = frozenset({
     "name", "nowrap", "rel", "rev", "rowspan", "rules", "scope", "shape", "span", "src", "start", "style",
     "summary", "tabindex", "title", "type", "valign", "value", "vspace", "width", XML_LANG,
 })
+# HTML 4.0 §9.3.1: "The P element represents a paragraph. It cannot contain block-level elements (including P
+# itself)". These are the block-level elements of the allowed set that the HL7 validator also refuses inside a
+# paragraph (its other block-level ones, h1-h6, pre, dl, hr and address, it accepts there: so do we)
+BLOCKS_NOT_IN_PARAGRAPH = frozenset({"div", "blockquote", "table", "ol", "ul", "p"})
 MAX_NARRATIVE = 10 * 1024 * 1024
 NO_CONTENT = "the narrative has no non-white-space content"  # the txt-2 part of the rules
 
+
+_PARAGRAPH = f"{{{XHTML_NS}}}p"
 
 _local = threading.local()
 
@@ -77,6 +83,9 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
         ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
         if ns != XHTML_NS or local not in ALLOWED_ELEMENTS:
             problems.append(f"element <{local}> is not allowed in a narrative")
+        elif local in BLOCKS_NOT_IN_PARAGRAPH and next(el.iterancestors(_PARAGRAPH), None) is not None:
+            problems.append(f"<{local}> is not allowed inside a <p> (HTML 4.0: a paragraph cannot contain "
+                            "block-level elements)")
         for raw_name, raw_value in el.attrib.items():
             name, value = str(raw_name), str(raw_value)
             if name not in ALLOWED_ATTRIBUTES:
