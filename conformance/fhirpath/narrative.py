@@ -22,18 +22,22 @@ from lxml import etree
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
+# HTML 4.0 chapters 7-11 and 15 (section 4 of chapter 9, INS/DEL, excepted), `a` and images: also `address`
+# (7.5.6), `bdo` (8.2.4), `kbd` (9.2.1) and an image's client-side map (`map`, `area`, 13.6), which the HL7
+# validator accepts too
 ALLOWED_ELEMENTS = frozenset({
-    "a", "abbr", "acronym", "b", "big", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
-    "dd", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol",
-    "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "tt", "ul", "var",
+    "a", "abbr", "acronym", "address", "area", "b", "bdo", "big", "blockquote", "br", "caption", "cite", "code",
+    "col", "colgroup", "dd", "dfn", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "kbd", "li", "map", "ol", "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody",
+    "td", "tfoot", "th", "thead", "tr", "tt", "ul", "var",
 })
 ALLOWED_ATTRIBUTES = frozenset({
     "abbr", "accesskey", "align", "alt", "axis", "bgcolor", "border", "cellhalign", "cellpadding",
     "cellspacing", "cellvalign", "char", "charoff", "charset", "cite", "class", "colspan", "compact",
-    "coords", "dir", "frame", "headers", "height", "href", "hreflang", "hspace", "id", "lang", "longdesc",
-    "name", "nowrap", "rel", "rev", "rowspan", "rules", "scope", "shape", "span", "src", "start", "style",
-    "summary", "tabindex", "title", "type", "valign", "value", "vspace", "width", XML_LANG,
+    "coords", "dir", "frame", "headers", "height", "href", "hreflang", "hspace", "id", "ismap", "lang",
+    "longdesc", "name", "nohref", "nowrap", "rel", "rev", "rowspan", "rules", "scope", "shape", "span", "src",
+    "start", "style", "summary", "tabindex", "title", "type", "usemap", "valign", "value", "vspace", "width",
+    XML_LANG,
 })
 # HTML 4.0 §9.3.1: "The P element represents a paragraph. It cannot contain block-level elements (including P
 # itself)". These are the block-level elements of the allowed set that the HL7 validator also refuses inside a
