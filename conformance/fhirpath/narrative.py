@@ -115,11 +115,8 @@ def language_sections(xhtml: str) -> tuple[str, ...] | None:
     extension and of R5 narrative.html#lang). None when the narrative cannot be parsed (txt-1 says so)."""
     if _PLAIN.fullmatch(xhtml) is not None:
         return ()
-    if len(xhtml) > MAX_NARRATIVE:
-        return None
-    try:
-        root = etree.fromstring(xhtml.encode("utf-8"), _parser())
-    except etree.XMLSyntaxError:
+    root = _tree(xhtml)
+    if root is None:
         return None
     found: list[str] = []
     for child in root:
@@ -135,11 +132,10 @@ def internal_links(xhtml: str) -> tuple[str, ...]:
     """The targets of the narrative's fragment links, `href="#x"` and `src="#x"` (without the `#`): the
     narrative's references to its own anchors and to the resource's contained resources. Empty when the
     narrative cannot be parsed (txt-1 says so)."""
-    if "#" not in xhtml or _PLAIN.fullmatch(xhtml) is not None or len(xhtml) > MAX_NARRATIVE:
+    if "#" not in xhtml or _PLAIN.fullmatch(xhtml) is not None:
         return ()
-    try:
-        root = etree.fromstring(xhtml.encode("utf-8"), _parser())
-    except etree.XMLSyntaxError:
+    root = _tree(xhtml)
+    if root is None:
         return ()
     found: list[str] = []
     for el in root.iter():
@@ -150,3 +146,12 @@ def internal_links(xhtml: str) -> tuple[str, ...]:
                     found.append(value[1:])
     return tuple(found)
 
+
+def _tree(xhtml: str) -> etree._Element | None:
+    """The narrative parsed, or None when it is too large or not well-formed (`narrative_problems` says which)."""
+    if len(xhtml) > MAX_NARRATIVE:
+        return None
+    try:
+        return etree.fromstring(xhtml.encode("utf-8"), _parser())
+    except etree.XMLSyntaxError:
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
@@ -33,40 +34,29 @@ def check_element_ids(resource: Node, issues: list[Issue]) -> None:
     a scope each: R4 builds an ElementDefinition's id from its path and slice names
     (elementdefinition.html#id), so the same element carries the same id in both views."""
     if resource.resource_type != "StructureDefinition":
-        _check_ids_in_one_scope(resource, issues)
+        _check_ids(resource.children, set(), issues)
         return
     shared: set[str] = set()
-    stack = [(child, set() if child.name in _VIEWS else shared) for child in reversed(resource.children)]
-    while stack:
-        node, seen = stack.pop()
-        if node.resource_type is not None:
-            continue  # a nested resource: its own scope
-        for child in reversed(node.children):
-            if child.children:
-                stack.append((child, seen))  # (an `id` with extensions is no element id, but may hold one)
-            elif child.name == "id" and child.value is not None:
-                if child.value in seen:
-                    issues.append(make_issue("element.duplicate-id", node, id=child.value))
-                seen.add(child.value)
-            # a primitive without children holds no id: it is not visited
+    for child in resource.children:  # (each view its own set of ids, the rest of the resource one)
+        _check_ids((child,), set() if child.name in _VIEWS else shared, issues)
 
 
-def _check_ids_in_one_scope(resource: Node, issues: list[Issue]) -> None:
-    """`check_element_ids` for a resource that is one scope (all but StructureDefinitions): the same walk in the
-    same order, with one set of ids instead of a set carried along with every element (it runs per resource)."""
-    seen: set[str] = set()
-    stack = [child for child in reversed(resource.children) if child.children]
+def _check_ids(tops: Sequence[Node], seen: set[str], issues: list[Issue]) -> None:
+    """The element ids under `tops`, depth first in document order, against and into `seen`: one set per scope,
+    not one carried along with every element (this runs per resource)."""
+    stack = [child for child in reversed(tops) if child.children]
     while stack:
         node = stack.pop()
         if node.resource_type is not None:
             continue  # a nested resource: its own scope
         for child in reversed(node.children):
             if child.children:
-                stack.append(child)
+                stack.append(child)  # (an `id` with extensions is no element id, but may hold one)
             elif child.name == "id" and child.value is not None:
                 if child.value in seen:
                     issues.append(make_issue("element.duplicate-id", node, id=child.value))
                 seen.add(child.value)
+            # a primitive without children holds no id: it is not visited
 
 
 _VIEWS = frozenset({"snapshot", "differential"})
