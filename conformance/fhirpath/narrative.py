@@ -147,6 +147,18 @@ def internal_links(xhtml: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=256)
+def element_ids(xhtml: str) -> tuple[str, ...]:
+    """The `id` attributes of the narrative's elements, in document order (repeats kept). Empty when the
+    narrative cannot be parsed (txt-1 says so)."""
+    if "id" not in xhtml:
+        return ()
+    root = _tree(xhtml)
+    if root is None:
+        return ()
+    return tuple(str(el.get("id")) for el in root.iter() if isinstance(el.tag, str) and el.get("id"))
+
+
 def _tree(xhtml: str) -> etree._Element | None:
     """The narrative parsed, or None when it is too large or not well-formed (`narrative_problems` says which)."""
     if len(xhtml) > MAX_NARRATIVE:

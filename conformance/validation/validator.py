@@ -20,10 +20,16 @@ from conformance.issues import Issue, make_issue
 from conformance.packages.loader import CORE
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
-from conformance.validation.bundles import check_full_urls, check_links
+from conformance.validation.bundles import (
+    check_entries,
+    check_full_urls,
+    check_links,
+    entry_base,
+    not_a_literal_reference,
+)
 from conformance.validation.cross_version import is_r5_modifier_extension
 from conformance.validation.datatypes import check_attachment, check_element_ids
-from conformance.validation.documents import check_document, required_in_document
+from conformance.validation.documents import check_document, required_in_document, required_in_message
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
     CORE_NAMESPACE,
@@ -156,8 +162,11 @@ class Validator:
         plans = self._profile_plans(node, explicit_profiles, rule_profiles, issues) or [base]
         outer = self._scope
         scope = ResolutionScope.for_resource(node, outer)
+        if node.name == "resource" and outer is not None and outer.bundle_type is not None:
+            scope.is_entry = True  # relative references resolve against this entry's RESTful fullUrl
+            scope.entry_base = entry_base(node)
         if rt == "Bundle":
-            scope = ResolutionScope.for_bundle(node, scope)
+            scope = ResolutionScope.for_bundle(node, scope, strict=True)
         self._scope = scope
         try:
             host = _Host(rt, rt, True)
@@ -176,6 +185,7 @@ class Validator:
                 check_document(node, issues)
                 check_full_urls(node, self._resource_types, issues)
                 check_links(node, issues)
+                check_entries(node, self._resource_types, issues)
             elif rt == "QuestionnaireResponse":
                 self._questionnaire_responses.check(node, issues)
             elif rt == "Questionnaire":
@@ -811,12 +821,19 @@ class Validator:
         if parsed.kind == "contained":
             if target is None and parsed.id:
                 issues.append(make_issue("reference.contained-not-found", ref, reference=text))
+        elif self._scope is not None and self._scope.is_ambiguous(text, parsed):
+            issues.append(make_issue("reference.ambiguous", ref, reference=text))
+            target = None
         elif target is None and self._scope is not None:
             bundle = self._scope.in_bundle
             if bundle is not None:
                 strict = bundle.bundle_type in ("document", "message") or parsed.kind == "urn"
-                if strict and bundle.bundle_type == "document" and required_in_document(ref):
+                if parsed.kind == "other" and not_a_literal_reference(text, bundle.bundle_type):
+                    issues.append(make_issue("reference.bad-format", ref, reference=text))
+                elif strict and bundle.bundle_type == "document" and required_in_document(ref):
                     pass  # documents.py reports it, as the error R4's Composition makes it
+                elif bundle.bundle_type == "message" and required_in_message(ref):
+                    issues.append(make_issue("message.focus-not-included", ref, reference=text))
                 elif strict:
                     issues.append(make_issue("reference.unresolved", ref, reference=text,
                                              bundle=bundle.bundle_type or "?"))
