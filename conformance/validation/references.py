@@ -12,7 +12,8 @@ match and then matches `Resource.meta.versionId`. A scope built with `strict=Tru
 exactly that; the default also accepts a relative reference that matches any entry with a RESTful fullUrl
 ending in the same `Type/id` whatever its base (the export rules' older, looser reading). A reference that
 is not version-specific and matches several entries (the same fullUrl with different `meta.versionId`, as
-bdl-7 allows) is `ambiguous`: it names no one resource.
+bdl-7 allows) is `ambiguous`: it names no one resource (except in a history Bundle, whose entries are the
+versions of one resource: a version-independent reference names that resource).
 """
 
 from __future__ import annotations
@@ -139,8 +140,8 @@ class ResolutionScope:
         if "/_history/" in text:
             return False
         bundle = self.in_bundle
-        if bundle is None or not bundle.ambiguous:
-            return False
+        if bundle is None or not bundle.ambiguous or bundle.bundle_type == "history":
+            return False  # a history holds versions of one resource: a version-independent reference names it
         url = self.full_url_of(text, parsed)
         return url is not None and url in bundle.ambiguous
 

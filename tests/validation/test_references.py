@@ -151,3 +151,12 @@ def test_element_ids_of_a_narrative() -> None:
     assert element_ids(div) == ("a", "b", "a")
     assert element_ids('<div xmlns="http://www.w3.org/1999/xhtml">plain</div>') == ()
     assert element_ids('<div xmlns="http://www.w3.org/1999/xhtml"><p id="x">broken</div>') == ()
+
+
+def test_no_ambiguity_in_a_history() -> None:
+    """A history's entries are versions of one resource; a version-independent reference names the resource."""
+    entries = [{"fullUrl": f"{BASE}/Patient/jane", "resource": _patient(version=v),
+                "request": {"method": "PUT", "url": "Patient/jane"}, "response": {"status": "200"}} for v in "12"]
+    bundle = _bundle(entries, "history")
+    scope = _entry_scope(ResolutionScope.for_bundle(bundle, None, strict=True), bundle, 0)
+    assert not scope.is_ambiguous("Patient/jane")
