@@ -30,6 +30,8 @@ Messages (R4 MessageHeader.focus: "The transaction data is always included in th
 message"): a focus of the MessageHeader that is the first entry of a message Bundle and resolves to no
 entry is `message.focus-not-included` (error, as in the HL7 validator).
 
+An entry a `stylesheet` link of the Bundle names (by fullUrl or `Type/id`) is part of the document too.
+
 The Composition is the first entry; when it is not, bdl-11 says so and these rules are not applied.
 References to contained resources (`#id`) stay inside their resource and link nothing.
 """
@@ -118,6 +120,25 @@ def _check_narrative_link(value: Node, target: Node, fragment: str, issues: list
 _NOT_LINKS = frozenset({"system", "profile", "fullUrl", "endpoint", "address"})
 
 
+def _stylesheets(bundle: Node, entries: list[Node], resources: list[Node | None]) -> list[int]:
+    """The entries a `stylesheet` link of the Bundle names (R4 documents.html, presentation: a document's
+    stylesheet is linked from Bundle.link and may be carried in the Bundle as a Binary), by fullUrl or by
+    `Type/id` as the HL7 validator matches them: part of the document, though no reference links them."""
+    found: list[int] = []
+    for link in bundle.children_named("link"):
+        relation = link.child("relation")
+        url = link.child("url")
+        if relation is None or relation.value != "stylesheet" or url is None or not isinstance(url.value, str):
+            continue
+        for i, (entry, resource) in enumerate(zip(entries, resources, strict=True)):
+            full_url = entry.child("fullUrl")
+            own_id = resource.child("id") if resource is not None else None
+            if (full_url is not None and full_url.value == url.value) or (
+                    resource is not None and own_id is not None and url.value == f"{resource.resource_type}/{own_id.value}"):
+                found.append(i)
+    return found
+
+
 def check_document(bundle: Node, issues: list[Issue]) -> None:
     composition = composition_of(bundle)
     if composition is None:
@@ -152,8 +173,8 @@ def check_document(bundle: Node, issues: list[Issue]) -> None:
                     _check_narrative_link(node, target, fragment, issues)
             elif is_reference and i == 0 and required_in_document(node):
                 issues.append(make_issue("document.reference-not-included", node, reference=value))
-    reached = {0}
-    todo = [0]
+    reached = {0, *_stylesheets(bundle, entries, resources)}
+    todo = list(reached)
     while todo:
         for j in linked[todo.pop()]:
             if j not in reached:
