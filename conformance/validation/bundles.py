@@ -13,7 +13,8 @@
   `outcome` entry: a result "not identified", as in R4's own example Bundle/bundle-search-warning, and as in
   this tool's own collection of OperationOutcomes, `validate --format outcome`). The HL7 validator requires it
   in the same Bundle types but does not exempt OperationOutcomes (beyond R4). A Bundle carried in a CDS Hooks
-  body (draftOrders: orders not yet stored) is exempt, as in the HL7 validator.
+  body (draftOrders: orders not yet stored) is exempt, as the HL7 validator's verdicts on its CDS Hooks test
+  cases show (draftOrders entries without a fullUrl, valid).
 - bdl-11/bdl-12 evaluate to empty (so pass) on a document or message Bundle with no entries, or whose first
   entry has no resource; R4's Composition ("the Composition must be the first entry in a Bundle where
   Bundle.type=document") and messaging (the MessageHeader is the first resource) make those

@@ -13,7 +13,8 @@ exactly that; the default also accepts a relative reference that matches any ent
 ending in the same `Type/id` whatever its base (the export rules' older, looser reading). A reference that
 is not version-specific and matches several entries (the same fullUrl with different `meta.versionId`, as
 bdl-7 allows) is `ambiguous`: it names no one resource (except in a history Bundle, whose entries are the
-versions of one resource: a version-independent reference names that resource).
+versions of one resource: a version-independent reference names that resource). The HL7 validator reports
+such a reference as an error too, in history Bundles also.
 """
 
 from __future__ import annotations
