@@ -21,7 +21,7 @@ from conformance.packages.loader import CORE
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
 from conformance.validation.bundles import check_full_urls, check_links
-from conformance.validation.cross_version import is_r5_modifier_extension
+from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
 from conformance.validation.datatypes import check_attachment, check_element_ids
 from conformance.validation.documents import check_document, required_in_document
 from conformance.validation.extension_contexts import (
@@ -702,8 +702,13 @@ class Validator:
             return None  # no url (reported) or a nested extension's local name (checked by its parent)
         sd = self.definitions.structure_definition(url)
         if sd is None:
+            if r5_extension_problems(node, url, issues):
+                return None  # (a cross-version url naming nothing, or content not its element's)
             if node.name == "modifierExtension" and not is_r5_modifier_extension(url):
                 issues.append(make_issue("extension.unknown-modifier", node, url=url))
+            elif node.name == "extension" and is_r5_modifier_extension(url):
+                # the cross-version extension of an R5 modifier element is a modifier (see check_modifier_use)
+                issues.append(make_issue("extension.modifier-in-extension", node, url=url))
             elif not self.options.allow_any_extension:
                 issues.append(_unknown_extension(node, url))
             return None
