@@ -115,7 +115,7 @@ def r5_extension_problems(node: Node, url: str, issues: list[Issue]) -> bool:
 
 
 def _check_content(node: Node, url: str, path: str, issues: list[Issue]) -> None:
-    found = _r5_element(path)
+    found = _r5_element(path) if "." in path else None  # (a type or resource itself is no element of one)
     if found is None:
         issues.append(make_issue("extension.cross-version-element", node, url=url, path=path))
         return
