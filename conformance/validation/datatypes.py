@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Sequence
 
 from conformance.fhir.tree import Node
@@ -12,18 +13,35 @@ from conformance.issues import Issue, make_issue
 
 def check_attachment(node: Node, issues: list[Issue]) -> None:
     """R4 Attachment.size is "the number of bytes of data that make up this attachment (before
-    base64 encoding, if that is done)": with inline `data`, it must be the decoded length."""
-    data, size = node.child("data"), node.child("size")
-    if data is None or size is None or not data.value or size.value is None:
+    base64 encoding, if that is done)": with inline `data`, it must be the decoded length. And
+    Attachment.hash is "the calculated hash of the data using SHA-1. Represented using base64": with
+    inline `data`, it must be the base64 of the SHA-1 of the decoded bytes (the HL7 validator checks both)."""
+    data = node.child("data")
+    if data is None or not data.value:
+        return
+    size, hash_node = node.child("size"), node.child("hash")
+    if (size is None or size.value is None) and (hash_node is None or not hash_node.value):
         return
     try:
-        actual = len(base64.b64decode(data.value, validate=False))
-        stated = int(size.value)
+        decoded = base64.b64decode(data.value, validate=False)
     except (binascii.Error, ValueError):
         return  # a malformed value is reported by its primitive rule
-    if actual != stated:
-        issues.append(make_issue("value.attachment-size", size, stated=stated, actual=actual))
-
+    if size is not None and size.value is not None:
+        try:
+            stated = int(size.value)
+        except ValueError:
+            stated = None  # a malformed value is reported by its primitive rule
+        if stated is not None and len(decoded) != stated:
+            issues.append(make_issue("value.attachment-size", size, stated=stated, actual=len(decoded)))
+    if hash_node is not None and hash_node.value:
+        try:
+            stated_hash = base64.b64decode(hash_node.value, validate=False)
+        except (binascii.Error, ValueError):
+            return
+        actual_hash = hashlib.sha1(decoded, usedforsecurity=False).digest()
+        if stated_hash != actual_hash:
+            issues.append(make_issue("value.attachment-hash", hash_node,
+                                     actual=base64.b64encode(actual_hash).decode("ascii")))
 
 
 def check_element_ids(resource: Node, issues: list[Issue]) -> None:

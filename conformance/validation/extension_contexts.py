@@ -23,6 +23,11 @@ R4 itself enumerates as its canonical (definitional) resources: the context of R
 The table also lists every extension url in HL7's core namespace that R4 or the pack defines (`published`):
 HL7 publishes the extensions of that namespace there and nowhere else, so a url in it that neither defines is
 no HL7 extension (`published_by_hl7`).
+
+Also here, the rules of where an extension may be written that need only its definition: a modifier extension
+in `modifierExtension` and only there (`check_modifier_use`), a complex extension's nested names those its
+definition defines (`check_sub_extension_defined`); `instance_path` names an element by its path in the
+instance, which `element` contexts may use (`Patient.name.family`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from conformance.fhir.tree import Node
+from conformance.issues import Issue, make_issue
 from conformance.packages.tarball import tarball_json_files
 
 DATA = Path(__file__).with_name("data") / "extension-contexts.json"
@@ -69,6 +76,52 @@ def published_by_hl7(url: str) -> bool:
     (`http://hl7.org/fhir/StructureDefinition/`)? HL7 publishes every extension of that namespace in one of
     the two, so a url there that neither lists names no extension at all (see `validator._unknown_extension`)."""
     return url.partition("|")[0] in _published()
+
+
+def check_modifier_use(node: Node, url: str, sd: dict, issues: list[Issue]) -> None:
+    """R4 extensibility.html#modifierExtension: an extension is a modifier when its definition says so
+    (the root element's `isModifier`), and modifier extensions are the ones `modifierExtension` holds:
+    "modifierExtension ... may be used to represent additional information ... that modifies the
+    understanding of the element in which it is contained", while readers may ignore what `extension`
+    holds. So a modifier extension in `extension` (where it would be ignored) and an extension that is
+    not a modifier in `modifierExtension` (which would make readers refuse what they could ignore) are
+    both errors, as in the HL7 validator."""
+    elements = (sd.get("snapshot") or {}).get("element") or (sd.get("differential") or {}).get("element") or ()
+    root = next((e for e in elements if isinstance(e, dict) and e.get("path") == "Extension"), None)
+    modifier = root is not None and root.get("isModifier") is True
+    if node.name == "modifierExtension" and not modifier:
+        issues.append(make_issue("extension.not-a-modifier", node, url=url))
+    elif node.name == "extension" and modifier:
+        issues.append(make_issue("extension.modifier-in-extension", node, url=url))
+
+
+def check_sub_extension_defined(item: Node, issues: list[Issue]) -> None:
+    """A nested extension of a complex extension that matches none of the sub-extensions its definition slices
+    (R4 extensibility.html#complex: a complex extension's nested extensions are defined in its own definition,
+    and "the url of the nested extension is the name given in the definition", a relative url). A relative url
+    the definition does not define names nothing: its meaning cannot be known, so it is an error, as in the
+    HL7 validator. A nested extension with an absolute url has its own definition (or is unknown, reported
+    as any other). The slicing is open, or this is `slicing.unmatched-closed`."""
+    url_node = item.child("url")
+    url = url_node.value if url_node is not None else None
+    if not url or ":" in url:
+        return
+    parent = item.parent
+    parent_url = parent.child("url") if parent is not None else None
+    issues.append(make_issue("extension.unknown-sub-extension", item, url=url,
+                             parent=(parent_url.value if parent_url is not None else None) or "?"))
+
+
+def instance_path(node: Node | None) -> str:
+    """The element's path in the instance, without indexes, from its resource (`Patient.name.family`)."""
+    names: list[str] = []
+    while node is not None and node.resource_type is None:
+        names.append(node.name)
+        node = node.parent
+    if node is None:
+        return ""
+    names.append(node.resource_type or "")
+    return ".".join(reversed(names))
 
 
 def generate(pack: Path, r4_core: Path) -> dict[str, Any]:

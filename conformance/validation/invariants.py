@@ -123,12 +123,23 @@ class InvariantChecker:
                                                         conformance=self._conformance, enforce_as_singleton=False)
         return context
 
-    def select(self, expression: str, focus: Node) -> list[Any] | None:
-        """What `expression` selects from `focus` (None when it cannot be evaluated)."""
+    def select(self, expression: str, focus: Node, variables: dict[str, Any] | None = None) -> list[Any] | None:
+        """What `expression` selects from `focus` (None when it cannot be evaluated), with `variables` as
+        `%name`s for this evaluation only."""
+        context = self._context_for(focus)
+        if not variables:
+            try:
+                return compile(expression).evaluate(focus, context=context)
+            except FhirPathError:
+                return None
+        saved = context.variables
+        context.variables = {**saved, **variables}
         try:
-            return compile(expression).evaluate(focus, context=self._context_for(focus))
+            return compile(expression).evaluate(focus, context=context)
         except FhirPathError:
             return None
+        finally:
+            context.variables = saved
 
     def _guard(self, expression: str) -> frozenset[str] | None:
         try:

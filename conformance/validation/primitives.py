@@ -161,6 +161,11 @@ _URNS = (
 
 
 def _check_urn(node: Node, value: str) -> Issue | None:
+    if value.startswith(("oid:", "uuid:")):
+        # an OID or UUID as a URI is `urn:oid:`/`urn:uuid:` (R4 datatypes.html#oid, #uuid); `oid:` and `uuid:`
+        # are no URI schemes, as the HL7 validator says
+        prefix = value.partition(":")[0]
+        return make_issue("value.urn-prefix", node, value=_shorten(value), prefix=prefix)
     if value.startswith("urn:"):
         for prefix, kind, form in _URNS:
             if value.startswith(prefix):

@@ -27,7 +27,7 @@ from conformance.validation.bundles import (
     entry_base,
     not_a_literal_reference,
 )
-from conformance.validation.cross_version import is_r5_modifier_extension
+from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
 from conformance.validation.datatypes import check_attachment, check_element_ids
 from conformance.validation.documents import check_document, required_in_document, required_in_message
 from conformance.validation.extension_contexts import (
@@ -35,6 +35,9 @@ from conformance.validation.extension_contexts import (
     CORE_NAMESPACE,
     added_contexts,
     canonical_resource_types,
+    check_modifier_use,
+    check_sub_extension_defined,
+    instance_path,
     published_by_hl7,
 )
 from conformance.validation.invariants import InvariantChecker
@@ -101,6 +104,7 @@ class Validator:
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
+        self._ancestors: dict[str, frozenset[str]] = {}  # per type, the types it derives from
         # the coded elements being walked that carry a binding, innermost last, with the bound value set
         self._bound_codings: list[tuple[Node, str]] = []
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
@@ -622,6 +626,9 @@ class Validator:
                 unmatched_so_far.append(item)
                 if rules_kind == "closed":
                     issues.append(make_issue("slicing.unmatched-closed", item, name=item.name, path=rule.path))
+                elif type_code == "Extension" and rule.path.startswith("Extension.") and \
+                        rule.path.endswith(".extension"):
+                    check_sub_extension_defined(item, issues)
                 self._element(item, rule, type_code, issues, host)
                 continue
             position = matched[0]
@@ -705,37 +712,60 @@ class Validator:
             return None  # no url (reported) or a nested extension's local name (checked by its parent)
         sd = self.definitions.structure_definition(url)
         if sd is None:
+            if r5_extension_problems(node, url, issues):
+                return None  # (a cross-version url naming nothing, or content not its element's)
             if node.name == "modifierExtension" and not is_r5_modifier_extension(url):
                 issues.append(make_issue("extension.unknown-modifier", node, url=url))
+            elif node.name == "extension" and is_r5_modifier_extension(url):
+                # the cross-version extension of an R5 modifier element is a modifier (see check_modifier_use)
+                issues.append(make_issue("extension.modifier-in-extension", node, url=url))
             elif not self.options.allow_any_extension:
                 issues.append(_unknown_extension(node, url))
             return None
         if sd.get("type") != "Extension":
             issues.append(make_issue("extension.not-an-extension", node, url=url, type=sd.get("type")))
             return None
+        check_modifier_use(node, url, sd, issues)
         self._extension_context(node, url, sd, host, issues)
         return self.plan_for(url)
 
     def _extension_context(self, node: Node, url: str, sd: dict, host: _Host, issues: list[Issue]) -> None:
         """R4 extensibility: an extension only where its definition's `context` allows it. For R4's core
         extensions the contexts HL7's extensions pack adds count too, and R4's own contexts still count when a
-        loaded package's definition is used instead of R4's (the union: `extension_contexts.py` says why)."""
+        loaded package's definition is used instead of R4's (the union: `extension_contexts.py` says why).
+        Where the context allows it, R4 StructureDefinition.contextInvariant: "A set of rules as FHIRPath
+        Invariants about when the extension can be used ... All the rules must be true", evaluated on the
+        element that carries the extension, with `%extension` the extension itself."""
         contexts = sd.get("context") or []
         if not contexts:
             return
         allowed: list[str] = []
-        for ctx in (*contexts, *added_contexts(url), *self._r4_contexts(url, sd)):
+        if not self._context_allows(node, url, sd, host, allowed):
+            issues.append(make_issue("extension.context", node, url=url, host=host.path, allowed=", ".join(allowed)))
+            return
+        owner = node.parent
+        for rule in sd.get("contextInvariant") or ():
+            if owner is None or not isinstance(rule, str):
+                continue
+            found = self._invariant_checker.select(rule, owner, {"extension": node})
+            if found is not None and found != [True] and all(isinstance(item, bool) for item in found):
+                issues.append(make_issue("extension.context-invariant", node, url=url, invariant=rule))
+
+    def _context_allows(self, node: Node, url: str, sd: dict, host: _Host, allowed: list[str]) -> bool:
+        """Does one of the extension's contexts (or one R4 or the pack adds) allow it here? `allowed` gets them
+        all, for the message."""
+        for ctx in (*sd["context"], *added_contexts(url), *self._r4_contexts(url, sd)):
             expression = ctx.get("expression", "")
             kind = ctx.get("type", "element")
             if expression not in allowed:  # (the pack's definition and the added contexts may repeat one)
                 allowed.append(expression)
             if expression == CANONICAL_RESOURCE:
                 if host.is_resource and host.type_code in canonical_resource_types():
-                    return
+                    return True
                 continue
             if kind == "fhirpath":
                 if self._in_fhirpath_context(node, expression):
-                    return
+                    return True
                 continue
             if kind == "extension":  # on an extension with that url (R4 ExtensionContextType `extension`)
                 owner = node.parent
@@ -747,18 +777,50 @@ class Validator:
                 owner_url = owner.child("url") if owner is not None and \
                     owner.name in ("extension", "modifierExtension") else None
                 if owner_url is not None and (owner_url.value or "").partition("|")[0] == expression.partition("|")[0]:
-                    return
+                    return True
                 continue
             if expression in _GENERIC_CONTEXTS or expression in (host.path, host.type_code) or \
                     (host.alias and expression == host.alias):
-                return
-            if host.is_resource and expression in ("Resource", "DomainResource"):
-                return
+                return True
+            if host.is_resource and expression == "Resource":
+                return True
             if expression == "BackboneElement" and host.type_code == "BackboneElement":
-                return
+                return True
             if host.path.endswith("." + expression) or expression.endswith("." + host.path):
-                return
-        issues.append(make_issue("extension.context", node, url=url, host=host.path, allowed=", ".join(allowed)))
+                return True
+            if self._inherited_context(expression, node, host):
+                return True
+        return False
+
+    def _inherited_context(self, expression: str, node: Node, host: _Host) -> bool:
+        """R4 defining-extensions.html#context: an `element` context is an element path, and an element a type
+        inherits is that element (`DomainResource.text` is every domain resource's `text`, `DomainResource` is
+        every domain resource, `Quantity` every `Age`). The element carrying the extension is named by its
+        definition path, its type, and its path in the instance (`Patient.name.family` for a HumanName's
+        `family`, whose definition path is `HumanName.family`); each, with its first step replaced by each type
+        that type derives from (R4 StructureDefinition.baseDefinition), is compared with the context."""
+        head, _, rest = expression.partition(".")
+        for path in (host.path, host.type_code, instance_path(node.parent)):
+            if path == expression:
+                return True
+            first, _, tail = path.partition(".")
+            if tail == rest and first != head and head in self._type_ancestors(first):
+                return True
+        return False
+
+    def _type_ancestors(self, type_name: str) -> frozenset[str]:
+        """The types `type_name` derives from (its StructureDefinition's baseDefinition, and theirs)."""
+        found = self._ancestors.get(type_name)
+        if found is None:
+            names: list[str] = []
+            sd = self.definitions.structure_definition(type_name) if type_name else None
+            while sd is not None and len(names) < 20:
+                base = sd.get("baseDefinition")
+                sd = self.definitions.structure_definition(base) if isinstance(base, str) else None
+                if sd is not None and isinstance(sd.get("type"), str) and sd["type"] not in names:
+                    names.append(sd["type"])
+            found = self._ancestors[type_name] = frozenset(names) - {type_name}
+        return found
 
     def _r4_contexts(self, url: str, sd: dict) -> list[dict[str, Any]]:
         """R4's own contexts of a core extension whose definition in use is another package's (the extensions
