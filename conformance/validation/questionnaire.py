@@ -6,7 +6,16 @@ declares, only enabled items answered, `required` items answered in a completed 
 repeating only where the item does, and answers taken from `answerOption`/`answerValueSet` when
 the questionnaire lists them. Answer limits come from the R4 core extensions on the item:
 `minValue`/`maxValue`, `minLength`/`maxLength`, `regex`, `questionnaire-minOccurs`/`-maxOccurs`,
-`questionnaire-unitOption`/`-unitValueSet`, `mimeType`/`maxSize`, `questionnaire-optionExclusive`.
+`questionnaire-unitOption`/`-unitValueSet`, `mimeType`/`maxSize`, `maxDecimalPlaces`, `questionnaire-optionExclusive`.
+The response's items follow the questionnaire's order at each level ("the questions are ordered and grouped ...
+corresponding to the structure of the grouping of the questionnaire"), an item's `text`, when given, is the
+questionnaire item's, and a required group present has at least one item (Questionnaire.item.required).
+
+Where R4's text decides otherwise than the HL7 validator, R4 is followed: `maxLength` bounds text items as well as
+string ones (que-10 allows it on both); `!=` holds when the question has no answer (R4 enable-operator: "no answer
+has a value that is equal"); a repeating question is one item with several answers (Questionnaire.item.repeats:
+"one 'question' item with multiple answer values"), not several items; a group's minOccurs/maxOccurs count its
+repetitions ("the minimum number of times the group must appear") and a question's bounds are inclusive.
 
 The questionnaire is found by `QuestionnaireResponse.questionnaire`: a `#id` in `contained`, else the
 loaded packages and `--ig` files. One that cannot be found is a warning and nothing else is checked.
@@ -23,6 +32,8 @@ minValue/maxValue for Quantity). They are applied exactly as `minValue`/`maxValu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -139,9 +150,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _same_option_coding(answer: Node, option: Any) -> bool:
+    """A Coding answer is the answerOption's Coding: the same code in the same system (both absent counts
+    as the same; a code with a system is not the same Coding as that code without one)."""
+    return _coding_key(answer) == _coding_key(option)
+
+
 def _same_value(answer: Node, type_name: str, option: Any) -> bool:
     if type_name == "Coding":
-        return _same_coding(answer, option)
+        return _same_option_coding(answer, option)
     if type_name == "Reference":
         ref = answer.child("reference")
         return ref is not None and isinstance(option, dict) and ref.value == option.get("reference")
@@ -199,7 +216,9 @@ class _Run:
     def level(self, parent: Node, defined: list[dict[str, Any]], enabled: bool) -> None:
         """The response items under `parent` against the questionnaire items `defined` there."""
         by_id = {str(d.get("linkId")): d for d in defined if isinstance(d, dict)}
+        order = {link_id: index for index, link_id in enumerate(by_id)}
         present: dict[str, list[Node]] = {}
+        last = -1
         for item in parent.children_named("item"):
             link = item.child("linkId")
             link_id = link.value if link is not None else None
@@ -210,6 +229,11 @@ class _Run:
                     self.issues.append(make_issue("questionnaire.linkid-unknown", item, link_id=link_id,
                                                   where=" at this level of nesting" if elsewhere else ""))
                 continue
+            index = order[link_id or ""]
+            if index < last:
+                self.issues.append(make_issue("questionnaire.item-order", item, link_id=link_id))
+            last = index
+            self.item_text(item, definition)
             present.setdefault(link_id or "", []).append(item)
         for definition in defined:
             if not isinstance(definition, dict):
@@ -222,6 +246,16 @@ class _Run:
                 self.item(item, definition, item_enabled)
             if item_enabled and self.complete and _true(definition.get("required")) and not items:
                 self.issues.append(make_issue("questionnaire.required", parent, link_id=link_id))
+
+    def item_text(self, item: Node, definition: dict[str, Any]) -> None:
+        """QuestionnaireResponse.item.text is "the text of the question being answered" (or the group's
+        heading), there so that the response "can be read without access to the questionnaire" (R4
+        QuestionnaireResponse.item.text, definition and requirements): when present it is the item's text
+        in the questionnaire, not other words."""
+        text = item.child("text")
+        if text is not None and text.value and text.value != definition.get("text"):
+            self.issues.append(make_issue("questionnaire.item-text", text, link_id=str(definition.get("linkId")),
+                                          text=text.value, expected=definition.get("text") or ""))
 
     def occurrences(self, parent: Node, definition: dict[str, Any], items: list[Node]) -> None:
         link_id = str(definition.get("linkId"))
@@ -262,6 +296,9 @@ class _Run:
         if kind in NO_ANSWERS:
             if answers:
                 self.issues.append(make_issue("questionnaire.answers-not-allowed", item, link_id=link_id, type=kind))
+            if kind == "group" and _true(definition.get("required")) and not item.children_named("item"):
+                # R4 Questionnaire.item.required: "required groups must contain at least one child element"
+                self.issues.append(make_issue("questionnaire.group-empty", item, link_id=link_id))
             self.level(item, children, enabled=True)
             return
         if item.children_named("item"):
@@ -311,8 +348,10 @@ class _Run:
                                               detail=f"{_describe(value, type_name)} is an exclusive option: "
                                                      "no other answer may be selected with it"))
         value_set = definition.get("answerValueSet")
-        if isinstance(value_set, str) and type_name == "Coding" and not value_set.startswith("#") \
-                and self.checker._in_value_set(value_set, value, "Coding") is False:
+        # a string item may name an answerValueSet too (R4 que-5): its answers are then codes of that set
+        coded = "Coding" if type_name == "Coding" else "code" if kind == "string" and type_name == "String" else None
+        if isinstance(value_set, str) and coded and not value_set.startswith("#") \
+                and self.checker._in_value_set(value_set, value, coded) is False:
                 self.issues.append(make_issue("questionnaire.answer-not-allowed", value, link_id=link_id,
                                               value=_describe(value, type_name), source=f"value set {value_set}"))
         self.limits(value, type_name, definition, link_id)
@@ -329,6 +368,14 @@ class _Run:
                         report(f"{value.value} is {word} {_text(found[1])}")
         elif type_name == "Quantity":
             self.quantity(value, definition, report)
+        if type_name in ("Decimal", "Quantity"):
+            amount = value if type_name == "Decimal" else value.child("value")
+            places = _decimal_places(amount.value if amount is not None else None)
+            for ext in _extensions(definition, "maxDecimalPlaces"):
+                found = _ext_value(ext)
+                limit = _int(found[1]) if found is not None else None
+                if places is not None and limit is not None and places > limit:
+                    report(f"{amount.value} has {places} decimal places; at most {limit} are allowed")  # type: ignore[union-attr]
         if type_name == "String" and value.value is not None:
             max_length = definition.get("maxLength")
             if max_length is not None and len(value.value) > int(max_length):
@@ -347,15 +394,40 @@ class _Run:
                     if pattern.fullmatch(value.value) is None:
                         report(f"'{value.value}' does not match the regex {found[1]}")
         if type_name == "Attachment":
-            content_type = value.child("contentType")
-            types = [str((_ext_value(e) or ("", ""))[1]) for e in _extensions(definition, "mimeType")]
-            if types and content_type is not None and content_type.value not in types:
+            self.attachment(value, definition, report)
+
+    def attachment(self, value: Node, definition: dict[str, Any], report: Callable[[str], None]) -> None:
+        """R4 `mimeType` ("the kind(s) of attachment allowed") and `maxSize` ("the maximum size an attachment can
+        be") on an attachment item. A media type is compared without its parameters and case-insensitively
+        (Attachment.contentType "includes mime type parameters such as charset"; RFC 2045 §5.1: type and subtype
+        are case-insensitive). The size is the attachment's bytes: its `size` and, when it carries `data`, the
+        decoded data (Attachment.size: "the number of bytes of data ... before base64 encoding").
+        Beyond R4, as the HL7 validator does: an attachment with no contentType, where the item limits the mime
+        types, is reported, since it cannot be shown to be of an allowed kind (R4 att-1 already requires a
+        contentType whenever there is data)."""
+        types = [str((_ext_value(e) or ("", ""))[1]) for e in _extensions(definition, "mimeType")]
+        content_type = value.child("contentType")
+        if types:
+            if content_type is None or not content_type.value:
+                report(f"the attachment has no contentType, so it cannot be shown to be of an allowed mime type "
+                       f"({', '.join(types)})")
+            elif _media_type(content_type.value) not in {_media_type(t) for t in types}:
                 report(f"the mime type {content_type.value} is not allowed (allowed: {', '.join(types)})")
-            size = value.child("size")
-            for ext in _extensions(definition, "maxSize"):
-                found = _ext_value(ext)
-                if found is not None and size is not None and _compare(size.value or "", found[1], "Decimal") == 1:
-                    report(f"the attachment is {size.value} bytes; at most {_text(found[1])} are allowed")
+        sizes: list[tuple[str, int]] = []
+        size = value.child("size")
+        stated = _int(size.value) if size is not None and size.value else None
+        if stated is not None:
+            sizes.append((f"{stated} bytes", stated))
+        data = value.child("data")
+        decoded = _decoded_length(data.value) if data is not None and data.value else None
+        if decoded is not None:
+            sizes.append((f"{decoded} bytes of data", decoded))
+        for ext in _extensions(definition, "maxSize"):
+            found = _ext_value(ext)
+            for what, amount in sizes:
+                if found is not None and _compare(str(amount), found[1], "Decimal") == 1:
+                    report(f"the attachment is {what}; at most {_text(found[1])} are allowed")
+                    break
 
     def quantity(self, value: Node, definition: dict[str, Any], report: Callable[[str], None]) -> None:
         system, code = _coding_key(value)
@@ -444,6 +516,36 @@ def _compare(text: str, bound: Any, type_name: str) -> int | None:
     return (text > b_text) - (text < b_text)
 
 
+def _int(value: Any) -> int | None:
+    try:
+        return int(_text(value))
+    except ValueError:
+        return None
+
+
+def _decimal_places(text: str | None) -> int | None:
+    """How many decimal places a decimal's text states (trailing zeros count: 1.50 has two); None if not a number."""
+    if not text:
+        return None
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:
+        return None
+    return max(0, -exponent) if isinstance(exponent, int) else None
+
+
+def _media_type(text: str) -> str:
+    return text.split(";", 1)[0].strip().lower()
+
+
+def _decoded_length(data: str) -> int | None:
+    """The number of bytes base64 `data` decodes to; None when it is not base64 (reported elsewhere)."""
+    try:
+        return len(base64.b64decode("".join(data.split()), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _describe(value: Node, type_name: str) -> str:
     if type_name == "Coding":
         system, code = _coding_key(value)
@@ -477,12 +579,27 @@ def _walk_response(qr: Node) -> Iterator[Node]:
 
 
 def enable_when_targets(questionnaire: Node, issues: list[Issue]) -> None:
-    """Questionnaire's own rule: every enableWhen.question names an item of the questionnaire
-    (R4 Questionnaire.item.enableWhen.question: "the linkId for the question whose answer...")."""
+    """Questionnaire's own rules on enableWhen.question: it names an item of the questionnaire (R4
+    Questionnaire.item.enableWhen.question: "the linkId for the question whose answer ... governs whether this
+    item is enabled"), and neither the item itself nor one nested in it: "when an item is disabled, all of its
+    descendants are disabled" (R4 Questionnaire.item.enableWhen), so such a condition could never enable it."""
     data = as_json(questionnaire)
     known = {str(item.get("linkId")) for item in _walk_items(data)}
     for node in questionnaire.iter_tree():
-        if node.name == "enableWhen":
-            question = node.child("question")
-            if question is not None and question.value and question.value not in known:
-                issues.append(make_issue("questionnaire.enablewhen-target", question, link_id=question.value))
+        if node.name != "enableWhen" or node.parent is None:
+            continue
+        question = node.child("question")
+        if question is None or not question.value:
+            continue
+        if question.value not in known:
+            issues.append(make_issue("questionnaire.enablewhen-target", question, link_id=question.value))
+            continue
+        owner = node.parent
+        own = owner.child("linkId")
+        if own is not None and own.value == question.value:
+            issues.append(make_issue("questionnaire.enablewhen-circular", question, link_id=question.value,
+                                     what="the item itself"))
+        elif any(_link_id(inner) == question.value for inner in owner.iter_tree()
+                 if inner.name == "item" and inner is not owner):
+            issues.append(make_issue("questionnaire.enablewhen-circular", question, link_id=question.value,
+                                     what="an item nested in this one"))
