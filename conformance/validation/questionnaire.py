@@ -58,7 +58,8 @@ ANSWER_TYPES: dict[str, tuple[str, ...]] = {
     "choice": ("Coding",), "open-choice": ("Coding", "String"), "attachment": ("Attachment",),
     "reference": ("Reference",), "quantity": ("Quantity",),
 }
-OPTION_TYPES = ("Coding", "Integer", "Date", "Time", "String", "Reference")  # Questionnaire.item.answerOption.value[x]
+# a choice item with no answerOption: R4 item-type "choice" answers are Codings; the HL7 validator takes these too
+FREE_CHOICE_TYPES = ("Coding", "Integer", "Date", "Time", "String")
 NO_ANSWERS = frozenset({"group", "display", "question"})  # `question` is R4's abstract item type
 COMPLETE = frozenset({"completed", "amended"})
 
@@ -267,7 +268,11 @@ class _Run:
             self.counts(parent, definition, len(items), "repetitions")
 
     def counts(self, where: Node, definition: dict[str, Any], count: int, what: str) -> None:
-        """questionnaire-minOccurs / -maxOccurs: how many answers (questions) or repetitions (groups)."""
+        """questionnaire-minOccurs / -maxOccurs: how many answers (questions) or repetitions (groups). R4 sets no
+        status aside ("the minimum number of answers for a question"), so a question given with too few answers
+        is reported in any response. A question left out altogether falls under `required` alone, as for the HL7
+        validator; a group's repetitions are counted, none at all only in a completed response (as `required`:
+        "Default assumption for 'required' elements is minOccurs=1")."""
         link_id = str(definition.get("linkId"))
         for name, sign in (("questionnaire-minOccurs", -1), ("questionnaire-maxOccurs", 1)):
             for ext in _extensions(definition, name):
@@ -278,8 +283,8 @@ class _Run:
                     limit = int(found[1])
                 except (TypeError, ValueError):
                     continue
-                if (sign < 0 and 0 < count < limit) or (sign < 0 and count == 0 and self.complete and limit > 0) \
-                        or (sign > 0 and count > limit):
+                given = count > 0 or what == "answers"  # a question's item is there, even with no answers
+                if (sign < 0 and count < limit and (given or self.complete)) or (sign > 0 and count > limit):
                     word = "minimum" if sign < 0 else "maximum"
                     self.issues.append(make_issue("questionnaire.answer-limit", where, link_id=link_id,
                                                   detail=f"the {word} number of {what} is {limit}, found {count}"))
@@ -329,8 +334,8 @@ class _Run:
         if allowed is None:
             return  # an item type R4 does not define: the binding on Questionnaire.item.type reports it
         if kind in ("choice", "open-choice"):
-            # a choice answer has the type of the answerOption values; R4 allows these six for them
-            allowed = tuple(sorted(option_types)) if option_types else OPTION_TYPES
+            # a choice answer has the type of the answerOption values (R4 answerOption.value[x]: "must agree")
+            allowed = tuple(sorted(option_types)) if option_types else FREE_CHOICE_TYPES
             if kind == "open-choice" and "String" not in allowed:
                 allowed += ("String",)
         if type_name not in allowed:

@@ -106,3 +106,18 @@ def test_repeated_groups_in_order_and_a_text_equal_to_the_questionnaires_pass(va
                  {"linkId": "g", "item": [{"linkId": "n", "text": "Name", "answer": [{"valueString": "b"}]}]},
                  {"linkId": "z", "answer": [{"valueString": "c"}]}]}).encode()
     assert _codes(validator, data) == []
+
+
+@core
+@pytest.mark.parametrize("status", ["in-progress", "completed"])
+def test_a_question_left_out_falls_under_required_not_min_occurs(validator: Any, status: str) -> None:
+    data = json.dumps({
+        "resourceType": "QuestionnaireResponse",
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "item": [
+            {"linkId": "a", "type": "string", "repeats": True,
+             "extension": [{"url": EXT + "questionnaire-minOccurs", "valueInteger": 2}]},
+            {"linkId": "b", "type": "string"}]}],
+        "questionnaire": "#q", "status": status,
+        "item": [{"linkId": "b", "answer": [{"valueString": "x"}]}]}).encode()
+    assert _codes(validator, data) == []
