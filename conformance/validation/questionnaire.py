@@ -202,6 +202,7 @@ class _Run:
                  issues: list[Issue]) -> None:
         self.checker = checker
         self.qr = qr
+        self.questionnaire = questionnaire
         self.complete = complete
         self.issues = issues
         self.by_link_id: dict[str, dict[str, Any]] = {}
@@ -355,11 +356,35 @@ class _Run:
         value_set = definition.get("answerValueSet")
         # a string item may name an answerValueSet too (R4 que-5): its answers are then codes of that set
         coded = "Coding" if type_name == "Coding" else "code" if kind == "string" and type_name == "String" else None
-        if isinstance(value_set, str) and coded and not value_set.startswith("#") \
-                and self.checker._in_value_set(value_set, value, coded) is False:
+        if isinstance(value_set, str) and coded:
+            member = self.contained_member(value_set[1:], value, coded) if value_set.startswith("#") \
+                else self.checker._in_value_set(value_set, value, coded)
+            if member is False:
                 self.issues.append(make_issue("questionnaire.answer-not-allowed", value, link_id=link_id,
                                               value=_describe(value, type_name), source=f"value set {value_set}"))
         self.limits(value, type_name, definition, link_id)
+
+    def contained_member(self, vs_id: str, value: Node, coded: str) -> bool | None:
+        """Is the answer in the contained ValueSet `#vs_id` (the questionnaire's, or, for a questionnaire contained
+        in the response, the response's: contained resources share their container's)? Decided only for a set
+        made of concept lists (compose.include with system and concept, no filter, import or exclude); None
+        otherwise, and for a Coding with no system, whose meaning is undefined."""
+        candidates = _items(self.questionnaire, "contained") + [as_json(c) for c in self.qr.children_named("contained")]
+        vs = next((c for c in candidates if isinstance(c, dict) and c.get("resourceType") == "ValueSet"
+                   and c.get("id") == vs_id), None)
+        compose = vs.get("compose") if vs is not None else None
+        if not isinstance(compose, dict) or compose.get("exclude") or not _items(compose, "include"):
+            return None
+        listed: set[tuple[Any, Any]] = set()
+        for include in _items(compose, "include"):
+            if not isinstance(include, dict) or include.get("filter") or include.get("valueSet") \
+                    or not include.get("system") or not include.get("concept"):
+                return None
+            listed.update((include["system"], c.get("code")) for c in _items(include, "concept") if isinstance(c, dict))
+        if coded == "code":
+            return any(code == value.value for _, code in listed)
+        system, code = _coding_key(value)
+        return None if system is None or code is None else (system, code) in listed
 
     def limits(self, value: Node, type_name: str, definition: dict[str, Any], link_id: str) -> None:
         def report(detail: str) -> None:

@@ -121,3 +121,25 @@ def test_a_question_left_out_falls_under_required_not_min_occurs(validator: Any,
         "questionnaire": "#q", "status": status,
         "item": [{"linkId": "b", "answer": [{"valueString": "x"}]}]}).encode()
     assert _codes(validator, data) == []
+
+
+@core
+@pytest.mark.parametrize(("include", "coding", "codes"), [
+    ({"system": "http://example.org/c", "concept": [{"code": "a"}]}, {"system": "http://example.org/c", "code": "z"},
+     ["questionnaire.answer-not-allowed"]),
+    ({"system": "http://example.org/c", "concept": [{"code": "a"}]}, {"code": "z"}, []),  # no system: undefined
+    ({"system": "http://example.org/c", "filter": [{"property": "p", "op": "=", "value": "v"}]},
+     {"system": "http://example.org/c", "code": "z"}, []),  # a filter: not decided here
+])
+def test_a_contained_answer_value_set_is_decided_only_for_concept_lists(validator: Any, include: dict[str, Any],
+                                                                        coding: dict[str, Any],
+                                                                        codes: list[str]) -> None:
+    data = json.dumps({
+        "resourceType": "QuestionnaireResponse",
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "item": [
+            {"linkId": "c", "type": "choice", "answerValueSet": "#vs"}]},
+            {"resourceType": "ValueSet", "id": "vs", "status": "active", "compose": {"include": [include]}}],
+        "questionnaire": "#q", "status": "completed",
+        "item": [{"linkId": "c", "answer": [{"valueCoding": coding}]}]}).encode()
+    assert [c for c in _codes(validator, data) if c.startswith("questionnaire.")] == codes
