@@ -208,11 +208,6 @@ class _Run:
         self.by_link_id: dict[str, dict[str, Any]] = {}
         for item in _walk_items(questionnaire):
             self.by_link_id.setdefault(str(item.get("linkId")), item)
-        self.answers: dict[str, list[Node]] = {}
-        for response_item in _walk_response(qr):
-            link = response_item.child("linkId")
-            if link is not None and link.value:
-                self.answers.setdefault(link.value, []).extend(response_item.children_named("answer"))
 
     # -- structure ------------------------------------------------------------------------------------
     def level(self, parent: Node, defined: list[dict[str, Any]], enabled: bool) -> None:
@@ -242,7 +237,7 @@ class _Run:
                 continue
             link_id = str(definition.get("linkId"))
             items = present.get(link_id, [])
-            item_enabled = enabled and self.enabled(definition)
+            item_enabled = enabled and self.enabled(definition, parent)
             self.occurrences(parent, definition, items)
             for item in items:
                 self.item(item, definition, item_enabled)
@@ -486,18 +481,18 @@ class _Run:
                     report(f"{amount.value} {code} is beyond the {word} {_text(bound.get('value'))} {code}")
 
     # -- enableWhen -----------------------------------------------------------------------------------
-    def enabled(self, definition: dict[str, Any]) -> bool:
+    def enabled(self, definition: dict[str, Any], where: Node) -> bool:
         conditions = [c for c in _items(definition, "enableWhen") if isinstance(c, dict)]
         if not conditions:
             return True
-        results = [self.condition(c) for c in conditions]
+        results = [self.condition(c, where) for c in conditions]
         return all(results) if definition.get("enableBehavior") == "all" else any(results)
 
-    def condition(self, condition: dict[str, Any]) -> bool:
+    def condition(self, condition: dict[str, Any], where: Node) -> bool:
         question = str(condition.get("question"))
         operator = condition.get("operator")
         expected = next(((k[6:], v) for k, v in condition.items() if k.startswith("answer")), None)
-        values = [v for v in (_answer_value(a) for a in self.answers.get(question, [])) if v is not None]
+        values = [v for v in (_answer_value(a) for a in _nearest_answers(where, question)) if v is not None]
         if operator == "exists":
             return bool(values) == _true(expected[1] if expected else None)
         if expected is None:
@@ -512,6 +507,33 @@ class _Run:
             return all(m != 0 for m in matches)
         signs = {">": (1,), "<": (-1,), ">=": (0, 1), "<=": (-1, 0)}.get(str(operator), ())
         return any(m in signs for m in matches if m is not None)
+
+
+def _nearest_answers(where: Node, link_id: str) -> list[Node]:
+    """The answers enableWhen reads for question `link_id`, from the response items under `where` (the QR, a group
+    item or an answer holding the item being decided): "If multiple question occurrences are present for the same
+    question (same linkId), then this refers to the nearest question occurrence reachable by tracing first the
+    'ancestor' axis and then the 'preceding' axis and then the 'following' axis" (R4
+    Questionnaire.item.enableWhen.question). So the occurrences in the smallest enclosing part of the response
+    that has any count, not those of another repetition of a repeating group."""
+    node: Node | None = where
+    while node is not None:
+        found = [n for n in _response_items(node) if _link_id(n) == link_id]
+        if found:
+            return [a for n in found for a in n.children_named("answer")]
+        node = node.parent
+    return []
+
+
+def _response_items(node: Node) -> Iterator[Node]:
+    """`node` (when an item) and the response items below it, through items and answers only (never into a
+    contained resource)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.name == "item":
+            yield n
+        stack.extend(c for c in n.children if c.name in ("item", "answer"))
 
 
 def _compare_answer(value: Node, type_name: str, target: Any) -> int | None:
@@ -599,13 +621,6 @@ def _walk_items(questionnaire: dict[str, Any]) -> Iterator[dict[str, Any]]:
         if isinstance(item, dict):
             yield item
             stack.extend(reversed(_items(item, "item")))
-
-
-def _walk_response(qr: Node) -> Iterator[Node]:
-    for node in qr.iter_tree():
-        if node.name == "item" and node.parent is not None and node.parent.name in ("item", "answer") or (
-                node.name == "item" and node.parent is qr):
-            yield node
 
 
 def enable_when_targets(questionnaire: Node, issues: list[Issue]) -> None:
