@@ -203,6 +203,7 @@ class _Run:
         self.checker = checker
         self.qr = qr
         self.questionnaire = questionnaire
+        self._items_below: dict[int, dict[str, list[Node]]] = {}  # see nearest_answers
         self.complete = complete
         self.issues = issues
         self.by_link_id: dict[str, dict[str, Any]] = {}
@@ -492,7 +493,7 @@ class _Run:
         question = str(condition.get("question"))
         operator = condition.get("operator")
         expected = next(((k[6:], v) for k, v in condition.items() if k.startswith("answer")), None)
-        values = [v for v in (_answer_value(a) for a in _nearest_answers(where, question)) if v is not None]
+        values = [v for v in (_answer_value(a) for a in self.nearest_answers(where, question)) if v is not None]
         if operator == "exists":
             return bool(values) == _true(expected[1] if expected else None)
         if expected is None:
@@ -508,21 +509,26 @@ class _Run:
         signs = {">": (1,), "<": (-1,), ">=": (0, 1), "<=": (-1, 0)}.get(str(operator), ())
         return any(m in signs for m in matches if m is not None)
 
-
-def _nearest_answers(where: Node, link_id: str) -> list[Node]:
-    """The answers enableWhen reads for question `link_id`, from the response items under `where` (the QR, a group
-    item or an answer holding the item being decided): "If multiple question occurrences are present for the same
-    question (same linkId), then this refers to the nearest question occurrence reachable by tracing first the
-    'ancestor' axis and then the 'preceding' axis and then the 'following' axis" (R4
-    Questionnaire.item.enableWhen.question). So the occurrences in the smallest enclosing part of the response
-    that has any count, not those of another repetition of a repeating group."""
-    node: Node | None = where
-    while node is not None:
-        found = [n for n in _response_items(node) if _link_id(n) == link_id]
-        if found:
-            return [a for n in found for a in n.children_named("answer")]
-        node = node.parent
-    return []
+    def nearest_answers(self, where: Node, link_id: str) -> list[Node]:
+        """The answers enableWhen reads for question `link_id`, from the response items under `where` (the QR, a
+        group item or an answer holding the item being decided): "If multiple question occurrences are present for
+        the same question (same linkId), then this refers to the nearest question occurrence reachable by tracing
+        first the 'ancestor' axis and then the 'preceding' axis and then the 'following' axis" (R4
+        Questionnaire.item.enableWhen.question). So the occurrences in the smallest enclosing part of the response
+        that has any count, not those of another repetition of a repeating group. Each part's items are indexed
+        once per response."""
+        node: Node | None = where
+        while node is not None:
+            index = self._items_below.get(id(node))
+            if index is None:
+                index = self._items_below[id(node)] = {}
+                for item in _response_items(node):
+                    index.setdefault(_link_id(item), []).append(item)
+            found = index.get(link_id)
+            if found:
+                return [a for n in found for a in n.children_named("answer")]
+            node = node.parent
+        return []
 
 
 def _response_items(node: Node) -> Iterator[Node]:
