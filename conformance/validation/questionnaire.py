@@ -189,6 +189,7 @@ class ResponseChecker:
             return
         status = qr.child("status")
         run = _Run(self, qr, questionnaire, status is not None and status.value in COMPLETE, issues)
+        _authored_in_period(qr, questionnaire, issues)
         run.level(qr, _items(questionnaire, "item"), enabled=True)
 
     def _questionnaire(self, qr: Node, url: str) -> dict[str, Any] | None:
@@ -383,6 +384,7 @@ class _Run:
         return None if system is None or code is None else (system, code) in listed
 
     def limits(self, value: Node, type_name: str, definition: dict[str, Any], link_id: str) -> None:
+        kind = str(definition.get("type") or "")
         def report(detail: str) -> None:
             self.issues.append(make_issue("questionnaire.answer-limit", value, link_id=link_id, detail=detail))
 
@@ -402,6 +404,11 @@ class _Run:
                 limit = _int(found[1]) if found is not None else None
                 if places is not None and limit is not None and places > limit:
                     report(f"{amount.value} has {places} decimal places; at most {limit} are allowed")  # type: ignore[union-attr]
+        if type_name == "String" and value.value is not None and kind == "string" and (
+                "\n" in value.value or "\r" in value.value):
+            # R4 item-type: a string item takes "a short (few words to short sentence) free-text entry", a text
+            # item "a long (potentially multi-paragraph)" one; a line break suggests the wrong item type (warning)
+            self.issues.append(make_issue("questionnaire.answer-multiline", value, link_id=link_id))
         if type_name == "String" and value.value is not None:
             max_length = definition.get("maxLength")
             if max_length is not None and len(value.value) > int(max_length):
@@ -572,6 +579,21 @@ def _compare(text: str, bound: Any, type_name: str) -> int | None:
             return (len(text) > len(b_text)) - (len(text) < len(b_text)) if type_name == "Date" else 0
         return (head > bound_head) - (head < bound_head)
     return (text > b_text) - (text < b_text)
+
+
+def _authored_in_period(qr: Node, questionnaire: dict[str, Any], issues: list[Issue]) -> None:
+    """A response authored outside the questionnaire's effectivePeriod ("the period during which the questionnaire
+    content was or is planned to be in active use", R4 Questionnaire.effectivePeriod) used it out of its period: a
+    warning, as the HL7 validator gives. Dates compare by their common precision (2021-12-12 is before 2022)."""
+    authored = qr.child("authored")
+    period = questionnaire.get("effectivePeriod")
+    if authored is None or not authored.value or not isinstance(period, dict):
+        return
+    for key, sign, word in (("start", -1, "before the start"), ("end", 1, "after the end")):
+        bound = period.get(key)
+        if isinstance(bound, str) and bound and _compare(authored.value, bound, "DateTime") == sign:
+            issues.append(make_issue("questionnaire.authored-outside-period", authored, authored=authored.value,
+                                     where=word, bound=bound))
 
 
 def _int(value: Any) -> int | None:

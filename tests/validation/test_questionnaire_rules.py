@@ -143,3 +143,36 @@ def test_a_contained_answer_value_set_is_decided_only_for_concept_lists(validato
         "questionnaire": "#q", "status": "completed",
         "item": [{"linkId": "c", "answer": [{"valueCoding": coding}]}]}).encode()
     assert [c for c in _codes(validator, data) if c.startswith("questionnaire.")] == codes
+
+
+@core
+@pytest.mark.parametrize(("authored", "period", "warned"), [
+    ("2021-12-12", {"start": "2022"}, True),
+    ("2022-03-01T10:00:00Z", {"start": "2022"}, False),
+    ("2023-01-01", {"end": "2022-12-31"}, True),
+    ("2022-12-31T23:00:00Z", {"end": "2022-12-31"}, False),  # within the end day
+])
+def test_authored_outside_the_effective_period_is_a_warning(validator: Any, authored: str, period: dict[str, str],
+                                                          warned: bool) -> None:
+    data = json.dumps({
+        "resourceType": "QuestionnaireResponse",
+        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
+        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "effectivePeriod": period,
+                       "item": [{"linkId": "a", "type": "string"}]}],
+        "questionnaire": "#q", "status": "completed", "authored": authored,
+        "item": [{"linkId": "a", "answer": [{"valueString": "x"}]}]}).encode()
+    root = read_json(data).root
+    assert root is not None
+    found = [(i.severity.value, i.location) for i in validator.validate(root)
+             if i.code == "questionnaire.authored-outside-period"]
+    assert found == ([("warning", "QuestionnaireResponse.authored")] if warned else [])
+
+
+@core
+@pytest.mark.parametrize(("kind", "warned"), [("string", True), ("text", False)])
+def test_a_line_break_is_a_warning_in_a_string_answer_only(validator: Any, kind: str, warned: bool) -> None:
+    root = read_json(_response({"linkId": "a", "type": kind}, {"valueString": "one\r\ntwo"})).root
+    assert root is not None
+    issues = validator.validate(root)
+    assert [i.severity.value for i in issues if i.code == "questionnaire.answer-multiline"] == (["warning"] if warned else [])
+    assert not [i for i in issues if i.severity.is_error]
