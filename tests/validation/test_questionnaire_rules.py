@@ -59,13 +59,20 @@ def validator() -> Any:
     return create_validator()
 
 
-def _response(q_item: dict[str, Any], answer: dict[str, Any]) -> bytes:
+def _document(q_items: list[dict[str, Any]], items: list[dict[str, Any]], status: str = "completed",
+              questionnaire: dict[str, Any] | None = None, response: dict[str, Any] | None = None,
+              contained: tuple[dict[str, Any], ...] = ()) -> bytes:
+    """A QuestionnaireResponse with narrative and its Questionnaire contained (`#q`)."""
+    q = {"resourceType": "Questionnaire", "id": "q", "status": "active", **(questionnaire or {}), "item": q_items}
     return json.dumps({
         "resourceType": "QuestionnaireResponse",
         "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
-        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "item": [q_item]}],
-        "questionnaire": "#q", "status": "completed",
-        "item": [{"linkId": q_item["linkId"], "answer": [answer]}]}).encode()
+        "contained": [q, *contained], "questionnaire": "#q", "status": status, **(response or {}),
+        "item": items}).encode()
+
+
+def _response(q_item: dict[str, Any], answer: dict[str, Any]) -> bytes:
+    return _document([q_item], [{"linkId": q_item["linkId"], "answer": [answer]}])
 
 
 def _codes(validator: Any, data: bytes) -> list[str]:
@@ -94,32 +101,24 @@ def test_max_decimal_places_on_a_quantity_and_a_whole_number(validator: Any) -> 
 
 @core
 def test_repeated_groups_in_order_and_a_text_equal_to_the_questionnaires_pass(validator: Any) -> None:
-    data = json.dumps({
-        "resourceType": "QuestionnaireResponse",
-        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
-        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "item": [
-            {"linkId": "g", "text": "Child", "type": "group", "repeats": True,
-             "item": [{"linkId": "n", "text": "Name", "type": "string"}]},
-            {"linkId": "z", "type": "string"}]}],
-        "questionnaire": "#q", "status": "completed",
-        "item": [{"linkId": "g", "text": "Child", "item": [{"linkId": "n", "answer": [{"valueString": "a"}]}]},
-                 {"linkId": "g", "item": [{"linkId": "n", "text": "Name", "answer": [{"valueString": "b"}]}]},
-                 {"linkId": "z", "answer": [{"valueString": "c"}]}]}).encode()
+    data = _document(
+        [{"linkId": "g", "text": "Child", "type": "group", "repeats": True,
+          "item": [{"linkId": "n", "text": "Name", "type": "string"}]},
+         {"linkId": "z", "type": "string"}],
+        [{"linkId": "g", "text": "Child", "item": [{"linkId": "n", "answer": [{"valueString": "a"}]}]},
+         {"linkId": "g", "item": [{"linkId": "n", "text": "Name", "answer": [{"valueString": "b"}]}]},
+         {"linkId": "z", "answer": [{"valueString": "c"}]}])
     assert _codes(validator, data) == []
 
 
 @core
 @pytest.mark.parametrize("status", ["in-progress", "completed"])
 def test_a_question_left_out_falls_under_required_not_min_occurs(validator: Any, status: str) -> None:
-    data = json.dumps({
-        "resourceType": "QuestionnaireResponse",
-        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
-        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "item": [
-            {"linkId": "a", "type": "string", "repeats": True,
-             "extension": [{"url": EXT + "questionnaire-minOccurs", "valueInteger": 2}]},
-            {"linkId": "b", "type": "string"}]}],
-        "questionnaire": "#q", "status": status,
-        "item": [{"linkId": "b", "answer": [{"valueString": "x"}]}]}).encode()
+    data = _document(
+        [{"linkId": "a", "type": "string", "repeats": True,
+          "extension": [{"url": EXT + "questionnaire-minOccurs", "valueInteger": 2}]},
+         {"linkId": "b", "type": "string"}],
+        [{"linkId": "b", "answer": [{"valueString": "x"}]}], status=status)
     assert _codes(validator, data) == []
 
 
@@ -134,14 +133,10 @@ def test_a_question_left_out_falls_under_required_not_min_occurs(validator: Any,
 def test_a_contained_answer_value_set_is_decided_only_for_concept_lists(validator: Any, include: dict[str, Any],
                                                                         coding: dict[str, Any],
                                                                         codes: list[str]) -> None:
-    data = json.dumps({
-        "resourceType": "QuestionnaireResponse",
-        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
-        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "item": [
-            {"linkId": "c", "type": "choice", "answerValueSet": "#vs"}]},
-            {"resourceType": "ValueSet", "id": "vs", "status": "active", "compose": {"include": [include]}}],
-        "questionnaire": "#q", "status": "completed",
-        "item": [{"linkId": "c", "answer": [{"valueCoding": coding}]}]}).encode()
+    data = _document([{"linkId": "c", "type": "choice", "answerValueSet": "#vs"}],
+                     [{"linkId": "c", "answer": [{"valueCoding": coding}]}],
+                     contained=({"resourceType": "ValueSet", "id": "vs", "status": "active",
+                                 "compose": {"include": [include]}},))
     assert [c for c in _codes(validator, data) if c.startswith("questionnaire.")] == codes
 
 
@@ -154,13 +149,8 @@ def test_a_contained_answer_value_set_is_decided_only_for_concept_lists(validato
 ])
 def test_authored_outside_the_effective_period_is_a_warning(validator: Any, authored: str, period: dict[str, str],
                                                           warned: bool) -> None:
-    data = json.dumps({
-        "resourceType": "QuestionnaireResponse",
-        "text": {"status": "generated", "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},
-        "contained": [{"resourceType": "Questionnaire", "id": "q", "status": "active", "effectivePeriod": period,
-                       "item": [{"linkId": "a", "type": "string"}]}],
-        "questionnaire": "#q", "status": "completed", "authored": authored,
-        "item": [{"linkId": "a", "answer": [{"valueString": "x"}]}]}).encode()
+    data = _document([{"linkId": "a", "type": "string"}], [{"linkId": "a", "answer": [{"valueString": "x"}]}],
+                     questionnaire={"effectivePeriod": period}, response={"authored": authored})
     root = read_json(data).root
     assert root is not None
     found = [(i.severity.value, i.location) for i in validator.validate(root)
