@@ -6,7 +6,16 @@ declares, only enabled items answered, `required` items answered in a completed 
 repeating only where the item does, and answers taken from `answerOption`/`answerValueSet` when
 the questionnaire lists them. Answer limits come from the R4 core extensions on the item:
 `minValue`/`maxValue`, `minLength`/`maxLength`, `regex`, `questionnaire-minOccurs`/`-maxOccurs`,
-`questionnaire-unitOption`/`-unitValueSet`, `mimeType`/`maxSize`, `questionnaire-optionExclusive`.
+`questionnaire-unitOption`/`-unitValueSet`, `mimeType`/`maxSize`, `maxDecimalPlaces`, `questionnaire-optionExclusive`.
+The response's items follow the questionnaire's order at each level ("the questions are ordered and grouped ...
+corresponding to the structure of the grouping of the questionnaire"), an item's `text`, when given, is the
+questionnaire item's, and a required group present has at least one item (Questionnaire.item.required).
+
+Where R4's text decides otherwise than the HL7 validator, R4 is followed: `maxLength` bounds text items as well as
+string ones (que-10 allows it on both); `!=` holds when the question has no answer (R4 enable-operator: "no answer
+has a value that is equal"); a repeating question is one item with several answers (Questionnaire.item.repeats:
+"one 'question' item with multiple answer values"), not several items; a group's minOccurs/maxOccurs count its
+repetitions ("the minimum number of times the group must appear") and a question's bounds are inclusive.
 
 The questionnaire is found by `QuestionnaireResponse.questionnaire`: a `#id` in `contained`, else the
 loaded packages and `--ig` files. One that cannot be found is a warning and nothing else is checked.
@@ -23,6 +32,8 @@ minValue/maxValue for Quantity). They are applied exactly as `minValue`/`maxValu
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -47,7 +58,8 @@ ANSWER_TYPES: dict[str, tuple[str, ...]] = {
     "choice": ("Coding",), "open-choice": ("Coding", "String"), "attachment": ("Attachment",),
     "reference": ("Reference",), "quantity": ("Quantity",),
 }
-OPTION_TYPES = ("Coding", "Integer", "Date", "Time", "String", "Reference")  # Questionnaire.item.answerOption.value[x]
+# a choice item with no answerOption: R4 item-type "choice" answers are Codings; the HL7 validator takes these too
+FREE_CHOICE_TYPES = ("Coding", "Integer", "Date", "Time", "String")
 NO_ANSWERS = frozenset({"group", "display", "question"})  # `question` is R4's abstract item type
 COMPLETE = frozenset({"completed", "amended"})
 
@@ -139,9 +151,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _same_option_coding(answer: Node, option: Any) -> bool:
+    """A Coding answer is the answerOption's Coding: the same code in the same system (both absent counts
+    as the same; a code with a system is not the same Coding as that code without one)."""
+    return _coding_key(answer) == _coding_key(option)
+
+
 def _same_value(answer: Node, type_name: str, option: Any) -> bool:
     if type_name == "Coding":
-        return _same_coding(answer, option)
+        return _same_option_coding(answer, option)
     if type_name == "Reference":
         ref = answer.child("reference")
         return ref is not None and isinstance(option, dict) and ref.value == option.get("reference")
@@ -171,6 +189,7 @@ class ResponseChecker:
             return
         status = qr.child("status")
         run = _Run(self, qr, questionnaire, status is not None and status.value in COMPLETE, issues)
+        _authored_in_period(qr, questionnaire, issues)
         run.level(qr, _items(questionnaire, "item"), enabled=True)
 
     def _questionnaire(self, qr: Node, url: str) -> dict[str, Any] | None:
@@ -184,22 +203,21 @@ class _Run:
                  issues: list[Issue]) -> None:
         self.checker = checker
         self.qr = qr
+        self.questionnaire = questionnaire
+        self._items_below: dict[int, dict[str, list[Node]]] = {}  # see nearest_answers
         self.complete = complete
         self.issues = issues
         self.by_link_id: dict[str, dict[str, Any]] = {}
         for item in _walk_items(questionnaire):
             self.by_link_id.setdefault(str(item.get("linkId")), item)
-        self.answers: dict[str, list[Node]] = {}
-        for response_item in _walk_response(qr):
-            link = response_item.child("linkId")
-            if link is not None and link.value:
-                self.answers.setdefault(link.value, []).extend(response_item.children_named("answer"))
 
     # -- structure ------------------------------------------------------------------------------------
     def level(self, parent: Node, defined: list[dict[str, Any]], enabled: bool) -> None:
         """The response items under `parent` against the questionnaire items `defined` there."""
         by_id = {str(d.get("linkId")): d for d in defined if isinstance(d, dict)}
+        order = {link_id: index for index, link_id in enumerate(by_id)}
         present: dict[str, list[Node]] = {}
+        last = -1
         for item in parent.children_named("item"):
             link = item.child("linkId")
             link_id = link.value if link is not None else None
@@ -210,18 +228,33 @@ class _Run:
                     self.issues.append(make_issue("questionnaire.linkid-unknown", item, link_id=link_id,
                                                   where=" at this level of nesting" if elsewhere else ""))
                 continue
+            index = order[link_id or ""]
+            if index < last:
+                self.issues.append(make_issue("questionnaire.item-order", item, link_id=link_id))
+            last = index
+            self.item_text(item, definition)
             present.setdefault(link_id or "", []).append(item)
         for definition in defined:
             if not isinstance(definition, dict):
                 continue
             link_id = str(definition.get("linkId"))
             items = present.get(link_id, [])
-            item_enabled = enabled and self.enabled(definition)
+            item_enabled = enabled and self.enabled(definition, parent)
             self.occurrences(parent, definition, items)
             for item in items:
                 self.item(item, definition, item_enabled)
             if item_enabled and self.complete and _true(definition.get("required")) and not items:
                 self.issues.append(make_issue("questionnaire.required", parent, link_id=link_id))
+
+    def item_text(self, item: Node, definition: dict[str, Any]) -> None:
+        """QuestionnaireResponse.item.text is "the text of the question being answered" (or the group's
+        heading), there so that the response "can be read without access to the questionnaire" (R4
+        QuestionnaireResponse.item.text, definition and requirements): when present it is the item's text
+        in the questionnaire, not other words."""
+        text = item.child("text")
+        if text is not None and text.value and text.value != definition.get("text"):
+            self.issues.append(make_issue("questionnaire.item-text", text, link_id=str(definition.get("linkId")),
+                                          text=text.value, expected=definition.get("text") or ""))
 
     def occurrences(self, parent: Node, definition: dict[str, Any], items: list[Node]) -> None:
         link_id = str(definition.get("linkId"))
@@ -233,7 +266,11 @@ class _Run:
             self.counts(parent, definition, len(items), "repetitions")
 
     def counts(self, where: Node, definition: dict[str, Any], count: int, what: str) -> None:
-        """questionnaire-minOccurs / -maxOccurs: how many answers (questions) or repetitions (groups)."""
+        """questionnaire-minOccurs / -maxOccurs: how many answers (questions) or repetitions (groups). R4 sets no
+        status aside ("the minimum number of answers for a question"), so a question given with too few answers
+        is reported in any response. A question left out altogether falls under `required` alone, as for the HL7
+        validator; a group's repetitions are counted, none at all only in a completed response (as `required`:
+        "Default assumption for 'required' elements is minOccurs=1")."""
         link_id = str(definition.get("linkId"))
         for name, sign in (("questionnaire-minOccurs", -1), ("questionnaire-maxOccurs", 1)):
             for ext in _extensions(definition, name):
@@ -244,8 +281,8 @@ class _Run:
                     limit = int(found[1])
                 except (TypeError, ValueError):
                     continue
-                if (sign < 0 and 0 < count < limit) or (sign < 0 and count == 0 and self.complete and limit > 0) \
-                        or (sign > 0 and count > limit):
+                given = count > 0 or what == "answers"  # a question's item is there, even with no answers
+                if (sign < 0 and count < limit and (given or self.complete)) or (sign > 0 and count > limit):
                     word = "minimum" if sign < 0 else "maximum"
                     self.issues.append(make_issue("questionnaire.answer-limit", where, link_id=link_id,
                                                   detail=f"the {word} number of {what} is {limit}, found {count}"))
@@ -262,6 +299,9 @@ class _Run:
         if kind in NO_ANSWERS:
             if answers:
                 self.issues.append(make_issue("questionnaire.answers-not-allowed", item, link_id=link_id, type=kind))
+            if kind == "group" and _true(definition.get("required")) and not item.children_named("item"):
+                # R4 Questionnaire.item.required: "required groups must contain at least one child element"
+                self.issues.append(make_issue("questionnaire.group-empty", item, link_id=link_id))
             self.level(item, children, enabled=True)
             return
         if item.children_named("item"):
@@ -292,8 +332,8 @@ class _Run:
         if allowed is None:
             return  # an item type R4 does not define: the binding on Questionnaire.item.type reports it
         if kind in ("choice", "open-choice"):
-            # a choice answer has the type of the answerOption values; R4 allows these six for them
-            allowed = tuple(sorted(option_types)) if option_types else OPTION_TYPES
+            # a choice answer has the type of the answerOption values (R4 answerOption.value[x]: "must agree")
+            allowed = tuple(sorted(option_types)) if option_types else FREE_CHOICE_TYPES
             if kind == "open-choice" and "String" not in allowed:
                 allowed += ("String",)
         if type_name not in allowed:
@@ -311,13 +351,40 @@ class _Run:
                                               detail=f"{_describe(value, type_name)} is an exclusive option: "
                                                      "no other answer may be selected with it"))
         value_set = definition.get("answerValueSet")
-        if isinstance(value_set, str) and type_name == "Coding" and not value_set.startswith("#") \
-                and self.checker._in_value_set(value_set, value, "Coding") is False:
+        # a string item may name an answerValueSet too (R4 que-5): its answers are then codes of that set
+        coded = "Coding" if type_name == "Coding" else "code" if kind == "string" and type_name == "String" else None
+        if isinstance(value_set, str) and coded:
+            member = self.contained_member(value_set[1:], value, coded) if value_set.startswith("#") \
+                else self.checker._in_value_set(value_set, value, coded)
+            if member is False:
                 self.issues.append(make_issue("questionnaire.answer-not-allowed", value, link_id=link_id,
                                               value=_describe(value, type_name), source=f"value set {value_set}"))
         self.limits(value, type_name, definition, link_id)
 
+    def contained_member(self, vs_id: str, value: Node, coded: str) -> bool | None:
+        """Is the answer in the contained ValueSet `#vs_id` (the questionnaire's, or, for a questionnaire contained
+        in the response, the response's: contained resources share their container's)? Decided only for a set
+        made of concept lists (compose.include with system and concept, no filter, import or exclude); None
+        otherwise, and for a Coding with no system, whose meaning is undefined."""
+        candidates = _items(self.questionnaire, "contained") + [as_json(c) for c in self.qr.children_named("contained")]
+        vs = next((c for c in candidates if isinstance(c, dict) and c.get("resourceType") == "ValueSet"
+                   and c.get("id") == vs_id), None)
+        compose = vs.get("compose") if vs is not None else None
+        if not isinstance(compose, dict) or compose.get("exclude") or not _items(compose, "include"):
+            return None
+        listed: set[tuple[Any, Any]] = set()
+        for include in _items(compose, "include"):
+            if not isinstance(include, dict) or include.get("filter") or include.get("valueSet") \
+                    or not include.get("system") or not include.get("concept"):
+                return None
+            listed.update((include["system"], c.get("code")) for c in _items(include, "concept") if isinstance(c, dict))
+        if coded == "code":
+            return any(code == value.value for _, code in listed)
+        system, code = _coding_key(value)
+        return None if system is None or code is None else (system, code) in listed
+
     def limits(self, value: Node, type_name: str, definition: dict[str, Any], link_id: str) -> None:
+        kind = str(definition.get("type") or "")
         def report(detail: str) -> None:
             self.issues.append(make_issue("questionnaire.answer-limit", value, link_id=link_id, detail=detail))
 
@@ -329,6 +396,19 @@ class _Run:
                         report(f"{value.value} is {word} {_text(found[1])}")
         elif type_name == "Quantity":
             self.quantity(value, definition, report)
+        if type_name in ("Decimal", "Quantity"):
+            amount = value if type_name == "Decimal" else value.child("value")
+            places = _decimal_places(amount.value if amount is not None else None)
+            for ext in _extensions(definition, "maxDecimalPlaces"):
+                found = _ext_value(ext)
+                limit = _int(found[1]) if found is not None else None
+                if places is not None and limit is not None and places > limit:
+                    report(f"{amount.value} has {places} decimal places; at most {limit} are allowed")  # type: ignore[union-attr]
+        if type_name == "String" and value.value is not None and kind == "string" and (
+                "\n" in value.value or "\r" in value.value):
+            # R4 item-type: a string item takes "a short (few words to short sentence) free-text entry", a text
+            # item "a long (potentially multi-paragraph)" one; a line break suggests the wrong item type (warning)
+            self.issues.append(make_issue("questionnaire.answer-multiline", value, link_id=link_id))
         if type_name == "String" and value.value is not None:
             max_length = definition.get("maxLength")
             if max_length is not None and len(value.value) > int(max_length):
@@ -347,15 +427,40 @@ class _Run:
                     if pattern.fullmatch(value.value) is None:
                         report(f"'{value.value}' does not match the regex {found[1]}")
         if type_name == "Attachment":
-            content_type = value.child("contentType")
-            types = [str((_ext_value(e) or ("", ""))[1]) for e in _extensions(definition, "mimeType")]
-            if types and content_type is not None and content_type.value not in types:
+            self.attachment(value, definition, report)
+
+    def attachment(self, value: Node, definition: dict[str, Any], report: Callable[[str], None]) -> None:
+        """R4 `mimeType` ("the kind(s) of attachment allowed") and `maxSize` ("the maximum size an attachment can
+        be") on an attachment item. A media type is compared without its parameters and case-insensitively
+        (Attachment.contentType "includes mime type parameters such as charset"; RFC 2045 §5.1: type and subtype
+        are case-insensitive). The size is the attachment's bytes: its `size` and, when it carries `data`, the
+        decoded data (Attachment.size: "the number of bytes of data ... before base64 encoding").
+        Beyond R4, as the HL7 validator does: an attachment with no contentType, where the item limits the mime
+        types, is reported, since it cannot be shown to be of an allowed kind (R4 att-1 already requires a
+        contentType whenever there is data)."""
+        types = [str((_ext_value(e) or ("", ""))[1]) for e in _extensions(definition, "mimeType")]
+        content_type = value.child("contentType")
+        if types:
+            if content_type is None or not content_type.value:
+                report(f"the attachment has no contentType, so it cannot be shown to be of an allowed mime type "
+                       f"({', '.join(types)})")
+            elif _media_type(content_type.value) not in {_media_type(t) for t in types}:
                 report(f"the mime type {content_type.value} is not allowed (allowed: {', '.join(types)})")
-            size = value.child("size")
-            for ext in _extensions(definition, "maxSize"):
-                found = _ext_value(ext)
-                if found is not None and size is not None and _compare(size.value or "", found[1], "Decimal") == 1:
-                    report(f"the attachment is {size.value} bytes; at most {_text(found[1])} are allowed")
+        sizes: list[tuple[str, int]] = []
+        size = value.child("size")
+        stated = _int(size.value) if size is not None and size.value else None
+        if stated is not None:
+            sizes.append((f"{stated} bytes", stated))
+        data = value.child("data")
+        decoded = _decoded_length(data.value) if data is not None and data.value else None
+        if decoded is not None:
+            sizes.append((f"{decoded} bytes of data", decoded))
+        for ext in _extensions(definition, "maxSize"):
+            found = _ext_value(ext)
+            for what, amount in sizes:
+                if found is not None and _compare(str(amount), found[1], "Decimal") == 1:
+                    report(f"the attachment is {what}; at most {_text(found[1])} are allowed")
+                    break
 
     def quantity(self, value: Node, definition: dict[str, Any], report: Callable[[str], None]) -> None:
         system, code = _coding_key(value)
@@ -384,18 +489,18 @@ class _Run:
                     report(f"{amount.value} {code} is beyond the {word} {_text(bound.get('value'))} {code}")
 
     # -- enableWhen -----------------------------------------------------------------------------------
-    def enabled(self, definition: dict[str, Any]) -> bool:
+    def enabled(self, definition: dict[str, Any], where: Node) -> bool:
         conditions = [c for c in _items(definition, "enableWhen") if isinstance(c, dict)]
         if not conditions:
             return True
-        results = [self.condition(c) for c in conditions]
+        results = [self.condition(c, where) for c in conditions]
         return all(results) if definition.get("enableBehavior") == "all" else any(results)
 
-    def condition(self, condition: dict[str, Any]) -> bool:
+    def condition(self, condition: dict[str, Any], where: Node) -> bool:
         question = str(condition.get("question"))
         operator = condition.get("operator")
         expected = next(((k[6:], v) for k, v in condition.items() if k.startswith("answer")), None)
-        values = [v for v in (_answer_value(a) for a in self.answers.get(question, [])) if v is not None]
+        values = [v for v in (_answer_value(a) for a in self.nearest_answers(where, question)) if v is not None]
         if operator == "exists":
             return bool(values) == _true(expected[1] if expected else None)
         if expected is None:
@@ -410,6 +515,38 @@ class _Run:
             return all(m != 0 for m in matches)
         signs = {">": (1,), "<": (-1,), ">=": (0, 1), "<=": (-1, 0)}.get(str(operator), ())
         return any(m in signs for m in matches if m is not None)
+
+    def nearest_answers(self, where: Node, link_id: str) -> list[Node]:
+        """The answers enableWhen reads for question `link_id`, from the response items under `where` (the QR, a
+        group item or an answer holding the item being decided): "If multiple question occurrences are present for
+        the same question (same linkId), then this refers to the nearest question occurrence reachable by tracing
+        first the 'ancestor' axis and then the 'preceding' axis and then the 'following' axis" (R4
+        Questionnaire.item.enableWhen.question). So the occurrences in the smallest enclosing part of the response
+        that has any count, not those of another repetition of a repeating group. Each part's items are indexed
+        once per response."""
+        node: Node | None = where
+        while node is not None:
+            index = self._items_below.get(id(node))
+            if index is None:
+                index = self._items_below[id(node)] = {}
+                for item in _response_items(node):
+                    index.setdefault(_link_id(item), []).append(item)
+            found = index.get(link_id)
+            if found:
+                return [a for n in found for a in n.children_named("answer")]
+            node = node.parent
+        return []
+
+
+def _response_items(node: Node) -> Iterator[Node]:
+    """`node` (when an item) and the response items below it, through items and answers only (never into a
+    contained resource)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.name == "item":
+            yield n
+        stack.extend(c for c in n.children if c.name in ("item", "answer"))
 
 
 def _compare_answer(value: Node, type_name: str, target: Any) -> int | None:
@@ -444,6 +581,51 @@ def _compare(text: str, bound: Any, type_name: str) -> int | None:
     return (text > b_text) - (text < b_text)
 
 
+def _authored_in_period(qr: Node, questionnaire: dict[str, Any], issues: list[Issue]) -> None:
+    """A response authored outside the questionnaire's effectivePeriod ("the period during which the questionnaire
+    content was or is planned to be in active use", R4 Questionnaire.effectivePeriod) used it out of its period: a
+    warning, as the HL7 validator gives. Dates compare by their common precision (2021-12-12 is before 2022)."""
+    authored = qr.child("authored")
+    period = questionnaire.get("effectivePeriod")
+    if authored is None or not authored.value or not isinstance(period, dict):
+        return
+    for key, sign, word in (("start", -1, "before the start"), ("end", 1, "after the end")):
+        bound = period.get(key)
+        if isinstance(bound, str) and bound and _compare(authored.value, bound, "DateTime") == sign:
+            issues.append(make_issue("questionnaire.authored-outside-period", authored, authored=authored.value,
+                                     where=word, bound=bound))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(_text(value))
+    except ValueError:
+        return None
+
+
+def _decimal_places(text: str | None) -> int | None:
+    """How many decimal places a decimal's text states (trailing zeros count: 1.50 has two); None if not a number."""
+    if not text:
+        return None
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:
+        return None
+    return max(0, -exponent) if isinstance(exponent, int) else None
+
+
+def _media_type(text: str) -> str:
+    return text.split(";", 1)[0].strip().lower()
+
+
+def _decoded_length(data: str) -> int | None:
+    """The number of bytes base64 `data` decodes to; None when it is not base64 (reported elsewhere)."""
+    try:
+        return len(base64.b64decode("".join(data.split()), validate=True))
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _describe(value: Node, type_name: str) -> str:
     if type_name == "Coding":
         system, code = _coding_key(value)
@@ -469,20 +651,28 @@ def _walk_items(questionnaire: dict[str, Any]) -> Iterator[dict[str, Any]]:
             stack.extend(reversed(_items(item, "item")))
 
 
-def _walk_response(qr: Node) -> Iterator[Node]:
-    for node in qr.iter_tree():
-        if node.name == "item" and node.parent is not None and node.parent.name in ("item", "answer") or (
-                node.name == "item" and node.parent is qr):
-            yield node
-
-
 def enable_when_targets(questionnaire: Node, issues: list[Issue]) -> None:
-    """Questionnaire's own rule: every enableWhen.question names an item of the questionnaire
-    (R4 Questionnaire.item.enableWhen.question: "the linkId for the question whose answer...")."""
+    """Questionnaire's own rules on enableWhen.question: it names an item of the questionnaire (R4
+    Questionnaire.item.enableWhen.question: "the linkId for the question whose answer ... governs whether this
+    item is enabled"), and neither the item itself nor one nested in it: "when an item is disabled, all of its
+    descendants are disabled" (R4 Questionnaire.item.enableWhen), so such a condition could never enable it."""
     data = as_json(questionnaire)
     known = {str(item.get("linkId")) for item in _walk_items(data)}
     for node in questionnaire.iter_tree():
-        if node.name == "enableWhen":
-            question = node.child("question")
-            if question is not None and question.value and question.value not in known:
-                issues.append(make_issue("questionnaire.enablewhen-target", question, link_id=question.value))
+        if node.name != "enableWhen" or node.parent is None:
+            continue
+        question = node.child("question")
+        if question is None or not question.value:
+            continue
+        if question.value not in known:
+            issues.append(make_issue("questionnaire.enablewhen-target", question, link_id=question.value))
+            continue
+        owner = node.parent
+        own = owner.child("linkId")
+        if own is not None and own.value == question.value:
+            issues.append(make_issue("questionnaire.enablewhen-circular", question, link_id=question.value,
+                                     what="the item itself"))
+        elif any(_link_id(inner) == question.value for inner in owner.iter_tree()
+                 if inner.name == "item" and inner is not owner):
+            issues.append(make_issue("questionnaire.enablewhen-circular", question, link_id=question.value,
+                                     what="an item nested in this one"))
