@@ -48,7 +48,8 @@
   error; R4's own ChargeItemDefinition cid-0 and US Core 3.1.0's us-core-2 have such names). A key stands for one constraint: within a differential or a snapshot,
   the same key with two different expressions is an error (ele-1, which R4 repeats, aside).
 - `ElementDefinition.binding.valueSet` "Refers to the value set": a canonical that resolves to another
-  kind of resource is an error.
+  kind of resource is a warning (R4's own ExplanationOfBenefit binds `priority` to the processpriority
+  CodeSystem's URL; the HL7 validator makes it an error).
 """
 
 from __future__ import annotations
