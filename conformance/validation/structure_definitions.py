@@ -37,6 +37,12 @@
   one of the element's types; `minValue[x]`/`maxValue[x]` "SHALL be the same as the specified type
   of the element" (a Quantity also bounds a Quantity-based type). Judged where the element's types
   are known: its own, else those the generated snapshot gives it.
+- The snapshot is the complete view ("A snapshot view is expressed in a standalone form that can be used
+  and interpreted without considering the base StructureDefinition"): an element the differential states
+  that the snapshot lacks is an error (`structuredefinition.snapshot-missing`).
+- `StructureDefinition.context` "Identifies the types of resource or data type elements to which the
+  extension can be applied": a definition of another type than Extension has none (an error; sdf-18 says
+  the same of `contextInvariant`).
 - A Reference's `targetProfile` "applies to the target of the reference", a resource: a
   StructureDefinition of a data type there is an error. An extension whose definition is a modifier
   belongs in `modifierExtension`, any other in `extension` (extensibility.html): a profile on the
@@ -114,6 +120,9 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
                                          type=own_type, base=base_url))
         if kind == "logical" and ":" in own_type:
             _logical_paths(sd, own_type.rstrip("/").rsplit("/", 1)[-1], issues)
+    if own_type is not None and _short(own_type) != "Extension":
+        for context in sd.children_named("context"):
+            issues.append(make_issue("structuredefinition.context-not-extension", context, type=own_type))
     for element in _elements(sd):
         for type_ in element.children_named("type"):
             _type_profiles(type_, resolve, issues)
@@ -133,6 +142,7 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
         if differential is not None and sd.child("differential") is not None:
             generated = _differential(sd, differential, issues)
     _value_types(sd, generated, issues)
+    _snapshot_covers_differential(sd, issues)
 
 
 def _type_name(at: Node, own_type: str, kind: str | None, resolve: Resolve, issues: list[Issue]) -> None:
@@ -356,6 +366,38 @@ def _meaning_when_missing(sd: Node, issues: list[Issue]) -> None:
         if found is None or path.endswith((".extension", ".modifierExtension")):
             continue
         issues.append(make_issue("structuredefinition.meaning-when-missing", found, path=path))
+
+
+def _snapshot_covers_differential(sd: Node, issues: list[Issue]) -> None:
+    """Every element the differential states is in the snapshot (by id, else by path, a renamed choice
+    `valueQuantity` standing for `value[x]`)."""
+    snapshot, differential = sd.child("snapshot"), sd.child("differential")
+    if snapshot is None or differential is None:
+        return
+    ids: set[str] = set()
+    paths: set[str] = set()
+    for element in snapshot.children_named("element"):
+        if (ident := element.child_value("id")):
+            ids.add(ident)
+        if (path := element.child_value("path")):
+            paths.add(path)
+    choices = {p[:-3] for p in paths if p.endswith("[x]")}
+    for element in differential.children_named("element"):
+        ident, path = element.child_value("id"), element.child_value("path")
+        if not path or (ident and ident in ids) or _unrenamed(path, choices) in paths:
+            continue
+        issues.append(make_issue("structuredefinition.snapshot-missing", element, element=ident or path))
+
+
+def _unrenamed(path: str, choices: set[str]) -> str:
+    """`Observation.valueQuantity.value` as `Observation.value[x].value` when `value[x]` is a choice."""
+    out: list[str] = []
+    for name in path.split("."):
+        prefix = ".".join(out)
+        stem = next((name[:i] for i in range(1, len(name)) if name[i].isupper()
+                     and f"{prefix}.{name[:i]}" in choices), None)
+        out.append(f"{stem}[x]" if stem is not None and out else name)
+    return ".".join(out)
 
 
 # -- values of the element's type ---------------------------------------------------------------
