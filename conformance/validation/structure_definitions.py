@@ -53,6 +53,9 @@
   empty and leaves reporting it to implementations that know the model (the HL7 validator makes it an
   error; R4's own ChargeItemDefinition cid-0 and US Core 3.1.0's us-core-2 have such names). A key stands for one constraint: within a differential or a snapshot,
   the same key with two different expressions is an error (ele-1, which R4 repeats, aside).
+- eld-11's rule as R4 states it, "Binding can only be present for coded elements, string, and uri": a binding
+  on an element whose stated types are none of those (nor their specialisations) is an error. R4's eld-11
+  expression cannot fail (`type.select(...)` yields a boolean per type, which exists), so it is checked here.
 - `ElementDefinition.binding.valueSet` "Refers to the value set": a canonical that resolves to another
   kind of resource is a warning (R4's own ExplanationOfBenefit binds `priority` to the processpriority
   CodeSystem's URL; the HL7 validator makes it an error).
@@ -129,6 +132,7 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
             _target_profiles(type_, resolve, issues)
             _extension_profiles(element, type_, resolve, issues)
         _binding_value_set(element, resolve, issues)
+        _binding_type(element, issues)
     model = differential.fhirpath_model if differential is not None else None
     for view in ("differential", "snapshot"):
         keys: dict[str, str] = {}
@@ -513,6 +517,23 @@ def _focus_key(sd: Node, path: str, model: ModelInfo) -> str | None:
             return None
         key = info.type_key
     return key
+
+
+# eld-11's human text: "Binding can only be present for coded elements, string, and uri" (its R4 expression
+# tests `type.select(...).exists()`, true for any type); with their specialisations, and the types the HL7
+# validator also lets bind (Range, Extension, CodeableReference)
+_BINDABLE = frozenset({"code", "Coding", "CodeableConcept", "Quantity", "Age", "Count", "Distance", "Duration",
+                       "SimpleQuantity", "MoneyQuantity", "string", "id", "markdown", "uri", "url", "canonical",
+                       "oid", "uuid", "Range", "Extension", "CodeableReference"})
+
+
+def _binding_type(element: Node, issues: list[Issue]) -> None:
+    binding = element.child("binding")
+    codes = [code for t in element.children_named("type") if (code := t.child_value("code"))]
+    if binding is None or not codes or any(c in _BINDABLE or ":" in c or c in _ANY_CONTENT for c in codes):
+        return
+    issues.append(make_issue("structuredefinition.binding-not-coded", binding, path=element.child_value("path") or "",
+                             types=", ".join(codes)))
 
 
 def _binding_value_set(element: Node, resolve: Resolve, issues: list[Issue]) -> None:
