@@ -97,7 +97,7 @@ def check_search_expression(parameter: Node, model: ModelInfo, issues: list[Issu
             continue
         targets = [head] if head is not None and head in known else known
         try:
-            found = [semantic_check(branch, t, model) for t in targets]
+            found = [semantic_check(branch, t, model, any_type=True) for t in targets]
         except Exception:  # noqa: BLE001 - the static check is a help, never a crash
             continue
         if found and all(found):

@@ -495,7 +495,7 @@ def _invariants(sd: Node, element: Node, keys: dict[str, str], model: ModelInfo 
         if focus is None or model is None:
             continue
         try:
-            problems = semantic_check(tree, focus, model)
+            problems = semantic_check(tree, focus, model, any_type=True)
         except Exception:  # noqa: BLE001 - the static check is a help, never a crash
             continue
         if problems:
