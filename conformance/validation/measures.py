@@ -109,7 +109,8 @@ _OBSERVATION = ("http://terminology.hl7.org/CodeSystem/measure-population", "mea
 
 
 def _populations(group: Node, definition: dict[str, Any], complete: bool, issues: list[Issue]) -> None:
-    allowed = [_json_key(p.get("code")) for p in _list(definition, "population") if isinstance(p, dict)]
+    populations = [p for p in _list(definition, "population") if isinstance(p, dict)]
+    allowed = [_json_key(p.get("code")) for p in populations]
     seen: set[int] = set()
     for population in group.children_named("population"):
         key = _node_key(population.child("code"))
@@ -126,7 +127,7 @@ def _populations(group: Node, definition: dict[str, Any], complete: bool, issues
         for index, key in enumerate(allowed):
             if index not in seen and key and _OBSERVATION not in key:
                 issues.append(make_issue("measurereport.missing", group, what="population",
-                                         code=_describe_json(_list(definition, "population")[index].get("code"))))
+                                         code=_describe_json(populations[index].get("code"))))
 
 
 def _stratifiers(group: Node, definition: dict[str, Any], complete: bool, issues: list[Issue]) -> None:

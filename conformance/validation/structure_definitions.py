@@ -82,6 +82,9 @@ _ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
 Resolve = Callable[[str], "dict[str, Any] | None"]
 
 
+_NOT_FOR_GENERATION = frozenset({"snapshot", "text", "contained", "mapping"})  # the generator reads none
+
+
 class DifferentialChecker:
     """Applies a validated StructureDefinition's differential to its base with a snapshot generator of its
     own (its findings are this check's, not the run's), caching the bases it compiles."""
@@ -94,7 +97,7 @@ class DifferentialChecker:
     def apply(self, node: Node) -> tuple[list[tuple[int, str, str]], dict[str, dict[str, Any]]]:
         """The differential's problems (index, code, reason) and the generated snapshot's elements by id."""
         try:
-            sd, _ = node_to_json(node, self._model)
+            sd, _ = node_to_json(node, self._model, omit=_NOT_FOR_GENERATION)
             if sd is None:
                 return [], {}
             generated, problems = self._generator.apply_differential(sd)
