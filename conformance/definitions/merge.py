@@ -172,6 +172,15 @@ def _modifier_and_summary(out: Element, diff: Element, is_extension: bool, probl
             problems.append(f"isSummary cannot be changed by a profile (base: {out.get('isSummary')})")
 
 
+# R4 primitive types that specialise another (datatypes.html): `id` for a `string` (R4's Resource.id is
+# declared a System String, the specification says `id`), `url` for a `uri`, `positiveInt` for an `integer`
+_PRIMITIVE_SUBTYPES: dict[str, tuple[str, ...]] = {
+    "string": ("code", "id", "markdown"),
+    "uri": ("url", "canonical", "oid", "uuid"),
+    "integer": ("positiveInt", "unsignedInt"),
+}
+
+
 def _types(out: Element, types: list[Any], inherited: Element, problems: list[str]) -> None:
     allowed = [type_code(t) for t in inherited.get("type", ()) if isinstance(t, dict)]
     if allowed:
@@ -180,7 +189,8 @@ def _types(out: Element, types: list[Any], inherited: Element, problems: list[st
                 continue
             code = type_code(t)
             ok = any(code == a or a in ("Element", "BackboneElement", "*", "Extension")
-                     or (a in ("Resource", "DomainResource") and code[:1].isupper()) for a in allowed)
+                     or (a in ("Resource", "DomainResource") and code[:1].isupper())
+                     or code in _PRIMITIVE_SUBTYPES.get(a, ()) for a in allowed)
             if not ok:
                 problems.append(f"type {code} is not one of the base's types ({', '.join(allowed)})")
     out["type"] = [dict(t) for t in types if isinstance(t, dict)]

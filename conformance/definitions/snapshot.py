@@ -98,6 +98,7 @@ class _Run:
         self.element_id = ""
         self.specialization = sd.get("derivation") == "specialization"
         self.history: list[tuple[str, list[tuple[str, str | None]]]] = []  # (path, segments) placed so far
+        self.problems: list[tuple[int, str, str]] = []  # (differential index, issue code, reason) of this profile
 
     @property
     def location(self) -> str:
@@ -133,6 +134,14 @@ class SnapshotGenerator:
         start = len(self._issues)
         result = self._generate(sd)
         return result, self._issues[start:]
+
+    def apply_differential(self, sd: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
+        """`sd` with a snapshot generated afresh (neither taken from nor put in the cache), and
+        (differential index, issue code, reason) for each element of its own differential that cannot be
+        applied to its base as written (problems of definitions generated on the way are not included)."""
+        problems: list[tuple[int, str, str]] = []
+        result = self._generate(sd, fresh=problems)
+        return result, problems
 
     def snapshot_of(self, url: str) -> dict[str, Any] | None:
         """The StructureDefinition at `url` with a snapshot: its own, else a generated one."""
@@ -195,13 +204,16 @@ class SnapshotGenerator:
 
     def _problem(self, code: str, reason: str) -> None:
         run = self._runs[-1]
+        run.problems.append((run.index, code, reason))
         self._issues.append(make_issue(code, location=run.location, element=run.element_id, profile=run.url,
                                        reason=reason))
 
     # -- generation -------------------------------------------------------------------------------------
-    def _generate(self, sd: dict[str, Any]) -> dict[str, Any]:
+    def _generate(self, sd: dict[str, Any], fresh: list[tuple[int, str, str]] | None = None) -> dict[str, Any]:
         url = str(sd.get("url") or sd.get("id") or "")
         key = f"{url}|{sd['version']}" if url and isinstance(sd.get("version"), str) else url  # versions differ
+        if fresh is not None:
+            key = ""  # neither read from nor written to the cache
         if key and key in self._generated:
             return self._generated[key]
         base_url = sd.get("baseDefinition")
@@ -233,6 +245,8 @@ class SnapshotGenerator:
         finally:
             self._runs.pop()
             self._in_progress.pop()
+            if fresh is not None:
+                fresh.extend(run.problems)
         result = dict(sd)
         result["snapshot"] = {"element": elements}
         if key:

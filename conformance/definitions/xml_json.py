@@ -155,23 +155,26 @@ class _Converter:
         self.model = model
         self.issues: list[Issue] = []
 
-    def resource(self, node: Node) -> dict[str, Any] | None:
+    def resource(self, node: Node, omit: frozenset[str] = frozenset()) -> dict[str, Any] | None:
         rtype = node.resource_type or node.name
         info = self.model.type_info(rtype)
         if info is None or info.kind != "resource":
             self.issues.append(make_issue("structure.unknown-resource-type", node, name=rtype))
             return None
         out: dict[str, Any] = {"resourceType": rtype}
-        self._fill(out, node, info, info.root)
+        self._fill(out, node, info, info.root, omit)
         return out
 
-    def _fill(self, out: dict[str, Any], node: Node, info: _TypeInfo, path: str) -> None:
-        """The children of a complex node (or a resource) into `out`, grouped by name in document order."""
+    def _fill(self, out: dict[str, Any], node: Node, info: _TypeInfo, path: str,
+              omit: frozenset[str] = frozenset()) -> None:
+        """The children of a complex node (or a resource) into `out`, grouped by name in document order
+        (those named in `omit` left out)."""
         if node.value is not None:
             self.issues.append(make_issue("structure.complex-expected", node, name=node.name, type=path))
         groups: dict[str, list[Node]] = {}
         for child in node.children:
-            groups.setdefault(child.name, []).append(child)
+            if child.name not in omit:
+                groups.setdefault(child.name, []).append(child)
         for name, nodes in groups.items():
             found = info.lookup(path, name)
             if found is None:
@@ -263,10 +266,12 @@ class _Converter:
         return out
 
 
-def node_to_json(root: Node, model: JsonModel) -> tuple[dict[str, Any] | None, list[Issue]]:
-    """A resource tree (from any reader) as its FHIR JSON dict, with the issues met on the way."""
+def node_to_json(root: Node, model: JsonModel, omit: frozenset[str] = frozenset()) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """A resource tree (from any reader) as its FHIR JSON dict, with the issues met on the way; top-level
+    elements named in `omit` are left out (a StructureDefinition's snapshot, when only its differential
+    is wanted)."""
     converter = _Converter(model)
-    return converter.resource(root), converter.issues
+    return converter.resource(root, omit), converter.issues
 
 
 def convert_xml(data: bytes, model: JsonModel) -> tuple[dict[str, Any] | None, list[Issue]]:

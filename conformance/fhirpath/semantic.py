@@ -31,9 +31,10 @@ UNKNOWN = Shape(None)
 
 
 class Checker:
-    def __init__(self, model: ModelInfo, check_ordered: bool) -> None:
+    def __init__(self, model: ModelInfo, check_ordered: bool, any_type: bool = False) -> None:
         self.model = model
         self.check_ordered = check_ordered
+        self.any_type = any_type  # a name is an error only when none of the possible types has it
         self.problems: list[str] = []
 
     def shape(self, node: ast.Expr, this: Shape, at_root: bool = True) -> Shape:
@@ -75,6 +76,7 @@ class Checker:
         if target.keys is None:
             return UNKNOWN
         out: set[str] = set()
+        lacking: list[str] = []
         for key in target.keys:
             if at_root and name[:1].isupper() and (key == name or self.model.is_subtype(
                     self.model.type_name(key), name)):
@@ -86,6 +88,9 @@ class Checker:
             if info is None:
                 if name in ("extension", "id", "modifierExtension"):
                     return UNKNOWN
+                if self.any_type:
+                    lacking.append(key)
+                    continue
                 self.problems.append(f"'{name}' is not an element of {self.model.type_name(key)}")
                 return UNKNOWN
             if info.choice:
@@ -94,6 +99,10 @@ class Checker:
                 out.add(info.type_key)
             else:
                 return UNKNOWN
+        if lacking and not out:
+            names = sorted({self.model.type_name(k) for k in lacking})
+            self.problems.append(f"'{name}' is not an element of {' or '.join(names)}")
+            return UNKNOWN
         return Shape(frozenset(out), target.ordered)
 
     def call(self, call: ast.Call, target: Shape, this: Shape) -> Shape:
@@ -122,8 +131,11 @@ class Checker:
                                  "has none")
 
 
-def check(tree: ast.Expr, focus_type: str, model: ModelInfo, check_ordered: bool = False) -> list[str]:
-    """Problems found in `tree` evaluated on an item of type `focus_type` (a model key)."""
-    checker = Checker(model, check_ordered)
+def check(tree: ast.Expr, focus_type: str, model: ModelInfo, check_ordered: bool = False,
+          any_type: bool = False) -> list[str]:
+    """Problems found in `tree` evaluated on an item of type `focus_type` (a model key). With `any_type`, a name
+    is a problem only where none of the types the path can have at that point has it (`value.code` on a
+    choice is fine because a Coding has a code), as FHIRPath evaluates it."""
+    checker = Checker(model, check_ordered, any_type)
     checker.shape(tree, Shape(frozenset({focus_type})))
     return checker.problems

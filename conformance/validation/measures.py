@@ -13,9 +13,24 @@ The R4 definitions tie a report's structure to the measure it reports on:
   which returns the list of members", `MeasureReport.type`); an individual or summary report
   lists no subjects.
 
-A group or population whose code is absent is not guessed at, and groups are only required to
-be complete in a `complete` report that is not `data-collection` (R4: data-collection reports
-"do not necessarily include all the data"; nothing is available before `complete`).
+- A single report group paired with a single measure group keeps its meaning: when both state a
+  code, the codes agree.
+- Each measure group, population and stratifier is reported once ("one for each"): a second report
+  group, population or stratifier for the same one is an error.
+- `group.population.code` is "The type of the population": a population without one reports none of
+  the measure's populations (an error).
+- `group.stratifier`: "there will be a stratifier group for each stratifier defined by the measure",
+  its `code` "The meaning of this stratifier, as defined in the measure definition": every report
+  stratifier is one of the measure group's (matched by coding, or by text where neither has codings),
+  and a complete report has one for each.
+- A `proportion` measure's score is a proportion (measure-scoring: "The measure score is defined
+  using a proportion"; numerator a subset of the denominator): a value outside 0..1 is an error.
+
+Groups, populations and stratifiers are only required to be complete in a `complete` report that is
+not `data-collection` (R4: data-collection reports "do not necessarily include all the data";
+nothing is available before `complete`); a measure population of type `measure-observation`
+("the individual observation to be performed for each case") has no count to report, so it is not
+required.
 The measure is found by `MeasureReport.measure`: a `#id` in `contained`, else the loaded packages
 and `--ig` files; one that cannot be found is not checked against (the canonical is reported
 elsewhere when it matters).
@@ -44,6 +59,9 @@ def check_measure_report(report: Node, resolve: Resolve, issues: list[Issue]) ->
         return
     defined = [g for g in _list(measure, "group") if isinstance(g, dict)]
     groups = report.children_named("group")
+    status, kind = report.child("status"), report.child("type")
+    complete = status is not None and status.value == "complete" and not (kind is not None and kind.value == "data-collection")
+    proportion = "proportion" in {code for _, code in _json_key(measure.get("scoring"))}
     matched: set[int] = set()
     for group in groups:
         index = _match_group(group, defined, len(groups))
@@ -51,10 +69,15 @@ def check_measure_report(report: Node, resolve: Resolve, issues: list[Issue]) ->
             code = group.child("code")
             issues.append(make_issue("measurereport.group-unknown", group, code=_describe(code)))
             continue
+        if index in matched:
+            issues.append(make_issue("measurereport.duplicate", group, what="group", code=_describe(group.child("code"))))
+            continue
         matched.add(index)
-        _populations(group, defined[index], issues)
-    status, kind = report.child("status"), report.child("type")
-    if status is None or status.value != "complete" or (kind is not None and kind.value == "data-collection"):
+        _populations(group, defined[index], complete, issues)
+        _stratifiers(group, defined[index], complete, issues)
+        if proportion:
+            _proportion_score(group, issues)
+    if not complete:
         return
     for index, definition in enumerate(defined):
         if index not in matched:
@@ -70,9 +93,10 @@ def _subject_results(report: Node, population: Node, issues: list[Issue]) -> Non
 
 def _match_group(group: Node, defined: list[dict[str, Any]], reported: int) -> int | None:
     """The index of the measure group this report group reports on, or None."""
-    if len(defined) == 1 and reported == 1:
-        return 0
     key = _node_key(group.child("code"))
+    if len(defined) == 1 and reported == 1:
+        own = _json_key(defined[0].get("code"))
+        return 0 if not key or not own or key & own else None
     if not key:
         return None
     for index, definition in enumerate(defined):
@@ -81,13 +105,63 @@ def _match_group(group: Node, defined: list[dict[str, Any]], reported: int) -> i
     return None
 
 
-def _populations(group: Node, definition: dict[str, Any], issues: list[Issue]) -> None:
-    allowed = [_json_key(p.get("code")) for p in _list(definition, "population") if isinstance(p, dict)]
+_OBSERVATION = ("http://terminology.hl7.org/CodeSystem/measure-population", "measure-observation")
+
+
+def _populations(group: Node, definition: dict[str, Any], complete: bool, issues: list[Issue]) -> None:
+    populations = [p for p in _list(definition, "population") if isinstance(p, dict)]
+    allowed = [_json_key(p.get("code")) for p in populations]
+    seen: set[int] = set()
     for population in group.children_named("population"):
         key = _node_key(population.child("code"))
-        if key and not any(key & other for other in allowed):
+        index = next((i for i, other in enumerate(allowed) if key & other), None)
+        if index is None:
             issues.append(make_issue("measurereport.population-unknown", population,
                                      code=_describe(population.child("code"))))
+        elif index in seen:
+            issues.append(make_issue("measurereport.duplicate", population, what="population",
+                                     code=_describe(population.child("code"))))
+        else:
+            seen.add(index)
+    if complete:
+        for index, key in enumerate(allowed):
+            if index not in seen and key and _OBSERVATION not in key:
+                issues.append(make_issue("measurereport.missing", group, what="population",
+                                         code=_describe_json(populations[index].get("code"))))
+
+
+def _stratifiers(group: Node, definition: dict[str, Any], complete: bool, issues: list[Issue]) -> None:
+    defined = [s for s in _list(definition, "stratifier") if isinstance(s, dict)]
+    allowed = [_json_key(s.get("code")) for s in defined]
+    seen: set[int] = set()
+    for stratifier in group.children_named("stratifier"):
+        key: CodeKey = frozenset().union(*(_node_key(c) for c in stratifier.children_named("code")))
+        index = next((i for i, other in enumerate(allowed) if key & other), None)
+        code = ", ".join(_describe(c) for c in stratifier.children_named("code")) or "(no code)"
+        if index is None:
+            issues.append(make_issue("measurereport.stratifier-unknown", stratifier, code=code))
+        elif index in seen:
+            issues.append(make_issue("measurereport.duplicate", stratifier, what="stratifier", code=code))
+        else:
+            seen.add(index)
+    if complete:
+        for index, key in enumerate(allowed):
+            if index not in seen and key:
+                issues.append(make_issue("measurereport.missing", group, what="stratifier",
+                                         code=_describe_json(defined[index].get("code"))))
+
+
+def _proportion_score(group: Node, issues: list[Issue]) -> None:
+    score = group.child("measureScore")
+    value = score.child("value") if score is not None else None
+    if value is None or value.value is None:
+        return
+    try:
+        number = float(value.value)
+    except ValueError:
+        return  # not a decimal: reported by the datatype check
+    if not 0 <= number <= 1:
+        issues.append(make_issue("measurereport.proportion-score", value, value=value.value))
 
 
 def _node_key(concept: Node | None) -> CodeKey:

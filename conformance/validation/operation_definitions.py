@@ -18,6 +18,7 @@ parameter's name. For each top-level parameter of the operation (`use` in or out
 - a parameter of the operation without a slice, or a slice naming no parameter of the operation, is a
   warning (`operation.profile-parameter-missing` / `-unknown`): the profile may be open, but then it does
   not cover "all the parameters".
+A profile that constrains another type than Parameters is an error (`operation.profile-not-parameters`).
 Parts (`parameter.part`) are not compared: R4 describes them in the profile only through nested slices, which
 the operation's own rules already govern.
 """
@@ -55,6 +56,10 @@ def check_operation_profiles(definition: Node, structure_definition: Callable[[s
         if profile_node is None or not profile_node.value:
             continue
         sd = structure_definition(profile_node.value)
+        if isinstance(sd, dict) and sd.get("type") and sd.get("type") != "Parameters":
+            issues.append(make_issue("operation.profile-not-parameters", profile_node, use=use,
+                                     profile=profile_node.value, type=sd.get("type")))
+            continue
         snapshot = (sd or {}).get("snapshot", {}).get("element") if isinstance(sd, dict) else None
         if not snapshot or sd is None or sd.get("type") != "Parameters":
             continue

@@ -6,6 +6,13 @@ should have the same meaning, and (usually) the functionality should be a proper
 underlying search parameter." Checked where the parent can be found: the same `type`, and a
 `base` within the parent's (a parent on Resource or DomainResource covers every type). A
 CapabilityStatement's search parameter that names its definition has the definition's type.
+
+R4 SearchParameter.expression: "A FHIRPath expression that returns a set of elements for the search
+parameter", evaluated on resources of the `base` types. An expression that is not FHIRPath is an error,
+and so is a path that names no element: each union branch that starts with a resource type must start
+with one of the bases and then name elements of it (a branch that starts otherwise must do so for one
+of the bases). What the static check cannot follow (functions, resolve(), casts it does not know) is
+not judged, and functions this engine does not implement are not held against the expression.
 """
 
 from __future__ import annotations
@@ -14,6 +21,11 @@ from collections.abc import Callable
 from typing import Any
 
 from conformance.fhir.tree import Node
+from conformance.fhirpath import ast
+from conformance.fhirpath.errors import FhirPathSyntaxError
+from conformance.fhirpath.model import ModelInfo
+from conformance.fhirpath.parser import parse as parse_fhirpath
+from conformance.fhirpath.semantic import check as semantic_check
 from conformance.issues import Issue, make_issue
 
 _EVERY_TYPE = frozenset({"Resource", "DomainResource"})
@@ -58,3 +70,55 @@ def check_capability_search_params(statement: Node, resolve: Callable[[str], dic
                 if found.get("type") and found["type"] != own_type.value:
                     issues.append(make_issue("capabilitystatement.searchparam-type", own_type, url=definition.value,
                                              type=own_type.value, defined=found["type"]))
+
+
+def check_search_expression(parameter: Node, model: ModelInfo, issues: list[Issue]) -> None:
+    expression = parameter.child("expression")
+    if expression is None or not expression.value:
+        return
+    try:
+        tree = parse_fhirpath(expression.value)
+    except FhirPathSyntaxError as exc:
+        issues.append(make_issue("searchparameter.expression-invalid", expression, detail=exc.message))
+        return
+    except Exception:  # noqa: BLE001 - what the parser cannot read for other reasons is not judged
+        return
+    bases = [b.value for b in parameter.children_named("base") if b.value]
+    known = [b for b in bases if model.knows(b)]
+    if not known:
+        return
+    for branch in _union_branches(tree):
+        head = _head_name(branch)
+        if head is not None and head in model.resource_types and head not in bases \
+                and head not in ("Resource", "DomainResource"):
+            issues.append(make_issue("searchparameter.expression-invalid", expression,
+                                     detail=f"it starts with {head}, which is not a base of the parameter "
+                                            f"({', '.join(bases)})"))
+            continue
+        targets = [head] if head is not None and head in known else known
+        try:
+            found = [semantic_check(branch, t, model, any_type=True) for t in targets]
+        except Exception:  # noqa: BLE001 - the static check is a help, never a crash
+            continue
+        if found and all(found):
+            issues.append(make_issue("searchparameter.expression-invalid", expression, detail=found[0][0]))
+
+
+def _union_branches(tree: ast.Expr) -> list[ast.Expr]:
+    if isinstance(tree, ast.Binary) and tree.op == "|":
+        return _union_branches(tree.left) + _union_branches(tree.right)
+    return [tree]
+
+
+def _head_name(tree: ast.Expr) -> str | None:
+    """The first name of a path (`Patient` in `Patient.name.where(...)`), or None."""
+    node: ast.Expr = tree
+    while True:
+        if isinstance(node, ast.TypeOp):
+            node = node.operand
+        elif isinstance(node, (ast.Invoke, ast.Indexer)):
+            node = node.target
+        elif isinstance(node, ast.Member):
+            return node.name
+        else:
+            return None

@@ -55,8 +55,12 @@ from conformance.validation.plan import (
 from conformance.validation.primitives import PrimitiveRule, build_rule
 from conformance.validation.questionnaire import ResponseChecker, enable_when_targets
 from conformance.validation.references import ResolutionScope, parse_reference
-from conformance.validation.search_parameters import check_capability_search_params, check_derived_from
-from conformance.validation.structure_definitions import check_structure_definition
+from conformance.validation.search_parameters import (
+    check_capability_search_params,
+    check_derived_from,
+    check_search_expression,
+)
+from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
 from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
@@ -109,6 +113,7 @@ class Validator:
         self._bound_codings: list[tuple[Node, str]] = []
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
         self._invariant_checker = InvariantChecker(definitions, self._member_of, self._conforms_hook)
+        self._differentials = DifferentialChecker(definitions.resolve, self._invariant_checker.model)
         self._slice_ctx = slicing.SliceContext(
             resolve_reference=self._resolve_reference_node,
             plan_root=self._plan_root,
@@ -198,10 +203,12 @@ class Validator:
                 check_operation_profiles(node, self.definitions.structure_definition, self._resource_types, issues)
             elif rt == "SearchParameter":
                 check_derived_from(node, self.definitions.resolve, issues)
+                check_search_expression(node, self._invariant_checker.model, issues)
             elif rt == "MeasureReport":
                 check_measure_report(node, self.definitions.resolve, issues)
             elif rt == "StructureDefinition":
-                check_structure_definition(node, self.definitions.resolve, self.definitions.structure_definition, issues)
+                check_structure_definition(node, self.definitions.resolve, self.definitions.structure_definition, issues,
+                                           self._differentials)
             elif rt == "CapabilityStatement":
                 check_capability_search_params(node, self.definitions.resolve, issues)
         finally:

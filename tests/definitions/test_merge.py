@@ -87,6 +87,17 @@ def test_types_must_come_from_the_base() -> None:
     assert problems == ["type Quantity is not one of the base's types (CodeableConcept)"]
 
 
+def test_a_primitive_type_may_be_narrowed_to_its_specialisation() -> None:
+    """R4 datatypes.html: id, code and markdown are strings; Resource.id is declared a string, profiles say id."""
+    string = {"path": "Patient.id", "min": 0, "max": "1", "type": [{"code": "string"}]}
+    out, problems = merge_element(string, {"type": [{"code": "id"}]}, inherited=string, is_slice=False,
+                                  is_extension=False, profile_url="http://example.org/p", inherited_source="")
+    assert problems == [] and out["type"] == [{"code": "id"}]
+    _, problems = merge_element(string, {"type": [{"code": "uri"}]}, inherited=string, is_slice=False,
+                                is_extension=False, profile_url="http://example.org/p", inherited_source="")
+    assert problems == ["type uri is not one of the base's types (string)"]
+
+
 def test_modifier_and_summary_flags() -> None:
     out, problems = merge({"isModifier": True, "isSummary": False})
     assert (out["isModifier"], out["isSummary"]) == (False, True)

@@ -399,3 +399,21 @@ def test_malformed_definitions_never_crash(resolver: Any, fixture_definitions: d
     assert isinstance(result, dict) and all(isinstance(i, Issue) for i in issues)
     if "snapshot" in result and isinstance(result["snapshot"], dict):
         assert ids(result)[0] == "Patient"
+
+
+def test_apply_differential_generates_afresh_and_returns_only_the_profiles_own_problems(
+        generator: SnapshotGenerator, fixture_definitions: dict[str, Any]) -> None:
+    """What `validate` uses to judge a StructureDefinition's own differential (structure_definitions.py)."""
+    broken = fixture_definitions[EXAMPLE_SD + "test-broken"]
+    cached, issues = generator.generate(broken)
+    sd, problems = generator.apply_differential(broken)
+    assert [(index, code) for index, code, _ in problems] == [
+        (1, "definition.unplaced-element"), (2, "definition.invalid-differential"),
+        (3, "definition.invalid-differential"), (3, "definition.invalid-differential"),
+        (4, "definition.unplaced-element"), (5, "definition.invalid-differential")]
+    assert [reason for _, _, reason in problems] == [i.message.split(": ", 1)[1] for i in issues]
+    assert sd is not cached and ids(sd) == ids(cached)  # generated again, not served from the cache
+    again, _ = generator.generate(broken)
+    assert again is cached  # and the cache is left as it was
+    _, none = generator.apply_differential(fixture_definitions[PATIENT])
+    assert none == []

@@ -275,3 +275,23 @@ def test_uk_core_known_values(model: JsonModel) -> None:
     concept_map = load("conceptmaps/ConceptMap-UKCore-AdministrativeGender.xml")
     assert concept_map["group"][0]["element"][0]["code"] == "male"
     assert concept_map["group"][0]["element"][0]["target"][0]["code"] == "1"
+
+
+def test_top_level_elements_can_be_left_out(model: JsonModel) -> None:
+    """`omit` (what the differential checks use: a StructureDefinition without its snapshot); nested elements of
+    the same name are kept, and without `omit` everything is converted."""
+    from conformance.definitions.xml_json import node_to_json
+    from conformance.fhir.xml_reader import read_xml
+
+    data = (b'<StructureDefinition xmlns="http://hl7.org/fhir"><url value="http://example.org/sd"/>'
+            b'<snapshot><element id="Patient"><path value="Patient"/></element></snapshot>'
+            b'<differential><element id="Patient"><path value="Patient"/><min value="1"/></element></differential>'
+            b'</StructureDefinition>')
+    root = read_xml(data).root
+    assert root is not None
+    whole, _ = node_to_json(root, model)
+    part, issues = node_to_json(root, model, omit=frozenset({"snapshot"}))
+    assert whole is not None and part is not None and issues == []
+    assert "snapshot" in whole and "snapshot" not in part
+    assert part == {k: v for k, v in whole.items() if k != "snapshot"}
+    assert part["differential"]["element"][0]["min"] == 1

@@ -145,3 +145,18 @@ def test_a_context_is_reusable_across_expressions_and_models() -> None:
         compile(text).evaluate(patient, context=ctx)
     assert compile("birthDate > @1980").evaluate(patient, context=ctx) == [True]
     assert len(ctx._types) > 0  # node types were cached for the next expression
+
+
+def test_the_static_check_can_require_a_name_of_only_one_possible_type() -> None:
+    """`any_type` (what the definition checks use): a name on a choice is a problem only when none of its types
+    has it, as FHIRPath evaluates it; without it the strict check stops at the first type that lacks it."""
+    from conformance.fhirpath.parser import parse
+    from conformance.fhirpath.semantic import check
+
+    model = default_model()
+    assert check(parse("Observation.value.code"), "Observation", model, any_type=True) == []
+    assert check(parse("Observation.value.code"), "Observation", model) != []
+    found = check(parse("Observation.value.foo"), "Observation", model, any_type=True)
+    assert len(found) == 1 and found[0].startswith("'foo' is not an element of CodeableConcept or Period")
+    assert check(parse("Procedure.occurrence"), "Procedure", model, any_type=True) == [
+        "'occurrence' is not an element of Procedure"]
