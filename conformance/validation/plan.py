@@ -72,6 +72,7 @@ class ElementRule:
     max_value: tuple[str, Any] | None = None
     type_profiles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type code → profiles
     target_profiles: tuple[str, ...] = ()
+    aggregation: tuple[str, ...] = ()  # ElementDefinition.type.aggregation of a Reference: the modes allowed
     must_support: bool = False
     constraints: tuple[Constraint, ...] = ()
     slice_name: str | None = None
@@ -244,10 +245,12 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         types = ("id",)
     type_profiles: dict[str, tuple[str, ...]] = {}
     targets: list[str] = []
+    aggregation: list[str] = []
     for t, code in zip(type_entries, types, strict=False):
         if t.get("profile"):
             type_profiles[code] = tuple(t["profile"])
         targets.extend(t.get("targetProfile", ()))
+        aggregation.extend(a for a in t.get("aggregation", ()) if isinstance(a, str) and a not in aggregation)
     binding = element.get("binding")
     max_length = element.get("maxLength")
     base_max = _parse_max((element.get("base") or {}).get("max", element.get("max")))
@@ -269,6 +272,7 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         max_value=_prefixed(element, "maxValue"),
         type_profiles=type_profiles,
         target_profiles=tuple(targets),
+        aggregation=tuple(aggregation),
         must_support=bool(element.get("mustSupport", False)),
         constraints=_constraints(element),
         slice_name=element.get("sliceName"),

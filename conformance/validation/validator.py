@@ -54,7 +54,13 @@ from conformance.validation.questionnaire import ResponseChecker, enable_when_ta
 from conformance.validation.references import ResolutionScope, parse_reference
 from conformance.validation.search_parameters import check_capability_search_params, check_derived_from
 from conformance.validation.structure_definitions import check_structure_definition
-from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
+from conformance.validation.values import (
+    compare_ordered,
+    compare_quantity,
+    describe,
+    equals_fixed,
+    matches_pattern,
+)
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
 _ELE1_HUMAN = "All FHIR elements must have a @value or children"
@@ -101,6 +107,8 @@ class Validator:
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
+        # per document: does a target the document holds conform to a target profile? (in progress: assumed)
+        self._target_conformance: dict[tuple[int, str], bool] = {}
         # the coded elements being walked that carry a binding, innermost last, with the bound value set
         self._bound_codings: list[tuple[Node, str]] = []
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
@@ -119,6 +127,7 @@ class Validator:
         issues: list[Issue] = []
         self._scope = None
         self._bound_codings.clear()
+        self._target_conformance.clear()
         self._invariant_checker.new_document()
         reported = len(self.definitions.snapshots.issues)
         try:
@@ -588,7 +597,12 @@ class Validator:
             if limit is None:
                 continue
             bound = limit[1].get("value") if isinstance(limit[1], dict) else limit[1]
-            if compare_ordered(value, bound, type_code) == sign:
+            if type_code == "Quantity":
+                order = compare_quantity(node, limit[1])
+                if order == sign:
+                    issues.append(make_issue(code, node, name=node.name, value=_with_unit(value, node.child("code")),
+                                             limit=_with_unit(bound, limit[1].get("code"))))
+            elif compare_ordered(value, bound, type_code) == sign:
                 issues.append(make_issue(code, node, name=node.name, value=value, limit=bound))
 
     def _must_support(self, root: Node, plan: TypePlan, issues: list[Issue]) -> None:
@@ -847,10 +861,14 @@ class Validator:
                 "/" not in declared.value and found in self._resource_types and found != declared.value:
             issues.append(make_issue("reference.type-mismatch", declared, declared=declared.value, actual=found,
                                      reference=text))
+        if rule.aggregation:
+            self._aggregation(ref, rule, parsed.kind == "contained", target, issues)
         if rule.target_profiles:
             actual = found if found is not None else (declared.value if declared is not None else None)
             allowed, unknown = self._target_types(rule.target_profiles)
             if actual is not None and actual in allowed:
+                if target is not None:
+                    self._target_profiles(ref, target, rule.target_profiles, issues)
                 return
             if unknown:
                 # a target profile that is not loaded: the target this document holds cannot be shown to
@@ -861,6 +879,60 @@ class Validator:
             elif actual is not None and actual in self._resource_types and allowed and "Resource" not in allowed:
                 issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
                                          allowed=", ".join(sorted(allowed))))
+
+    def _aggregation(self, ref: Node, rule: ElementRule, contained: bool, target: Node | None,
+                     issues: list[Issue]) -> None:
+        """R4 ElementDefinition.type.aggregation: "how the resource is or can be aggregated - is it a contained
+        resource, or a reference, and if the context is a bundle, is it included in the bundle". By R4's
+        resource-aggregation-mode: `contained` is "a local reference to a contained resource"; `referenced`
+        one "that has to be resolved externally to the resource that includes the reference", and `bundled`,
+        its child concept, one whose target "will be found in the same bundle". So a reference to an entry of
+        the Bundle is allowed by `bundled` or `referenced`, any other non-contained one by `referenced` only
+        (the HL7 validator reads the codes the same way)."""
+        if contained:
+            mode, ok = "contained", "contained" in rule.aggregation
+        elif target is not None and target.name == "resource":
+            mode, ok = "bundled", "bundled" in rule.aggregation or "referenced" in rule.aggregation
+        else:
+            mode, ok = "referenced", "referenced" in rule.aggregation
+        if not ok:
+            issues.append(make_issue("reference.aggregation", ref, reference=ref.value, mode=mode, path=rule.path,
+                                     allowed=", ".join(rule.aggregation)))
+
+    def _target_profiles(self, ref: Node, target: Node, profiles: tuple[str, ...], issues: list[Issue]) -> None:
+        """R4 ElementDefinition.type.targetProfile: "If any profiles are specified, then the resource must
+        conform to at least one of them". Checked when the document holds the target (a contained resource,
+        an entry of the Bundle); a target elsewhere cannot be checked offline. A listed base type (the
+        resource's own StructureDefinition) is met by any resource of that type; a profile that is not loaded
+        is `_reference`'s business (`profile.unknown`). The check is coinductive: a target met again while it is
+        being checked against the same profile (two resources that link to each other) is taken to conform."""
+        rt = target.resource_type or ""
+        wanted: list[str] = []
+        for url in profiles:
+            plan = self.plan_for(url)
+            if plan is None or plan.type_name not in (rt, "Resource", "DomainResource"):
+                continue
+            if not plan.is_profile:
+                return  # the base type (or Resource) is listed: any resource of the type conforms
+            wanted.append(url)
+        if not wanted:
+            return
+        outer = self._scope
+        if target.name == "resource" and outer is not None and outer.in_bundle is not None:
+            self._scope = outer.in_bundle  # an entry's references resolve as when the entry itself is walked
+        try:
+            for url in wanted:
+                key = (id(target), url)
+                known = self._target_conformance.get(key)
+                if known is None:
+                    self._target_conformance[key] = True  # in progress: assumed (a circle conforms)
+                    known = self._target_conformance[key] = self._conforms(target, rt, url)
+                if known:
+                    return
+        finally:
+            self._scope = outer
+        issues.append(make_issue("reference.target-profile", ref, type=rt, reference=ref.value,
+                                 profiles=" or ".join(wanted)))
 
     def _target_types(self, profiles: tuple[str, ...]) -> tuple[set[str], tuple[str, ...]]:
         """The resource types the target profiles allow, and those of the profiles that are not loaded."""
@@ -981,6 +1053,13 @@ class Validator:
         if self.definitions.structure_definition(profile) is None:
             return None
         return self._conforms(item, item.resource_type or "", profile)
+
+
+def _with_unit(value: Any, code: Any) -> str:
+    """A Quantity's value for a message, with its unit code when it has one (`500 g`)."""
+    if isinstance(code, Node):
+        code = code.value
+    return f"{value} {code}" if code else str(value)
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhir.tree import Node
+from conformance.fhirpath.ucum import to_base
 
 
 def _lexical(value: Any) -> str:
@@ -100,3 +101,36 @@ def compare_ordered(node_value: str | None, limit: Any, type_code: str) -> int |
     if len(text) != len(node_value):
         return None
     return (node_value > text) - (node_value < text)
+
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def compare_quantity(node: Node, limit: Any) -> int | None:
+    """-1/0/1 comparing a Quantity with a minValueQuantity/maxValueQuantity, None when not comparable.
+
+    A quantity is a value in a unit (R4 datatypes.html#Quantity): when the instance and the limit name
+    different UCUM codes, both are brought to UCUM's base units first (`-1 g` is below `0 kg`, `500 g` is
+    below `1 kg`); different codes that are not both UCUM, or UCUM units of different dimensions, are not
+    compared. The same code, or a code missing on either side, compares the numbers (as before)."""
+    value_node = node.child("value")
+    value = value_node.value if value_node is not None else None
+    bound = limit.get("value") if isinstance(limit, dict) else limit
+    if value is None or bound is None:
+        return None
+    code_node, system_node = node.child("code"), node.child("system")
+    code = code_node.value if code_node is not None else None
+    system = system_node.value if system_node is not None else None
+    limit_code = limit.get("code") if isinstance(limit, dict) else None
+    limit_system = limit.get("system") if isinstance(limit, dict) else None
+    if code and limit_code and code != limit_code:
+        if system != UCUM or limit_system != UCUM:
+            return None
+        try:
+            a, b = to_base(Decimal(value), code), to_base(Decimal(str(bound)), str(limit_code))
+        except InvalidOperation:
+            return None
+        if a is None or b is None or a[1] != b[1]:
+            return None
+        return (a[0] > b[0]) - (a[0] < b[0])
+    return compare_ordered(value, bound, "Quantity")
