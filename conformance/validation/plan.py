@@ -163,6 +163,7 @@ class TypePlan:
     by_path: dict[str, ElementRule]
     root_constraints: tuple[Constraint, ...] = ()
     is_profile: bool = False
+    by_id: dict[str, ElementRule] = field(default_factory=dict)  # every element, slices included, by its id
 
 
 def _type_code(t: dict[str, Any]) -> str:
@@ -248,7 +249,7 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
     aggregation: list[str] = []
     for t, code in zip(type_entries, types, strict=False):
         if t.get("profile"):
-            type_profiles[code] = tuple(t["profile"])
+            type_profiles[code] = tuple(_with_profile_element(t["profile"], t.get("_profile")))
         targets.extend(t.get("targetProfile", ()))
         aggregation.extend(a for a in t.get("aggregation", ()) if isinstance(a, str) and a not in aggregation)
     binding = element.get("binding")
@@ -285,6 +286,22 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
                                  if isinstance(e, dict) and e.get("url") == NARRATIVE_LANGUAGE_CONTROL
                                  and "valueCode" in e), None),
     )
+
+
+PROFILE_ELEMENT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-profile-element"
+
+
+def _with_profile_element(profiles: Any, extensions: Any) -> list[str]:
+    """A type's profiles, each written `url#element-id` where R4's elementdefinition-profile-element extension
+    names "the specific element to use in the referenced profile" ("used when a backbone element is being
+    profiled, rather than an established type"); `Validator.plan_for` resolves that form to the element."""
+    out = [str(p) for p in profiles]
+    for i, ext in enumerate(extensions if isinstance(extensions, list) else ()):
+        if i < len(out) and isinstance(ext, dict):
+            for e in ext.get("extension") or ():
+                if isinstance(e, dict) and e.get("url") == PROFILE_ELEMENT and isinstance(e.get("valueString"), str):
+                    out[i] = f"{out[i]}#{e['valueString']}"
+    return out
 
 
 # HL7's extensions pack: "rules for the validation of language sections in the narrative"
@@ -355,4 +372,5 @@ def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
         by_path=by_path,
         root_constraints=_constraints(elements[0]) if elements else (),
         is_profile=sd.get("derivation") == "constraint",
+        by_id=rules_by_id,
     )

@@ -154,8 +154,24 @@ class Validator:
             plan = None
             if sd is not None and sd.get("snapshot", {}).get("element"):
                 plan = compile_structure_definition(sd)
+            elif sd is None and "#" in url_or_type:
+                plan = self._element_plan(url_or_type)
             self._plans[url_or_type] = plan
         return self._plans[url_or_type]
+
+    def _element_plan(self, reference: str) -> TypePlan | None:
+        """`url#element-id`: one element of a profile used as a type profile (R4's elementdefinition-profile-element
+        extension: "The specific element to use in the referenced profile. This is used when a backbone element
+        is being profiled, rather than an established type"); an element is walked against its children and
+        invariants there. None when the profile or the element is not found."""
+        url, _, element_id = reference.rpartition("#")
+        owner = self.plan_for(url) if url and "." in element_id else None
+        rule = owner.by_id.get(element_id) if owner is not None else None
+        if owner is None or rule is None:
+            return None
+        return TypePlan(url=reference, type_name=owner.type_name, kind=owner.kind, abstract=False,
+                        derivation=owner.derivation, root=rule.children or ChildIndex(), by_path={},
+                        root_constraints=rule.constraints, is_profile=True)
 
     # -- resources ---------------------------------------------------------------------------------
     def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
@@ -518,7 +534,7 @@ class Validator:
             urls = rule.type_profiles.get(type_code, ())
             plans = [p for p in (self.plan_for(u) for u in urls) if p is not None]
             unknown = () if type_code == "Extension" else tuple(
-                u for u in urls if self.definitions.structure_definition(u) is None)
+                u for u in urls if self.definitions.structure_definition(u) is None and self.plan_for(u) is None)
             base = self.plan_for(type_code)
             if not plans and rule.children is None and base is not None:
                 plans.append(base)
