@@ -2,7 +2,8 @@
 
 Definitions hold values as JSON; instances are positioned trees. FHIR R4 (elementdefinition.html):
 - fixed[x]: the instance must be *exactly* the value — same elements, same values, nothing more
-  (for complex values, ids and extensions of the instance aside from those in the value also break it).
+  ("Missing elements/attributes must also be missing": extensions of the instance the value does not have
+  break it, on a primitive too; an element's id is not compared).
 - pattern[x]: the instance must *contain* the value — every element of the pattern present with the
   same value; arrays in a pattern must each match some item of the instance's array.
 Primitive values compare by their lexical form, numbers as decimals (1.0 = 1.00 for a decimal).
@@ -62,7 +63,7 @@ def matches_pattern(node: Node, expected: Any) -> bool:
 def equals_fixed(node: Node, expected: Any) -> bool:
     """Is the instance node exactly the fixed value (no more, no less)?"""
     if not isinstance(expected, dict):
-        return primitive_equal(node.value, expected) and all(c.name in ("id", "extension") for c in node.children)
+        return primitive_equal(node.value, expected) and all(c.name == "id" for c in node.children)
     grouped = _children_by_name(node)
     keys = {k for k in expected if not k.startswith("_")}
     if set(grouped) - keys - {"id"}:
