@@ -147,6 +147,7 @@ _kind("extension.url-not-absolute", E, "extension url '{url}' is not an absolute
 
 # -- bindings ---------------------------------------------------------------------------------------
 _kind("binding.required", E, "{code} is not in the required value set {valueset}", "A coded value outside a `required` binding's value set.")
+_kind("binding.max-value-set", E, "{code} is not in the maximum value set {valueset} of the binding", "R4 elementdefinition-maxValueSet: on an extensible or preferred binding, \"the value set from which additional codes can be taken from ... a 'required' binding over the top of the extensible binding\".")
 _kind("binding.required-no-code", E, "no code is given{text}; the required value set {valueset} needs one of its codes", "A CodeableConcept or Coding under a `required` binding that carries no code (text only): R4 says the concept SHALL be from the value set (terminologies.html#required); a data-absent-reason extension is accepted instead.")
 _kind("binding.not-expandable", INFO, "the value set {valueset} cannot be expanded offline, so {code} was not checked", "The binding's value set is not available or uses features that cannot be expanded locally; nothing was concluded.")
 

@@ -60,6 +60,7 @@ class ElementRule:
     choice: bool
     element_id: str = ""
     binding: tuple[str, str] | None = None  # (strength, value set canonical without version)
+    max_value_set: str | None = None  # R4 elementdefinition-maxValueSet on an extensible/preferred binding
     content_reference: str | None = None
     children: ChildIndex | None = None  # inline children (BackboneElement, or a profile's constraints)
     over_max: int = 0  # the count that first breaks max (max + 1); 0 when unbounded
@@ -265,6 +266,7 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         element_id=element.get("id", path),
         binding=(binding["strength"], _bound_value_set(binding["valueSet"], owner))
         if binding and "valueSet" in binding else None,
+        max_value_set=_max_value_set(binding, owner),
         content_reference=element.get("contentReference"),
         fixed=_prefixed(element, "fixed"),
         pattern=_prefixed(element, "pattern"),
@@ -286,6 +288,22 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
                                  if isinstance(e, dict) and e.get("url") == NARRATIVE_LANGUAGE_CONTROL
                                  and "valueCode" in e), None),
     )
+
+
+MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
+
+
+def _max_value_set(binding: Any, owner: str) -> str | None:
+    """R4's elementdefinition-maxValueSet on an `extensible` or `preferred` binding: "the value set from which
+    additional codes can be taken from. This defines a 'required' binding over the top of the extensible binding"."""
+    if not isinstance(binding, dict) or binding.get("strength") not in ("extensible", "preferred"):
+        return None
+    for ext in binding.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == MAX_VALUE_SET:
+            value = ext.get("valueCanonical") or ext.get("valueUri")
+            if isinstance(value, str) and value:
+                return _bound_value_set(value, owner)
+    return None
 
 
 PROFILE_ELEMENT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-profile-element"

@@ -994,6 +994,8 @@ class Validator:
     def _binding(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
         """Apply a binding: required → error, extensible → warning, never an error we cannot prove."""
         strength, url = rule.binding  # type: ignore[misc]
+        if rule.max_value_set is not None:
+            self._max_binding(node, rule.max_value_set, type_code, issues)
         if strength not in ("required", "extensible"):
             return
         codings = _codings(node, type_code)
@@ -1014,6 +1016,15 @@ class Validator:
             issues.append(make_issue("binding.required", node, code=label, valueset=url))
         else:
             issues.append(make_issue("binding.extensible", node, code=label, valueset=url))
+
+    def _max_binding(self, node: Node, url: str, type_code: str, issues: list[Issue]) -> None:
+        """R4 elementdefinition-maxValueSet: "the value set from which additional codes can be taken from. This
+        defines a 'required' binding over the top of the extensible binding": a code outside it is an error, as
+        for a required binding (nothing is said when the value set cannot be expanded offline)."""
+        codings = _codings(node, type_code)
+        checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
+        if checks and binding_outcome(checks) not in ("ok", "not-validated"):
+            issues.append(make_issue("binding.max-value-set", node, code=_code_label(codings), valueset=url))
 
     def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
                     issues: list[Issue]) -> CodeCheck:
