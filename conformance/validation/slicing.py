@@ -114,7 +114,7 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
     index: ChildIndex | None = None  # set after resolve(): the target resource's root
     parent: ElementRule | None = None  # the rule whose children `index` holds
     type_restriction: str | None = None
-    for seg in segments:
+    for position, seg in enumerate(segments):
         m = FUNCTION_STEP.match(seg)
         if m is not None and m.group(1) == "ofType":
             type_restriction = m.group(4) or m.group(2) or m.group(3)
@@ -148,6 +148,12 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
                 # the slice's own children say nothing here: its type profile (say a backbone element of another
                 # profile, R4's elementdefinition-profile-element) may
                 rule = next((r for r in (_profile_child(parent, seg, ctx),) if r is not None), rule)
+            if rule is not None and rule.slices and position < len(segments) - 1:
+                # the path goes on through a sliced element (`code.coding.code` where coding is sliced): what the
+                # slice fixes further on is in a slice every instance must have, so the item holds its value
+                required = [r for r in rule.slices if r.min > 0]
+                if required:
+                    rule = required[0]
         index = None
         parent = None
     return rule, type_restriction
