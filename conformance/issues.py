@@ -148,6 +148,7 @@ _kind("extension.url-not-absolute", E, "extension url '{url}' is not an absolute
 
 # -- bindings ---------------------------------------------------------------------------------------
 _kind("binding.required", E, "{code} is not in the required value set {valueset}", "A coded value outside a `required` binding's value set.")
+_kind("binding.max-value-set", E, "{code} is not in the maximum value set {valueset} of the binding", "R4 elementdefinition-maxValueSet: on an extensible or preferred binding, \"the value set from which additional codes can be taken from ... a 'required' binding over the top of the extensible binding\".")
 _kind("binding.required-no-code", E, "no code is given{text}; the required value set {valueset} needs one of its codes", "A CodeableConcept or Coding under a `required` binding that carries no code (text only): R4 says the concept SHALL be from the value set (terminologies.html#required); a data-absent-reason extension is accepted instead.")
 _kind("binding.not-expandable", INFO, "the value set {valueset} cannot be expanded offline, so {code} was not checked", "The binding's value set is not available or uses features that cannot be expanded locally; nothing was concluded.")
 
@@ -181,6 +182,8 @@ _kind("reference.unresolved", W, "'{reference}' does not resolve to an entry of 
 _kind("reference.unresolved-relative", W, "'{reference}' does not resolve to an entry of this Bundle", "A relative reference inside a Bundle that matches no entry; it may point to a server outside the Bundle.")
 _kind("reference.type-mismatch", E, "Reference.type is '{declared}' but '{reference}' is to a {actual}", "R4 Reference.type: \"If both Reference.type and Reference.reference are populated and Reference.reference is a FHIR URL, both SHALL be consistent\"; a reference that resolves must resolve to a resource of that type.")
 _kind("reference.target-type", E, "a reference to {actual} is not allowed here; {path} allows {allowed}", "The referenced resource type is not among the element's target profiles' types.")
+_kind("reference.target-profile", E, "'{reference}' refers to a {type} that does not conform to {profiles}", "R4 ElementDefinition.type.targetProfile: \"If any profiles are specified, then the resource must conform to at least one of them\"; checked for targets the document holds (contained resources, Bundle entries).")
+_kind("reference.aggregation", E, "the reference '{reference}' is aggregated as '{mode}'; {path} allows only: {allowed}", "R4 ElementDefinition.type.aggregation (resource-aggregation-mode): a reference to a contained resource is `contained`; one to an entry of the same Bundle is `bundled`, which is a kind of `referenced`; any other is `referenced`.")
 
 # -- extensions (definitions) ---------------------------------------------------------------------------
 _kind("extension.unknown", W, "unknown extension '{url}': it is not defined in the loaded packages, so it was not checked", "An extension whose definition is not loaded. Load its package with `--ig`, or silence with `--allow-any-extension`.")

@@ -60,6 +60,7 @@ class ElementRule:
     choice: bool
     element_id: str = ""
     binding: tuple[str, str] | None = None  # (strength, value set canonical without version)
+    max_value_set: str | None = None  # R4 elementdefinition-maxValueSet on an extensible/preferred binding
     content_reference: str | None = None
     children: ChildIndex | None = None  # inline children (BackboneElement, or a profile's constraints)
     over_max: int = 0  # the count that first breaks max (max + 1); 0 when unbounded
@@ -72,6 +73,7 @@ class ElementRule:
     max_value: tuple[str, Any] | None = None
     type_profiles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type code → profiles
     target_profiles: tuple[str, ...] = ()
+    aggregation: tuple[str, ...] = ()  # ElementDefinition.type.aggregation of a Reference: the modes allowed
     must_support: bool = False
     constraints: tuple[Constraint, ...] = ()
     slice_name: str | None = None
@@ -162,6 +164,7 @@ class TypePlan:
     by_path: dict[str, ElementRule]
     root_constraints: tuple[Constraint, ...] = ()
     is_profile: bool = False
+    by_id: dict[str, ElementRule] = field(default_factory=dict)  # every element, slices included, by its id
 
 
 def _type_code(t: dict[str, Any]) -> str:
@@ -244,10 +247,12 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         types = ("id",)
     type_profiles: dict[str, tuple[str, ...]] = {}
     targets: list[str] = []
+    aggregation: list[str] = []
     for t, code in zip(type_entries, types, strict=False):
         if t.get("profile"):
-            type_profiles[code] = tuple(t["profile"])
+            type_profiles[code] = tuple(_with_profile_element(t["profile"], t.get("_profile")))
         targets.extend(t.get("targetProfile", ()))
+        aggregation.extend(a for a in t.get("aggregation", ()) if isinstance(a, str) and a not in aggregation)
     binding = element.get("binding")
     max_length = element.get("maxLength")
     base_max = _parse_max((element.get("base") or {}).get("max", element.get("max")))
@@ -261,6 +266,7 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         element_id=element.get("id", path),
         binding=(binding["strength"], _bound_value_set(binding["valueSet"], owner))
         if binding and "valueSet" in binding else None,
+        max_value_set=_max_value_set(binding, owner),
         content_reference=element.get("contentReference"),
         fixed=_prefixed(element, "fixed"),
         pattern=_prefixed(element, "pattern"),
@@ -269,6 +275,7 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         max_value=_prefixed(element, "maxValue"),
         type_profiles=type_profiles,
         target_profiles=tuple(targets),
+        aggregation=tuple(aggregation),
         must_support=bool(element.get("mustSupport", False)),
         constraints=_constraints(element),
         slice_name=element.get("sliceName"),
@@ -281,6 +288,38 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
                                  if isinstance(e, dict) and e.get("url") == NARRATIVE_LANGUAGE_CONTROL
                                  and "valueCode" in e), None),
     )
+
+
+MAX_VALUE_SET = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet"
+
+
+def _max_value_set(binding: Any, owner: str) -> str | None:
+    """R4's elementdefinition-maxValueSet on an `extensible` or `preferred` binding: "the value set from which
+    additional codes can be taken from. This defines a 'required' binding over the top of the extensible binding"."""
+    if not isinstance(binding, dict) or binding.get("strength") not in ("extensible", "preferred"):
+        return None
+    for ext in binding.get("extension") or ():
+        if isinstance(ext, dict) and ext.get("url") == MAX_VALUE_SET:
+            value = ext.get("valueCanonical") or ext.get("valueUri")
+            if isinstance(value, str) and value:
+                return _bound_value_set(value, owner)
+    return None
+
+
+PROFILE_ELEMENT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-profile-element"
+
+
+def _with_profile_element(profiles: Any, extensions: Any) -> list[str]:
+    """A type's profiles, each written `url#element-id` where R4's elementdefinition-profile-element extension
+    names "the specific element to use in the referenced profile" ("used when a backbone element is being
+    profiled, rather than an established type"); `Validator.plan_for` resolves that form to the element."""
+    out = [str(p) for p in profiles]
+    for i, ext in enumerate(extensions if isinstance(extensions, list) else ()):
+        if i < len(out) and isinstance(ext, dict):
+            for e in ext.get("extension") or ():
+                if isinstance(e, dict) and e.get("url") == PROFILE_ELEMENT and isinstance(e.get("valueString"), str):
+                    out[i] = f"{out[i]}#{e['valueString']}"
+    return out
 
 
 # HL7's extensions pack: "rules for the validation of language sections in the narrative"
@@ -351,4 +390,5 @@ def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
         by_path=by_path,
         root_constraints=_constraints(elements[0]) if elements else (),
         is_profile=sd.get("derivation") == "constraint",
+        by_id=rules_by_id,
     )

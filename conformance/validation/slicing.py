@@ -112,8 +112,9 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
     """
     rule: ElementRule | None = slice_rule
     index: ChildIndex | None = None  # set after resolve(): the target resource's root
+    parent: ElementRule | None = None  # the rule whose children `index` holds
     type_restriction: str | None = None
-    for seg in segments:
+    for position, seg in enumerate(segments):
         m = FUNCTION_STEP.match(seg)
         if m is not None and m.group(1) == "ofType":
             type_restriction = m.group(4) or m.group(2) or m.group(3)
@@ -129,6 +130,7 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
         if index is None:
             if rule is None:
                 return None, None
+            parent = rule
             index = _children_of(rule, ctx)
         if m is not None and m.group(1) == "extension":
             url = m.group(2) or m.group(3) or ""
@@ -142,8 +144,35 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
                 raise Unusable(f"no slice for extension('{url}') in the slice definition")
         else:
             rule = index.rule_named(seg) if index is not None else None
+            if parent is not None and parent.children is not None and (rule is None or not _constrains_value(rule)):
+                # the slice's own children say nothing here: its type profile (say a backbone element of another
+                # profile, R4's elementdefinition-profile-element) may
+                rule = next((r for r in (_profile_child(parent, seg, ctx),) if r is not None), rule)
+            if rule is not None and rule.slices and position < len(segments) - 1:
+                # the path goes on through a sliced element (`code.coding.code` where coding is sliced): what the
+                # slice fixes further on is in a slice every instance must have, so the item holds its value
+                required = [r for r in rule.slices if r.min > 0]
+                if required:
+                    rule = required[0]
         index = None
+        parent = None
     return rule, type_restriction
+
+
+def _constrains_value(rule: ElementRule) -> bool:
+    return rule.fixed is not None or rule.pattern is not None or rule.min > 0 or rule.max == 0 \
+        or (rule.binding is not None and rule.binding[0] == "required")
+
+
+def _profile_child(rule: ElementRule, name: str, ctx: SliceContext) -> ElementRule | None:
+    """The child `name` as the first of the rule's type profiles that constrains it defines it."""
+    for type_code in rule.types:
+        for profile in rule.type_profiles.get(type_code, ()):
+            root = ctx.plan_root(profile)
+            found = root.rule_named(name) if root is not None else None
+            if found is not None and _constrains_value(found):
+                return found
+    return None
 
 
 def _children_of(rule: ElementRule, ctx: SliceContext) -> ChildIndex | None:

@@ -61,7 +61,13 @@ from conformance.validation.search_parameters import (
     check_search_expression,
 )
 from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
-from conformance.validation.values import compare_ordered, describe, equals_fixed, matches_pattern
+from conformance.validation.values import (
+    compare_ordered,
+    compare_quantity,
+    describe,
+    equals_fixed,
+    matches_pattern,
+)
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
 _ELE1_HUMAN = "All FHIR elements must have a @value or children"
@@ -109,6 +115,8 @@ class Validator:
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
         self._ancestors: dict[str, frozenset[str]] = {}  # per type, the types it derives from
+        # per document: does a target the document holds conform to a target profile? (in progress: assumed)
+        self._target_conformance: dict[tuple[int, str], bool] = {}
         # the coded elements being walked that carry a binding, innermost last, with the bound value set
         self._bound_codings: list[tuple[Node, str]] = []
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
@@ -128,6 +136,7 @@ class Validator:
         issues: list[Issue] = []
         self._scope = None
         self._bound_codings.clear()
+        self._target_conformance.clear()
         self._invariant_checker.new_document()
         reported = len(self.definitions.snapshots.issues)
         try:
@@ -154,8 +163,24 @@ class Validator:
             plan = None
             if sd is not None and sd.get("snapshot", {}).get("element"):
                 plan = compile_structure_definition(sd)
+            elif sd is None and "#" in url_or_type:
+                plan = self._element_plan(url_or_type)
             self._plans[url_or_type] = plan
         return self._plans[url_or_type]
+
+    def _element_plan(self, reference: str) -> TypePlan | None:
+        """`url#element-id`: one element of a profile used as a type profile (R4's elementdefinition-profile-element
+        extension: "The specific element to use in the referenced profile. This is used when a backbone element
+        is being profiled, rather than an established type"); an element is walked against its children and
+        invariants there. None when the profile or the element is not found."""
+        url, _, element_id = reference.rpartition("#")
+        owner = self.plan_for(url) if url and "." in element_id else None
+        rule = owner.by_id.get(element_id) if owner is not None else None
+        if owner is None or rule is None:
+            return None
+        return TypePlan(url=reference, type_name=owner.type_name, kind=owner.kind, abstract=False,
+                        derivation=owner.derivation, root=rule.children or ChildIndex(), by_path={},
+                        root_constraints=rule.constraints, is_profile=True)
 
     # -- resources ---------------------------------------------------------------------------------
     def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
@@ -520,7 +545,7 @@ class Validator:
             urls = rule.type_profiles.get(type_code, ())
             plans = [p for p in (self.plan_for(u) for u in urls) if p is not None]
             unknown = () if type_code == "Extension" else tuple(
-                u for u in urls if self.definitions.structure_definition(u) is None)
+                u for u in urls if self.definitions.structure_definition(u) is None and self.plan_for(u) is None)
             base = self.plan_for(type_code)
             if not plans and rule.children is None and base is not None:
                 plans.append(base)
@@ -599,7 +624,12 @@ class Validator:
             if limit is None:
                 continue
             bound = limit[1].get("value") if isinstance(limit[1], dict) else limit[1]
-            if compare_ordered(value, bound, type_code) == sign:
+            if type_code == "Quantity":
+                order = compare_quantity(node, limit[1])
+                if order == sign:
+                    issues.append(make_issue(code, node, name=node.name, value=_with_unit(value, node.child("code")),
+                                             limit=_with_unit(bound, limit[1].get("code"))))
+            elif compare_ordered(value, bound, type_code) == sign:
                 issues.append(make_issue(code, node, name=node.name, value=value, limit=bound))
 
     def _must_support(self, root: Node, plan: TypePlan, issues: list[Issue]) -> None:
@@ -916,10 +946,14 @@ class Validator:
                 "/" not in declared.value and found in self._resource_types and found != declared.value:
             issues.append(make_issue("reference.type-mismatch", declared, declared=declared.value, actual=found,
                                      reference=text))
+        if rule.aggregation:
+            self._aggregation(ref, rule, parsed.kind == "contained", target, issues)
         if rule.target_profiles:
             actual = found if found is not None else (declared.value if declared is not None else None)
             allowed, unknown = self._target_types(rule.target_profiles)
             if actual is not None and actual in allowed:
+                if target is not None:
+                    self._target_profiles(ref, target, rule.target_profiles, issues)
                 return
             if unknown:
                 # a target profile that is not loaded: the target this document holds cannot be shown to
@@ -930,6 +964,60 @@ class Validator:
             elif actual is not None and actual in self._resource_types and allowed and "Resource" not in allowed:
                 issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
                                          allowed=", ".join(sorted(allowed))))
+
+    def _aggregation(self, ref: Node, rule: ElementRule, contained: bool, target: Node | None,
+                     issues: list[Issue]) -> None:
+        """R4 ElementDefinition.type.aggregation: "how the resource is or can be aggregated - is it a contained
+        resource, or a reference, and if the context is a bundle, is it included in the bundle". By R4's
+        resource-aggregation-mode: `contained` is "a local reference to a contained resource"; `referenced`
+        one "that has to be resolved externally to the resource that includes the reference", and `bundled`,
+        its child concept, one whose target "will be found in the same bundle". So a reference to an entry of
+        the Bundle is allowed by `bundled` or `referenced`, any other non-contained one by `referenced` only
+        (the HL7 validator reads the codes the same way)."""
+        if contained:
+            mode, ok = "contained", "contained" in rule.aggregation
+        elif target is not None and target.name == "resource":
+            mode, ok = "bundled", "bundled" in rule.aggregation or "referenced" in rule.aggregation
+        else:
+            mode, ok = "referenced", "referenced" in rule.aggregation
+        if not ok:
+            issues.append(make_issue("reference.aggregation", ref, reference=ref.value, mode=mode, path=rule.path,
+                                     allowed=", ".join(rule.aggregation)))
+
+    def _target_profiles(self, ref: Node, target: Node, profiles: tuple[str, ...], issues: list[Issue]) -> None:
+        """R4 ElementDefinition.type.targetProfile: "If any profiles are specified, then the resource must
+        conform to at least one of them". Checked when the document holds the target (a contained resource,
+        an entry of the Bundle); a target elsewhere cannot be checked offline. A listed base type (the
+        resource's own StructureDefinition) is met by any resource of that type; a profile that is not loaded
+        is `_reference`'s business (`profile.unknown`). The check is coinductive: a target met again while it is
+        being checked against the same profile (two resources that link to each other) is taken to conform."""
+        rt = target.resource_type or ""
+        wanted: list[str] = []
+        for url in profiles:
+            plan = self.plan_for(url)
+            if plan is None or plan.type_name not in (rt, "Resource", "DomainResource"):
+                continue
+            if not plan.is_profile:
+                return  # the base type (or Resource) is listed: any resource of the type conforms
+            wanted.append(url)
+        if not wanted:
+            return
+        outer = self._scope
+        if target.name == "resource" and outer is not None and outer.in_bundle is not None:
+            self._scope = outer.in_bundle  # an entry's references resolve as when the entry itself is walked
+        try:
+            for url in wanted:
+                key = (id(target), url)
+                known = self._target_conformance.get(key)
+                if known is None:
+                    self._target_conformance[key] = True  # in progress: assumed (a circle conforms)
+                    known = self._target_conformance[key] = self._conforms(target, rt, url)
+                if known:
+                    return
+        finally:
+            self._scope = outer
+        issues.append(make_issue("reference.target-profile", ref, type=rt, reference=ref.value,
+                                 profiles=" or ".join(wanted)))
 
     def _target_types(self, profiles: tuple[str, ...]) -> tuple[set[str], tuple[str, ...]]:
         """The resource types the target profiles allow, and those of the profiles that are not loaded."""
@@ -975,6 +1063,8 @@ class Validator:
     def _binding(self, node: Node, rule: ElementRule, type_code: str, issues: list[Issue]) -> None:
         """Apply a binding: required → error, extensible → warning, never an error we cannot prove."""
         strength, url = rule.binding  # type: ignore[misc]
+        if rule.max_value_set is not None:
+            self._max_binding(node, rule.max_value_set, type_code, issues)
         if strength not in ("required", "extensible"):
             return
         codings = _codings(node, type_code)
@@ -995,6 +1085,15 @@ class Validator:
             issues.append(make_issue("binding.required", node, code=label, valueset=url))
         else:
             issues.append(make_issue("binding.extensible", node, code=label, valueset=url))
+
+    def _max_binding(self, node: Node, url: str, type_code: str, issues: list[Issue]) -> None:
+        """R4 elementdefinition-maxValueSet: "the value set from which additional codes can be taken from. This
+        defines a 'required' binding over the top of the extensible binding": a code outside it is an error, as
+        for a required binding (nothing is said when the value set cannot be expanded offline)."""
+        codings = _codings(node, type_code)
+        checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
+        if checks and binding_outcome(checks) not in ("ok", "not-validated"):
+            issues.append(make_issue("binding.max-value-set", node, code=_code_label(codings), valueset=url))
 
     def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
                     issues: list[Issue]) -> CodeCheck:
@@ -1050,6 +1149,13 @@ class Validator:
         if self.definitions.structure_definition(profile) is None:
             return None
         return self._conforms(item, item.resource_type or "", profile)
+
+
+def _with_unit(value: Any, code: Any) -> str:
+    """A Quantity's value for a message, with its unit code when it has one (`500 g`)."""
+    if isinstance(code, Node):
+        code = code.value
+    return f"{value} {code}" if code else str(value)
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

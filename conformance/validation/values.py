@@ -2,7 +2,8 @@
 
 Definitions hold values as JSON; instances are positioned trees. FHIR R4 (elementdefinition.html):
 - fixed[x]: the instance must be *exactly* the value — same elements, same values, nothing more
-  (for complex values, ids and extensions of the instance aside from those in the value also break it).
+  ("Missing elements/attributes must also be missing": extensions of the instance the value does not have
+  break it, on a primitive too; an element's id is not compared).
 - pattern[x]: the instance must *contain* the value — every element of the pattern present with the
   same value; arrays in a pattern must each match some item of the instance's array.
 Primitive values compare by their lexical form, numbers as decimals (1.0 = 1.00 for a decimal).
@@ -14,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhir.tree import Node
+from conformance.fhirpath.ucum import to_base
 
 
 def _lexical(value: Any) -> str:
@@ -61,7 +63,7 @@ def matches_pattern(node: Node, expected: Any) -> bool:
 def equals_fixed(node: Node, expected: Any) -> bool:
     """Is the instance node exactly the fixed value (no more, no less)?"""
     if not isinstance(expected, dict):
-        return primitive_equal(node.value, expected) and all(c.name in ("id", "extension") for c in node.children)
+        return primitive_equal(node.value, expected) and all(c.name == "id" for c in node.children)
     grouped = _children_by_name(node)
     keys = {k for k in expected if not k.startswith("_")}
     if set(grouped) - keys - {"id"}:
@@ -100,3 +102,36 @@ def compare_ordered(node_value: str | None, limit: Any, type_code: str) -> int |
     if len(text) != len(node_value):
         return None
     return (node_value > text) - (node_value < text)
+
+
+UCUM = "http://unitsofmeasure.org"
+
+
+def compare_quantity(node: Node, limit: Any) -> int | None:
+    """-1/0/1 comparing a Quantity with a minValueQuantity/maxValueQuantity, None when not comparable.
+
+    A quantity is a value in a unit (R4 datatypes.html#Quantity): when the instance and the limit name
+    different UCUM codes, both are brought to UCUM's base units first (`-1 g` is below `0 kg`, `500 g` is
+    below `1 kg`); different codes that are not both UCUM, or UCUM units of different dimensions, are not
+    compared. The same code, or a code missing on either side, compares the numbers (as before)."""
+    value_node = node.child("value")
+    value = value_node.value if value_node is not None else None
+    bound = limit.get("value") if isinstance(limit, dict) else limit
+    if value is None or bound is None:
+        return None
+    code_node, system_node = node.child("code"), node.child("system")
+    code = code_node.value if code_node is not None else None
+    system = system_node.value if system_node is not None else None
+    limit_code = limit.get("code") if isinstance(limit, dict) else None
+    limit_system = limit.get("system") if isinstance(limit, dict) else None
+    if code and limit_code and code != limit_code:
+        if system != UCUM or limit_system != UCUM:
+            return None
+        try:
+            a, b = to_base(Decimal(value), code), to_base(Decimal(str(bound)), str(limit_code))
+        except InvalidOperation:
+            return None
+        if a is None or b is None or a[1] != b[1]:
+            return None
+        return (a[0] > b[0]) - (a[0] < b[0])
+    return compare_ordered(value, bound, "Quantity")

@@ -200,6 +200,7 @@ INVARIANT_KEYS = ("pat-1", "obs-6", "obs-7", "bdl-7", "dom-2", "dom-3", "dom-4",
                   "ele-1", "ext-1")
 RULE_CODES = ("cardinality.min", "cardinality.max", "profile.fixed-value", "profile.pattern", "profile.max-length",
               "profile.min-value", "profile.max-value", "choice.type-not-allowed", "reference.target-type",
+              "reference.target-profile", "reference.aggregation", "binding.max-value-set",
               "slicing.unmatched-closed", "slicing.unmatched-not-at-end", "slicing.out-of-order", "extension.unknown",
               "extension.unknown-modifier", "extension.context", "reference.contained-not-found",
               "reference.unresolved", "profile.unknown", "binding.required", "binding.extensible", "invariant.failed",

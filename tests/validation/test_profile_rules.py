@@ -1,0 +1,60 @@
+"""Profile rules added while comparing with the HL7 validator: the parts the fixtures do not reach.
+
+- a type profile naming one element of another profile (R4 elementdefinition-profile-element) resolves
+  to that element's children, and to nothing when the element is not there;
+- Quantity limits in other UCUM units compare in base units, and are not compared across dimensions or
+  non-UCUM codes (the fixtures cover the breaking and conforming cases in the same dimension).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.fhir.json_reader import read_json
+from conformance.packages import PackageCache
+from conformance.validation import create_validator
+from conformance.validation.plan import PROFILE_ELEMENT, _with_profile_element
+from conformance.validation.values import compare_quantity
+
+pytestmark = pytest.mark.core
+
+AGREEMENT = Path(__file__).resolve().parents[2] / "fixtures" / "validation" / "profiles" / "packages" / "agreement"
+LIBRARY = "http://example.org/fhir/conformance-tests/StructureDefinition/section-library"
+
+
+def test_profile_element_extension_rewrites_the_profile() -> None:
+    ext = [{"extension": [{"url": PROFILE_ELEMENT, "valueString": "Composition.section:a"}]}, None]
+    assert _with_profile_element(["http://x/one", "http://x/two"], ext) == ["http://x/one#Composition.section:a",
+                                                                           "http://x/two"]
+    assert _with_profile_element(["http://x/one"], None) == ["http://x/one"]
+
+
+def test_plan_for_an_element_of_a_profile() -> None:
+    validator = create_validator((str(AGREEMENT),), PackageCache.default())
+    plan = validator.plan_for(f"{LIBRARY}#Composition.section:findings")
+    assert plan is not None and plan.is_profile
+    assert {r.name for r in plan.root.required} == {"code", "focus"}
+    assert validator.plan_for(f"{LIBRARY}#Composition.section:nowhere") is None
+    assert validator.plan_for("http://example.org/not-loaded#Composition.section:findings") is None
+
+
+def _quantity(text: str):
+    root = read_json(text.encode()).root
+    assert root is not None
+    return root.child("valueQuantity")
+
+
+@pytest.mark.parametrize(("value", "limit", "expected"), [
+    ('{"value": 500, "system": "http://unitsofmeasure.org", "code": "g"}', 1, -1),
+    ('{"value": 1500, "system": "http://unitsofmeasure.org", "code": "g"}', 1, 1),
+    ('{"value": 1000, "system": "http://unitsofmeasure.org", "code": "g"}', 1, 0),
+    ('{"value": 5, "system": "http://unitsofmeasure.org", "code": "mL"}', 1, None),  # another dimension
+    ('{"value": 5, "system": "http://example.org/units", "code": "g"}', 1, None),  # not UCUM
+    ('{"value": 5, "system": "http://unitsofmeasure.org", "code": "kg"}', 1, 1),  # same code: the numbers
+    ('{"value": 0.5}', 1, -1),  # no code: the numbers, as before
+])
+def test_compare_quantity(value: str, limit: int, expected: int | None) -> None:
+    node = _quantity('{"resourceType": "Observation", "valueQuantity": ' + value + "}")
+    assert compare_quantity(node, {"value": limit, "system": "http://unitsofmeasure.org", "code": "kg"}) == expected
