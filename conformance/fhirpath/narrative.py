@@ -31,14 +31,42 @@ ALLOWED_ELEMENTS = frozenset({
     "kbd", "li", "map", "ol", "p", "pre", "q", "samp", "small", "span", "strong", "sub", "sup", "table", "tbody",
     "td", "tfoot", "th", "thead", "tr", "tt", "ul", "var",
 })
-ALLOWED_ATTRIBUTES = frozenset({
-    "abbr", "accesskey", "align", "alt", "axis", "bgcolor", "border", "cellhalign", "cellpadding",
-    "cellspacing", "cellvalign", "char", "charoff", "charset", "cite", "class", "colspan", "compact",
-    "coords", "dir", "frame", "headers", "height", "href", "hreflang", "hspace", "id", "ismap", "lang",
-    "longdesc", "name", "nohref", "nowrap", "rel", "rev", "rowspan", "rules", "scope", "shape", "span", "src",
-    "start", "style", "summary", "tabindex", "title", "type", "usemap", "valign", "value", "vspace", "width",
-    XML_LANG,
+# Attributes every allowed element may carry: HTML 4.0's %coreattrs (id, class, style, title) and %i18n (lang,
+# dir) with XHTML's xml:lang, the focus attributes accesskey and tabindex, and the table cell attributes of
+# chapter 11 (%cellhalign, %cellvalign, span, width, abbr, axis, headers, scope, rowspan, colspan), which the
+# HL7 validator accepts on any element too; and xml:space, which XML 1.0 §2.10 defines for every element
+# (XHTML 1.0 fixes it to 'preserve' on <pre>; the HL7 validator only hints at it). %events (onclick, ...) are
+# scripts and never allowed.
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+GLOBAL_ATTRIBUTES = frozenset({
+    "id", "class", "style", "title", "lang", "dir", XML_LANG, XML_SPACE, "accesskey", "tabindex",
+    "align", "valign", "char", "charoff", "span", "width", "abbr", "axis", "headers", "scope", "rowspan", "colspan",
 })
+# HTML 4.0 declares every other attribute on particular elements (its DTD's ATTLISTs): a link's href, an image's
+# src, a table's border, ... `<span src>` or `<p href>` is no HTML 4.0 attribute, so txt-1 refuses it (as the
+# HL7 validator does). Deprecated presentational attributes of the transitional DTD stay allowed on their own
+# elements (bgcolor, compact, start, value, type, hspace, vspace, nowrap).
+ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"charset", "type", "name", "href", "hreflang", "rel", "rev", "shape", "coords"}),
+    "area": frozenset({"shape", "coords", "href", "nohref", "alt"}),
+    "img": frozenset({"src", "alt", "longdesc", "name", "height", "usemap", "ismap", "border", "hspace",
+                      "vspace"}),
+    "map": frozenset({"name"}),
+    "blockquote": frozenset({"cite"}),
+    "q": frozenset({"cite"}),
+    "table": frozenset({"summary", "border", "frame", "rules", "cellspacing", "cellpadding", "bgcolor"}),
+    "tr": frozenset({"bgcolor"}),
+    "td": frozenset({"nowrap", "bgcolor", "height"}),
+    "th": frozenset({"nowrap", "bgcolor", "height"}),
+    "ol": frozenset({"type", "compact", "start"}),
+    "ul": frozenset({"type", "compact"}),
+    "li": frozenset({"type", "value"}),
+    "dl": frozenset({"compact"}),
+}
+# the union: every attribute some allowed element may carry
+ALLOWED_ATTRIBUTES = GLOBAL_ATTRIBUTES.union(*ELEMENT_ATTRIBUTES.values())
+# the attributes holding a URI (HTML 4.0 %URI): a link's target and an image's source
+URI_ATTRIBUTES = frozenset({("a", "href"), ("area", "href"), ("img", "src")})
 # HTML 4.0 §9.3.1: "The P element represents a paragraph. It cannot contain block-level elements (including P
 # itself)". These are the block-level elements of the allowed set that the HL7 validator also refuses inside a
 # paragraph (its other block-level ones, h1-h6, pre, dl, hr and address, it accepts there: so do we)
@@ -92,10 +120,14 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
                             "block-level elements)")
         for raw_name, raw_value in el.attrib.items():
             name, value = str(raw_name), str(raw_value)
-            if name not in ALLOWED_ATTRIBUTES:
+            if name not in GLOBAL_ATTRIBUTES and name not in ELEMENT_ATTRIBUTES.get(local, ()):
                 problems.append(f"attribute '{name}' is not allowed on <{local}>")
             elif name in ("href", "src") and value.strip().lower().startswith(("javascript:", "vbscript:")):
                 problems.append(f"attribute '{name}' of <{local}> must not hold a script")
+            elif (local, name) in URI_ATTRIBUTES:
+                bad = uri_problem(value)
+                if bad is not None:
+                    problems.append(f"attribute '{name}' of <{local}> is not a URI: {bad}")
         if (el.text and el.text.strip()) or (el is not root and el.tail and el.tail.strip()):
             has_content = True
         if local == "img" and el.get("src"):
@@ -103,6 +135,38 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     if not has_content:
         problems.append(NO_CONTENT)
     return tuple(problems)
+
+
+# Characters no URI (RFC 3986 §2) or IRI (RFC 3987 §2.2, which adds non-ASCII letters) may hold: white space,
+# control characters and " < > \\ ^ ` { }. (`|`, which RFC 3986 also leaves out, browsers and the HL7 validator
+# accept: so do we.)
+_NOT_IN_URI = re.compile(r'[\x00-\x20\x7f-\x9f"<>\\^`{}]')
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def uri_problem(value: str) -> str | None:
+    """Why a narrative link's href or an image's src is no URI (HTML 4.0 types both %URI, RFC 2396), or None.
+
+    Empty is no URI reference to anything; a `data:` URL has the RFC 2397 form `data:[<mediatype>][;base64],<data>`
+    (one comma before the data, base64 data when it says so); any other value must not hold characters that no
+    URI or IRI may hold. Leading and trailing white space is ignored (HTML 4.0 §6.2: user agents may ignore it in
+    CDATA attribute values)."""
+    value = value.strip(" \t\r\n")
+    if value == "":
+        return "it is empty"
+    if value[:5].lower() == "data:":
+        head, comma, data = value[5:].partition(",")
+        if not comma:
+            return "the data: URL has no comma before its data (RFC 2397)"
+        if head.lower().endswith(";base64"):
+            data = re.sub(r"\s+", "", data)
+            if len(data) % 4 or _BASE64.fullmatch(data) is None:
+                return "the data of a ;base64 data: URL is not base64 (RFC 2397)"
+        return None
+    found = _NOT_IN_URI.search(value)
+    if found is not None:
+        return f"it holds {found.group(0)!r}, which no URI may hold (RFC 3986)"
+    return None
 
 
 def html_checks(xhtml: str) -> bool:

@@ -185,7 +185,12 @@ class InvariantChecker:
         self._prepared_by_id[id(constraints)] = (constraints, prepared)
         return prepared
 
-    def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue]) -> None:
+    def check(self, node: Node, constraints: tuple[Constraint, ...], issues: list[Issue],
+              resource: Node | None = None) -> None:
+        """Evaluate `constraints` on `node`. `resource` is `%resource` when it is not the resource that holds
+        the focus: a resource's definition's invariants on an element that is itself a resource
+        (`Bundle.entry.resource` in a Bundle profile) are evaluated in that definition's resource (R4
+        fhirpath.html: `%resource` is "the original resource current context is part of")."""
         context: EvaluationContext | None = None
         present: dict[str, bool] | None = None
         for c, expression, compiled, guard, terms in self._prepared(constraints):
@@ -218,6 +223,9 @@ class InvariantChecker:
                 context = self._context_for(node)
             if c.key == "dom-3" and _NARRATIVE_LINKS in expression:
                 context.variables[_NARRATIVE_LINKS] = narrative_links(node)
+            saved = context.resource
+            if resource is not None:
+                context.resource = resource
             try:
                 # an expression that did not parse is compiled again here, to raise its syntax error
                 result = (compiled or compile(expression)).evaluate(node, context=context)
@@ -228,6 +236,8 @@ class InvariantChecker:
             except FhirPathError as exc:
                 issues.append(make_issue("invariant.not-evaluated", node, key=c.key, reason=str(exc)))
                 continue
+            finally:
+                context.resource = saved
             self._verdict(node, c, result, issues)
 
     @staticmethod

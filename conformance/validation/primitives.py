@@ -114,6 +114,18 @@ def _check_date(node: Node, value: str) -> Issue | None:
 _ACTIVE_HTML = re.compile(
     r"<\s*/?\s*(script|iframe|object|embed|img|a|form|input|button|textarea|select|style|link|meta|svg|math|base"
     r"|frame|frameset|applet)(?=[\s/>])", re.IGNORECASE)
+# any tag with an event-handler attribute (HTML 4.0 §18.2.3 intrinsic events: onclick, onload, onmouseover, ...)
+# is active markup too: its value is a script the renderer runs
+_EVENT_HANDLER = re.compile(r"<\s*([a-zA-Z][\w:-]*)\b[^<>]*?\s(on[a-zA-Z]+)\s*=", re.IGNORECASE)
+
+
+def _active_html(value: str) -> str | None:
+    """The first active markup in a plain-text value (a script-capable tag, or a tag with an event handler)."""
+    found = _ACTIVE_HTML.search(value)
+    if found is not None:
+        return found.group(0)
+    handler = _EVENT_HANDLER.search(value)
+    return f"<{handler.group(1)} {handler.group(2)}=" if handler is not None else None
 
 
 # R4's rendering-xhtml extension holds "an equivalent of the string on which the extension is sent, but includes
@@ -133,8 +145,8 @@ def _check_string_html(node: Node, value: str) -> Issue | None:
     if _is_rendering_xhtml(node):
         found = _NOT_IN_NARRATIVE.search(value)
         return make_issue("security.xhtml-not-allowed", node, tag=found.group(0)) if found else None
-    found = _ACTIVE_HTML.search(value)
-    return make_issue("security.html-in-string", node, tag=found.group(0)) if found else None
+    tag = _active_html(value)
+    return make_issue("security.html-in-string", node, tag=tag) if tag else None
 
 
 def _is_rendering_xhtml(node: Node) -> bool:
@@ -144,8 +156,8 @@ def _is_rendering_xhtml(node: Node) -> bool:
 
 
 def _check_markdown_html(node: Node, value: str) -> Issue | None:
-    found = _ACTIVE_HTML.search(value) if "<" in value else None
-    return make_issue("security.html-in-markdown", node, tag=found.group(0)) if found else None
+    tag = _active_html(value) if "<" in value else None
+    return make_issue("security.html-in-markdown", node, tag=tag) if tag else None
 
 
 # R4 gives UUIDs and OIDs written as URIs one form each, the `uuid` and `oid` types ("urn:uuid:" and 32 hex

@@ -417,6 +417,9 @@ class Validator:
             # profile), else on any resource
             profiles = rule.type_profiles.get(node.resource_type) or rule.type_profiles.get(type_code, ())
             self._check_resource(node, issues, rule_profiles=profiles)
+            if rule.constraints:  # a profile's invariants on the element (`Bundle.entry.resource`) hold too,
+                container = node.parent.enclosing_resource() if node.parent is not None else None
+                self._invariant_checker.check(node, rule.constraints, issues, resource=container)  # in its resource
             return
         else:
             if not self._complex(node, rule, type_code, issues, host):

@@ -22,12 +22,26 @@ NS = 'xmlns="http://www.w3.org/1999/xhtml"'
         (f"<div {NS}><a href=\" JavaScript:alert(1)\">x</a></div>", ("attribute 'href' of <a> must not hold a script",)),
         (f"<div {NS}><object data=\"x\"/><embed src=\"y\"/><p>x</p></div>",
          ("element <object> is not allowed in a narrative", "attribute 'data' is not allowed on <object>",
-          "element <embed> is not allowed in a narrative")),
+          "element <embed> is not allowed in a narrative", "attribute 'src' is not allowed on <embed>")),
         (f"<div {NS}>   <p> </p></div>", ("the narrative has no non-white-space content",)),
         ("<div><p>no namespace</p></div>",
          ("the narrative must be an XHTML <div> (namespace http://www.w3.org/1999/xhtml)",
           "element <div> is not allowed in a narrative", "element <p> is not allowed in a narrative")),
         (f"<p {NS}>x</p>", ("the narrative must be an XHTML <div> (namespace http://www.w3.org/1999/xhtml)",)),
+        # HTML 4.0 declares attributes per element: href belongs to links, src to images
+        (f"<div {NS}><span src=\"x.png\">x</span><p href=\"http://x\">y</p></div>",
+         ("attribute 'src' is not allowed on <span>", "attribute 'href' is not allowed on <p>")),
+        (f"<div {NS}><pre xml:space=\"preserve\">x</pre><ol start=\"2\"><li value=\"3\">y</li></ol></div>", ()),
+        # a link's href and an image's src are URIs (HTML 4.0 %URI; data: URLs as RFC 2397)
+        (f"<div {NS}><a href=\" https://example.org/a|b?q=\u00e9 \">x</a>"
+         f"<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"\"/></div>", ()),
+        (f"<div {NS}><a href=\"\">x</a></div>", ("attribute 'href' of <a> is not a URI: it is empty",)),
+        (f"<div {NS}><a href=\"http://example.org/a b\">x</a></div>",
+         ("attribute 'href' of <a> is not a URI: it holds ' ', which no URI may hold (RFC 3986)",)),
+        (f"<div {NS}><img src=\"data:image/png;base64\"/></div>",
+         ("attribute 'src' of <img> is not a URI: the data: URL has no comma before its data (RFC 2397)",)),
+        (f"<div {NS}><img src=\"data:image/png;base64,iVBO!RKGgo=\"/></div>",
+         ("attribute 'src' of <img> is not a URI: the data of a ;base64 data: URL is not base64 (RFC 2397)",)),
     ],
 )
 def test_narrative_rules(xhtml: str, problems: tuple[str, ...]) -> None:
