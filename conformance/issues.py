@@ -164,6 +164,7 @@ _kind("profile.fixed-value", E, "'{name}' must be exactly {expected}", "An eleme
 _kind("profile.pattern", E, "'{name}' must match the pattern {expected}", "An element whose profile gives a pattern (`pattern[x]`) lacks part of it.")
 _kind("profile.max-length", E, "'{name}' is {length} characters long; the profile allows {limit}", "A string longer than the profile's `maxLength`.")
 _kind("profile.min-value", E, "{value} is below the minimum {limit} the profile allows for '{name}'", "A value below the profile's `minValue[x]`.")
+_kind("profile.limit-not-compared", W, "{value} was not compared with the {which} {limit} the profile allows for '{name}': the units cannot be converted", "R4 ElementDefinition.minValue[x]/maxValue[x] on a Quantity: a quantity is a value in a unit, so one in a unit that is not UCUM, or of another dimension than the limit's, cannot be shown to be within it; reported, never silently passed.")
 _kind("profile.max-value", E, "{value} is above the maximum {limit} the profile allows for '{name}'", "A value above the profile's `maxValue[x]`.")
 _kind("profile.must-support-missing", INFO, "'{path}' is must-support in {profile} but absent", "A must-support element is absent (reported only with `--must-support`).")
 _kind("profile.not-applied", W, "profile '{url}' could not be applied: {reason}", "A profile was found but could not be compiled (no snapshot could be generated); nothing was concluded about it.")

@@ -633,6 +633,11 @@ class Validator:
                 if order == sign:
                     issues.append(make_issue(code, node, name=node.name, value=_with_unit(value, node.child("code")),
                                              limit=_with_unit(bound, limit[1].get("code"))))
+                elif order is None and value is not None and bound is not None:
+                    issues.append(make_issue("profile.limit-not-compared", node, name=node.name,
+                                             value=_with_unit(value, node.child("code")),
+                                             which="minimum" if sign < 0 else "maximum",
+                                             limit=_with_unit(bound, limit[1].get("code"))))
             elif compare_ordered(value, bound, type_code) == sign:
                 issues.append(make_issue(code, node, name=node.name, value=value, limit=bound))
 
