@@ -793,9 +793,14 @@ class Validator:
         for rule in sd.get("contextInvariant") or ():
             if owner is None or not isinstance(rule, str):
                 continue
-            found = self._invariant_checker.select(rule, owner, {"extension": node})
+            errors: list[str] = []
+            found = self._invariant_checker.select(rule, owner, {"extension": node}, errors)
             if found is not None and found != [True] and all(isinstance(item, bool) for item in found):
                 issues.append(make_issue("extension.context-invariant", node, url=url, invariant=rule))
+            elif found is None or found != [True]:  # not evaluable, or not booleans: reported, never passed
+                issues.append(make_issue("invariant.not-evaluated", node, key=f"contextInvariant '{rule}' of {url}",
+                                         reason="; ".join(errors) or "the expression failed" if found is None else
+                                         f"the expression gave {len(found)} item(s), not booleans"))
 
     def _context_allows(self, node: Node, url: str, sd: dict, host: _Host, allowed: list[str]) -> bool:
         """Does one of the extension's contexts (or one R4 or the pack adds) allow it here? `allowed` gets them
