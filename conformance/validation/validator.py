@@ -1138,10 +1138,14 @@ class Validator:
     def _max_binding(self, node: Node, url: str, type_code: str, issues: list[Issue]) -> None:
         """R4 elementdefinition-maxValueSet: "the value set from which additional codes can be taken from. This
         defines a 'required' binding over the top of the extensible binding": a code outside it is an error, as
-        for a required binding (nothing is said when the value set cannot be expanded offline)."""
+        for a required binding (when the value set cannot be expanded offline, `binding.not-expandable` says that
+        nothing was concluded, as for other bindings)."""
         codings = _codings(node, type_code)
         checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
-        if checks and binding_outcome(checks) not in ("ok", "not-validated"):
+        outcome = binding_outcome(checks) if checks else "ok"
+        if outcome == "not-validated":
+            issues.append(make_issue("binding.not-expandable", node, valueset=url, code=_code_label(codings)))
+        elif outcome != "ok":
             issues.append(make_issue("binding.max-value-set", node, code=_code_label(codings), valueset=url))
 
     def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
