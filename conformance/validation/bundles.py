@@ -36,6 +36,7 @@ relative references of the entry's resource (references.py).
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_plus
 
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
@@ -163,8 +164,9 @@ def _searched_types(bundle: Node, resource_types: frozenset[str]) -> list[str]:
             return [last]
         for parameter in query.split("&"):
             name, _, value = parameter.partition("=")
-            if name == "_type" and value:
-                return [t for t in value.split(",") if t]
+            value = unquote_plus(value)  # a URL's query is percent-encoded (RFC 3986): `_type=Patient%2CObservation`
+            if unquote_plus(name) == "_type" and value:
+                return [t.strip() for t in value.split(",") if t.strip()]
         return []
     return []
 

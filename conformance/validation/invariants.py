@@ -123,20 +123,25 @@ class InvariantChecker:
                                                         conformance=self._conformance, enforce_as_singleton=False)
         return context
 
-    def select(self, expression: str, focus: Node, variables: dict[str, Any] | None = None) -> list[Any] | None:
-        """What `expression` selects from `focus` (None when it cannot be evaluated), with `variables` as
-        `%name`s for this evaluation only."""
+    def select(self, expression: str, focus: Node, variables: dict[str, Any] | None = None,
+               errors: list[str] | None = None) -> list[Any] | None:
+        """What `expression` selects from `focus` (None when it cannot be evaluated, the reason then appended to
+        `errors` when given), with `variables` as `%name`s for this evaluation only."""
         context = self._context_for(focus)
         if not variables:
             try:
                 return compile(expression).evaluate(focus, context=context)
-            except FhirPathError:
+            except FhirPathError as exc:
+                if errors is not None:
+                    errors.append(str(exc))
                 return None
         saved = context.variables
         context.variables = {**saved, **variables}
         try:
             return compile(expression).evaluate(focus, context=context)
-        except FhirPathError:
+        except FhirPathError as exc:
+            if errors is not None:
+                errors.append(str(exc))
             return None
         finally:
             context.variables = saved

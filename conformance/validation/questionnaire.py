@@ -68,20 +68,31 @@ Resolve = Callable[[str], "dict[str, Any] | None"]
 
 
 def as_json(node: Node) -> dict[str, Any]:
-    """A contained resource's tree as plain JSON (repeating elements as lists, primitives as text)."""
+    """A contained resource's tree as plain JSON (repeating elements as lists, primitives as text; a primitive's
+    id and extensions, as in R4 JSON, under `_name`, so that one with an extension keeps its value)."""
     out: dict[str, Any] = {}
     if node.resource_type:
         out["resourceType"] = node.resource_type
     for child in node.children:
         value: Any = child.value if not child.children else as_json(child)
-        if child.repeating or child.in_json_array or child.name in out:
-            held = out.setdefault(child.name, [])
-            if not isinstance(held, list):
-                held = out[child.name] = [held]
-            held.append(value)
-        else:
-            out[child.name] = value
+        _put(out, child, child.name, value)
+        if child.value is not None and child.children:
+            _put(out, child, "_" + child.name, as_json(child))
+            _put(out, child, child.name, child.value, replace=True)
     return out
+
+
+def _put(out: dict[str, Any], child: Node, name: str, value: Any, replace: bool = False) -> None:
+    if child.repeating or child.in_json_array or (name in out and not replace):
+        held = out.setdefault(name, [])
+        if not isinstance(held, list):
+            held = out[name] = [held]
+        if replace:
+            held[-1] = value
+        else:
+            held.append(value)
+    else:
+        out[name] = value
 
 
 def canonical_target(resource: Node, url: str, resource_type: str, resolve: Resolve) -> dict[str, Any] | None:
@@ -250,9 +261,12 @@ class _Run:
         """QuestionnaireResponse.item.text is "the text of the question being answered" (or the group's
         heading), there so that the response "can be read without access to the questionnaire" (R4
         QuestionnaireResponse.item.text, definition and requirements): when present it is the item's text
-        in the questionnaire, not other words."""
+        in the questionnaire, not other words. A translation the questionnaire gives for its text (R4 extension
+        `translation` on Questionnaire.item.text: "Language translation from base language of resource to another
+        language") is the item's text too: a response filled in that language displays it."""
         text = item.child("text")
-        if text is not None and text.value and text.value != definition.get("text"):
+        if text is not None and text.value and text.value != definition.get("text") and \
+                text.value not in _translations(definition.get("_text")):
             self.issues.append(make_issue("questionnaire.item-text", text, link_id=str(definition.get("linkId")),
                                           text=text.value, expected=definition.get("text") or ""))
 
@@ -579,6 +593,16 @@ def _compare(text: str, bound: Any, type_name: str) -> int | None:
             return (len(text) > len(b_text)) - (len(text) < len(b_text)) if type_name == "Date" else 0
         return (head > bound_head) - (head < bound_head)
     return (text > b_text) - (text < b_text)
+
+
+def _translations(element: Any) -> list[Any]:
+    """The `content` of each R4 `translation` extension on a primitive's element (its JSON `_name` object)."""
+    found: list[Any] = []
+    for ext in _items(element, "extension") if isinstance(element, dict) else ():
+        if isinstance(ext, dict) and ext.get("url") == "http://hl7.org/fhir/StructureDefinition/translation":
+            found.extend(sub.get("valueString") for sub in _items(ext, "extension")
+                         if isinstance(sub, dict) and sub.get("url") == "content")
+    return found
 
 
 def _authored_in_period(qr: Node, questionnaire: dict[str, Any], issues: list[Issue]) -> None:

@@ -116,7 +116,10 @@ class Validator:
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
         self._ancestors: dict[str, frozenset[str]] = {}  # per type, the types it derives from
         # per document: does a target the document holds conform to a target profile? (in progress: assumed)
-        self._target_conformance: dict[tuple[int, str], bool] = {}
+        self._target_conformance: dict[tuple[int, str], bool | None] = {}  # None: not decided (too deep)
+        self._target_order: list[tuple[int, str]] = []  # the keys of _target_conformance, in order of checking
+        self._target_depth = 0  # target-profile checks in progress, one inside another
+        self._target_undecided = False  # a check in progress met a target it could not decide
         # the coded elements being walked that carry a binding, innermost last, with the bound value set
         self._bound_codings: list[tuple[Node, str]] = []
         self._questionnaire_responses = ResponseChecker(definitions.resolve, self._in_value_set)
@@ -137,6 +140,7 @@ class Validator:
         self._scope = None
         self._bound_codings.clear()
         self._target_conformance.clear()
+        self._target_order.clear()
         self._invariant_checker.new_document()
         reported = len(self.definitions.snapshots.issues)
         try:
@@ -632,6 +636,11 @@ class Validator:
                 if order == sign:
                     issues.append(make_issue(code, node, name=node.name, value=_with_unit(value, node.child("code")),
                                              limit=_with_unit(bound, limit[1].get("code"))))
+                elif order is None and value is not None and bound is not None:
+                    issues.append(make_issue("profile.limit-not-compared", node, name=node.name,
+                                             value=_with_unit(value, node.child("code")),
+                                             which="minimum" if sign < 0 else "maximum",
+                                             limit=_with_unit(bound, limit[1].get("code"))))
             elif compare_ordered(value, bound, type_code) == sign:
                 issues.append(make_issue(code, node, name=node.name, value=value, limit=bound))
 
@@ -787,9 +796,14 @@ class Validator:
         for rule in sd.get("contextInvariant") or ():
             if owner is None or not isinstance(rule, str):
                 continue
-            found = self._invariant_checker.select(rule, owner, {"extension": node})
+            errors: list[str] = []
+            found = self._invariant_checker.select(rule, owner, {"extension": node}, errors)
             if found is not None and found != [True] and all(isinstance(item, bool) for item in found):
                 issues.append(make_issue("extension.context-invariant", node, url=url, invariant=rule))
+            elif found is None or found != [True]:  # not evaluable, or not booleans: reported, never passed
+                issues.append(make_issue("invariant.not-evaluated", node, key=f"contextInvariant '{rule}' of {url}",
+                                         reason="; ".join(errors) or "the expression failed" if found is None else
+                                         f"the expression gave {len(found)} item(s), not booleans"))
 
     def _context_allows(self, node: Node, url: str, sd: dict, host: _Host, allowed: list[str]) -> bool:
         """Does one of the extension's contexts (or one R4 or the pack adds) allow it here? `allowed` gets them
@@ -993,7 +1007,11 @@ class Validator:
         an entry of the Bundle); a target elsewhere cannot be checked offline. A listed base type (the
         resource's own StructureDefinition) is met by any resource of that type; a profile that is not loaded
         is `_reference`'s business (`profile.unknown`). The check is coinductive: a target met again while it is
-        being checked against the same profile (two resources that link to each other) is taken to conform."""
+        being checked against the same profile (two resources that link to each other) is taken to conform; a
+        result that is not "conforms" withdraws the results found while it was assumed. Checks nest (a target's
+        own targets are checked) at most `_TARGET_DEPTH` deep: a deeper target (a long chain of linked
+        resources) is not decided, which is `reference.target-profile-not-evaluated` (warning) at the reference
+        that led to it, never a pass nor an error."""
         rt = target.resource_type or ""
         wanted: list[str] = []
         for url in profiles:
@@ -1008,19 +1026,50 @@ class Validator:
         outer = self._scope
         if target.name == "resource" and outer is not None and outer.in_bundle is not None:
             self._scope = outer.in_bundle  # an entry's references resolve as when the entry itself is walked
+        undecided = False
         try:
             for url in wanted:
-                key = (id(target), url)
-                known = self._target_conformance.get(key)
-                if known is None:
-                    self._target_conformance[key] = True  # in progress: assumed (a circle conforms)
-                    known = self._target_conformance[key] = self._conforms(target, rt, url)
+                known = self._target_conforms(target, rt, url)
                 if known:
                     return
+                undecided = undecided or known is None
         finally:
             self._scope = outer
+        if undecided:
+            self._target_undecided = True
+            issues.append(make_issue("reference.target-profile-not-evaluated", ref, type=rt, reference=ref.value,
+                                     profiles=" or ".join(wanted), depth=_TARGET_DEPTH))
+            return
         issues.append(make_issue("reference.target-profile", ref, type=rt, reference=ref.value,
                                  profiles=" or ".join(wanted)))
+
+    def _target_conforms(self, target: Node, rt: str, url: str) -> bool | None:
+        """Does `target` conform to `url`? None when that is not decided (see `_target_profiles`)."""
+        key = (id(target), url)
+        if key in self._target_conformance:
+            return self._target_conformance[key]
+        if self._target_depth >= _TARGET_DEPTH:
+            return None
+        self._target_conformance[key] = True  # in progress: assumed (a circle conforms)
+        mark = len(self._target_order)
+        self._target_order.append(key)
+        outer_undecided, self._target_undecided = self._target_undecided, False
+        self._target_depth += 1
+        try:
+            known: bool | None = self._conforms(target, rt, url)
+        finally:
+            self._target_depth -= 1
+            if known and self._target_undecided:
+                known = None  # it conforms only if what could not be decided does
+            self._target_undecided = outer_undecided
+        self._target_conformance[key] = known
+        if known is not True:
+            # the results found while this one was assumed to conform may rest on that assumption
+            for later in self._target_order[mark + 1:]:
+                if self._target_conformance.get(later) is True:
+                    del self._target_conformance[later]
+            del self._target_order[mark + 1:]
+        return known
 
     def _target_types(self, profiles: tuple[str, ...]) -> tuple[set[str], tuple[str, ...]]:
         """The resource types the target profiles allow, and those of the profiles that are not loaded."""
@@ -1092,10 +1141,14 @@ class Validator:
     def _max_binding(self, node: Node, url: str, type_code: str, issues: list[Issue]) -> None:
         """R4 elementdefinition-maxValueSet: "the value set from which additional codes can be taken from. This
         defines a 'required' binding over the top of the extensible binding": a code outside it is an error, as
-        for a required binding (nothing is said when the value set cannot be expanded offline)."""
+        for a required binding (when the value set cannot be expanded offline, `binding.not-expandable` says that
+        nothing was concluded, as for other bindings)."""
         codings = _codings(node, type_code)
         checks = [self._check_code(url, system, code, None, issues) for system, code in codings if code]
-        if checks and binding_outcome(checks) not in ("ok", "not-validated"):
+        outcome = binding_outcome(checks) if checks else "ok"
+        if outcome == "not-validated":
+            issues.append(make_issue("binding.not-expandable", node, valueset=url, code=_code_label(codings)))
+        elif outcome != "ok":
             issues.append(make_issue("binding.max-value-set", node, code=_code_label(codings), valueset=url))
 
     def _check_code(self, valueset: str | None, system: str | None, code: str, display: str | None,
@@ -1152,6 +1205,11 @@ class Validator:
         if self.definitions.structure_definition(profile) is None:
             return None
         return self._conforms(item, item.resource_type or "", profile)
+
+
+# how deep target-profile checks nest (a target whose own references have target profiles, and so on); real
+# profiles nest a few levels, and each level is a few dozen Python frames, well inside the recursion limit
+_TARGET_DEPTH = 16
 
 
 def _with_unit(value: Any, code: Any) -> str:

@@ -58,3 +58,28 @@ def _quantity(text: str):
 def test_compare_quantity(value: str, limit: int, expected: int | None) -> None:
     node = _quantity('{"resourceType": "Observation", "valueQuantity": ' + value + "}")
     assert compare_quantity(node, {"value": limit, "system": "http://unitsofmeasure.org", "code": "kg"}) == expected
+
+
+def test_a_max_value_set_that_cannot_be_expanded_is_said_so() -> None:
+    """elementdefinition-maxValueSet naming a value set that is not loaded: nothing is concluded, and the
+    validator says so (binding.not-expandable, information) rather than passing in silence."""
+    import json
+
+    from conformance.validation.plan import compile_structure_definition
+
+    validator = create_validator((str(AGREEMENT),), PackageCache.default())
+    url = "http://example.org/fhir/conformance-tests/StructureDefinition/marital-status-bounded"
+    sd = json.loads(json.dumps(validator.definitions.structure_definition(url)))
+    missing = "http://example.org/fhir/conformance-tests/ValueSet/not-loaded"
+    for element in sd["snapshot"]["element"]:
+        for ext in element.get("binding", {}).get("extension", []):
+            if ext["url"].endswith("elementdefinition-maxValueSet"):
+                ext["valueCanonical"] = missing
+    validator._plans[url] = compile_structure_definition(sd)
+    patient = {"resourceType": "Patient", "meta": {"profile": [url]}, "maritalStatus": {"coding": [
+        {"system": "http://example.org/fhir/CodeSystem/local-status", "code": "cohabiting"}]}}
+    root = read_json(json.dumps(patient).encode()).root
+    assert root is not None
+    found = [(i.code, i.location) for i in validator.validate(root) if i.code.startswith("binding.")]
+    assert ("binding.not-expandable", "Patient.maritalStatus") in found
+    assert [c for c, _ in found if c == "binding.max-value-set"] == []

@@ -166,3 +166,16 @@ def test_a_line_break_is_a_warning_in_a_string_answer_only(validator: Any, kind:
     issues = validator.validate(root)
     assert [i.severity.value for i in issues if i.code == "questionnaire.answer-multiline"] == (["warning"] if warned else [])
     assert not [i for i in issues if i.severity.is_error]
+
+
+@core
+def test_an_item_text_in_a_translation_the_questionnaire_gives_passes(validator: Any) -> None:
+    translation = {"extension": [{"url": EXT + "translation", "extension": [
+        {"url": "lang", "valueCode": "cy"}, {"url": "content", "valueString": "Enw"}]}]}
+    q_items = [{"linkId": "n", "text": "Name", "_text": translation, "type": "string"}]
+    welsh = _document(q_items, [{"linkId": "n", "text": "Enw", "answer": [{"valueString": "a"}]}])
+    other = _document(q_items, [{"linkId": "n", "text": "Nom", "answer": [{"valueString": "a"}]}])
+    same = _document(q_items, [{"linkId": "n", "text": "Name", "answer": [{"valueString": "a"}]}])
+    assert _codes(validator, same) == []  # the contained item's text keeps its value beside its extension
+    assert _codes(validator, welsh) == []
+    assert _codes(validator, other) == ["questionnaire.item-text"]

@@ -45,6 +45,10 @@ def _entry_scope(bundle_scope: ResolutionScope, bundle: Node, index: int) -> Res
     return scope
 
 
+def _resource(bundle: Node, index: int) -> Node | None:
+    return bundle.children_named("entry")[index].child("resource")
+
+
 @pytest.fixture
 def mixed() -> Node:
     """Entry 0 has a RESTful fullUrl, entry 1 a URN; the Patient's fullUrl has another base."""
@@ -60,9 +64,9 @@ def test_a_relative_reference_resolves_against_the_entrys_base(mixed: Node) -> N
     strict = ResolutionScope.for_bundle(mixed, None, strict=True)
     scope = _entry_scope(strict, mixed, 0)
     target = scope.resolve("Practitioner/adams")
-    assert target is not None and target.resource_type == "Practitioner"
+    assert target is _resource(mixed, 3)
     assert scope.resolve("Patient/jane") is None  # another base: no resolution
-    assert scope.resolve("https://other.org/fhir/Patient/jane") is not None  # absolute: by fullUrl
+    assert scope.resolve("https://other.org/fhir/Patient/jane") is _resource(mixed, 2)  # absolute: by fullUrl
 
 
 def test_a_relative_reference_from_a_urn_entry_resolves_to_nothing_when_strict(mixed: Node) -> None:
@@ -72,8 +76,8 @@ def test_a_relative_reference_from_a_urn_entry_resolves_to_nothing_when_strict(m
 
 def test_the_default_scope_still_matches_type_and_id_across_bases(mixed: Node) -> None:
     loose = ResolutionScope.for_bundle(mixed, None)
-    assert _entry_scope(loose, mixed, 1).resolve("Practitioner/adams") is not None
-    assert _entry_scope(loose, mixed, 0).resolve("Patient/jane") is not None
+    assert _entry_scope(loose, mixed, 1).resolve("Practitioner/adams") is _resource(mixed, 3)
+    assert _entry_scope(loose, mixed, 0).resolve("Patient/jane") is _resource(mixed, 2)
 
 
 def test_an_inner_urn_entry_does_not_take_an_outer_entrys_base() -> None:
@@ -85,7 +89,7 @@ def test_an_inner_urn_entry_does_not_take_an_outer_entrys_base() -> None:
     bundle_node = outer.children_named("entry")[0].child("resource")
     assert bundle_node is not None
     in_outer_entry = _entry_scope(outer_scope, outer, 0)
-    assert in_outer_entry.resolve("Patient/jane") is not None  # the inner Bundle itself sits in entry 0
+    assert in_outer_entry.resolve("Patient/jane") is _resource(outer, 1)  # the inner Bundle itself sits in entry 0
     inner_scope = ResolutionScope.for_bundle(bundle_node, in_outer_entry, strict=True)
     assert _entry_scope(inner_scope, bundle_node, 0).resolve("Patient/jane") is None
 
