@@ -129,22 +129,23 @@ class InvariantChecker:
         `errors` when given), with `variables` as `%name`s for this evaluation only."""
         context = self._context_for(focus)
         if not variables:
-            try:
-                return compile(expression).evaluate(focus, context=context)
-            except FhirPathError as exc:
-                if errors is not None:
-                    errors.append(str(exc))
-                return None
+            return self._evaluate(expression, focus, context, errors)
         saved = context.variables
         context.variables = {**saved, **variables}
+        try:
+            return self._evaluate(expression, focus, context, errors)
+        finally:
+            context.variables = saved
+
+    @staticmethod
+    def _evaluate(expression: str, focus: Node, context: EvaluationContext,
+                  errors: list[str] | None) -> list[Any] | None:
         try:
             return compile(expression).evaluate(focus, context=context)
         except FhirPathError as exc:
             if errors is not None:
                 errors.append(str(exc))
             return None
-        finally:
-            context.variables = saved
 
     def _guard(self, expression: str) -> frozenset[str] | None:
         try:
