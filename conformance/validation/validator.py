@@ -114,7 +114,6 @@ class Validator:
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
-        self._ancestors: dict[str, frozenset[str]] = {}  # per type, the types it derives from
         # per document: does a target the document holds conform to a target profile? (in progress: assumed)
         self._target_conformance: dict[tuple[int, str], bool | None] = {}  # None: not decided (too deep)
         self._target_order: list[tuple[int, str]] = []  # the keys of _target_conformance, in order of checking
@@ -858,23 +857,9 @@ class Validator:
             if path == expression:
                 return True
             first, _, tail = path.partition(".")
-            if tail == rest and first != head and head in self._type_ancestors(first):
+            if tail == rest and first != head and self._invariant_checker.model.is_subtype(first, head):
                 return True
         return False
-
-    def _type_ancestors(self, type_name: str) -> frozenset[str]:
-        """The types `type_name` derives from (its StructureDefinition's baseDefinition, and theirs)."""
-        found = self._ancestors.get(type_name)
-        if found is None:
-            names: list[str] = []
-            sd = self.definitions.structure_definition(type_name) if type_name else None
-            while sd is not None and len(names) < 20:
-                base = sd.get("baseDefinition")
-                sd = self.definitions.structure_definition(base) if isinstance(base, str) else None
-                if sd is not None and isinstance(sd.get("type"), str) and sd["type"] not in names:
-                    names.append(sd["type"])
-            found = self._ancestors[type_name] = frozenset(names) - {type_name}
-        return found
 
     def _r4_contexts(self, url: str, sd: dict) -> list[dict[str, Any]]:
         """R4's own contexts of a core extension whose definition in use is another package's (the extensions
