@@ -78,6 +78,19 @@ def published_by_hl7(url: str) -> bool:
     return url.partition("|")[0] in _published()
 
 
+def declared_modifier(sd: dict[str, Any], views: tuple[str, ...] = ("snapshot", "differential")) -> bool | None:
+    """Whether an extension's definition makes it a modifier: its root element's `isModifier` (R4
+    extensibility.html#modifierExtension), read from the first of `views` that has elements; None when that
+    view does not say."""
+    for view in views:
+        elements = (sd.get(view) or {}).get("element")
+        if elements:
+            root = next((e for e in elements if isinstance(e, dict) and e.get("path") == "Extension"), None)
+            flag = root.get("isModifier") if root is not None else None
+            return flag if isinstance(flag, bool) else None
+    return None
+
+
 def check_modifier_use(node: Node, url: str, sd: dict, issues: list[Issue]) -> None:
     """R4 extensibility.html#modifierExtension: an extension is a modifier when its definition says so
     (the root element's `isModifier`), and modifier extensions are the ones `modifierExtension` holds:
@@ -86,9 +99,7 @@ def check_modifier_use(node: Node, url: str, sd: dict, issues: list[Issue]) -> N
     holds. So a modifier extension in `extension` (where it would be ignored) and an extension that is
     not a modifier in `modifierExtension` (which would make readers refuse what they could ignore) are
     both errors, as in the HL7 validator."""
-    elements = (sd.get("snapshot") or {}).get("element") or (sd.get("differential") or {}).get("element") or ()
-    root = next((e for e in elements if isinstance(e, dict) and e.get("path") == "Extension"), None)
-    modifier = root is not None and root.get("isModifier") is True
+    modifier = declared_modifier(sd) is True
     if node.name == "modifierExtension" and not modifier:
         issues.append(make_issue("extension.not-a-modifier", node, url=url))
     elif node.name == "extension" and modifier:

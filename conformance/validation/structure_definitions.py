@@ -74,6 +74,7 @@ from conformance.fhirpath.model import ModelInfo
 from conformance.fhirpath.parser import parse as parse_fhirpath
 from conformance.fhirpath.semantic import check as semantic_check
 from conformance.issues import Issue, make_issue
+from conformance.validation.extension_contexts import declared_modifier
 from conformance.validation.slicing import FUNCTION_STEP, split_path
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -460,11 +461,9 @@ def _extension_profiles(element: Node, type_: Node, resolve: Resolve, issues: li
         found = resolve(profile.value) if profile.value else None
         if not isinstance(found, dict) or found.get("type") != "Extension":
             continue
-        roots = [e for e in ((found.get("snapshot") or {}).get("element") or ())
-                 if isinstance(e, dict) and e.get("path") == "Extension"]
-        if not roots or not isinstance(roots[0].get("isModifier"), bool):
+        modifier = declared_modifier(found, views=("snapshot",))
+        if modifier is None:
             continue
-        modifier = roots[0]["isModifier"]
         if modifier != (leaf == "modifierExtension"):
             issues.append(make_issue("structuredefinition.extension-modifier", profile, url=profile.value,
                                      what="a modifier extension" if modifier else "not a modifier extension",
