@@ -145,25 +145,38 @@ def _check_content(node: Node, url: str, path: str, issues: list[Issue]) -> None
                                  expected=f"a value of type {', '.join(types)}"))
 
 
+def _own_elements(package: Path) -> tuple[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The package's name#version, and each (StructureDefinition, element) of R5 core's specializations (its
+    resources and data types, logical models too) for the elements the definition defines itself (not
+    inherits): what both data files are generated from."""
+    version = "?"
+    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for name, sd in tarball_json_files(package, "StructureDefinition-"):
+        if name == "package.json":
+            version = f"{sd['name']}#{sd['version']}"
+            continue
+        if sd.get("derivation") != "specialization":
+            continue
+        for element in (sd.get("snapshot") or {}).get("element", []):
+            path = element.get("path", "")
+            if (element.get("base") or {}).get("path", path) == path:
+                found.append((sd, element))
+    return version, found
+
+
 def generate_elements(package: Path) -> dict[str, Any]:
     """Every element path R5 core's resources and data types define (not inherit), with its type codes, and each
     type's base type (for inherited elements)."""
     elements: dict[str, list[str]] = {}
     bases: dict[str, str] = {}
-    version = "?"
-    for name, sd in tarball_json_files(package, "StructureDefinition-"):
-        if name == "package.json":
-            version = f"{sd['name']}#{sd['version']}"
-            continue
-        if sd.get("derivation") != "specialization" or sd.get("kind") == "logical":
+    version, own = _own_elements(package)
+    for sd, element in own:
+        if sd.get("kind") == "logical":
             continue
         base = str(sd.get("baseDefinition", ""))
         if base.startswith("http://hl7.org/fhir/StructureDefinition/"):
             bases[sd["type"]] = base.rpartition("/")[2]
-        for element in (sd.get("snapshot") or {}).get("element", []):
-            path = element.get("path", "")
-            if (element.get("base") or {}).get("path", path) == path:
-                elements[path] = [t.get("code") for t in element.get("type") or () if t.get("code")]
+        elements[element.get("path", "")] = [t.get("code") for t in element.get("type") or () if t.get("code")]
     return {
         "source": version,
         "generatedBy": "python -m conformance.validation.cross_version PACKAGE.tgz",
@@ -174,19 +187,9 @@ def generate_elements(package: Path) -> dict[str, Any]:
 
 def generate(package: Path) -> dict[str, Any]:
     """Every element path R5 core's resources and data types define (not inherit) with `isModifier: true`."""
-    modifiers: set[str] = set()
-    version = "?"
-    for name, sd in tarball_json_files(package, "StructureDefinition-"):
-        if name == "package.json":
-            version = f"{sd['name']}#{sd['version']}"
-            continue
-        if sd.get("derivation") != "specialization":
-            continue
-        for element in (sd.get("snapshot") or {}).get("element", []):
-            path = element.get("path", "")
-            if element.get("isModifier") and "." in path and not path.endswith(".modifierExtension") \
-                    and (element.get("base") or {}).get("path", path) == path:
-                modifiers.add(path)
+    version, own = _own_elements(package)
+    modifiers = {path for _, element in own if element.get("isModifier") and "." in (path := element.get("path", ""))
+                 and not path.endswith(".modifierExtension")}
     return {
         "source": version,
         "generatedBy": "python -m conformance.validation.cross_version PACKAGE.tgz",
