@@ -109,45 +109,40 @@ _OBSERVATION = ("http://terminology.hl7.org/CodeSystem/measure-population", "mea
 
 
 def _populations(group: Node, definition: dict[str, Any], complete: bool, issues: list[Issue]) -> None:
-    populations = [p for p in _list(definition, "population") if isinstance(p, dict)]
-    allowed = [_json_key(p.get("code")) for p in populations]
-    seen: set[int] = set()
-    for population in group.children_named("population"):
-        key = _node_key(population.child("code"))
-        index = next((i for i, other in enumerate(allowed) if key & other), None)
-        if index is None:
-            issues.append(make_issue("measurereport.population-unknown", population,
-                                     code=_describe(population.child("code"))))
-        elif index in seen:
-            issues.append(make_issue("measurereport.duplicate", population, what="population",
-                                     code=_describe(population.child("code"))))
-        else:
-            seen.add(index)
-    if complete:
-        for index, key in enumerate(allowed):
-            if index not in seen and key and _OBSERVATION not in key:
-                issues.append(make_issue("measurereport.missing", group, what="population",
-                                         code=_describe_json(populations[index].get("code"))))
+    reported = [(p, _node_key(p.child("code")), _describe(p.child("code"))) for p in group.children_named("population")]
+    _match_once(group, "population", reported, definition, complete, issues)
 
 
 def _stratifiers(group: Node, definition: dict[str, Any], complete: bool, issues: list[Issue]) -> None:
-    defined = [s for s in _list(definition, "stratifier") if isinstance(s, dict)]
-    allowed = [_json_key(s.get("code")) for s in defined]
-    seen: set[int] = set()
+    reported: list[tuple[Node, CodeKey, str]] = []
     for stratifier in group.children_named("stratifier"):
-        key: CodeKey = frozenset().union(*(_node_key(c) for c in stratifier.children_named("code")))
+        codes = stratifier.children_named("code")
+        key: CodeKey = frozenset().union(*(_node_key(c) for c in codes))
+        reported.append((stratifier, key, ", ".join(_describe(c) for c in codes) or "(no code)"))
+    _match_once(group, "stratifier", reported, definition, complete, issues)
+
+
+def _match_once(group: Node, what: str, reported: list[tuple[Node, CodeKey, str]], definition: dict[str, Any],
+                complete: bool, issues: list[Issue]) -> None:
+    """Each reported population or stratifier (node, code key, description) is one of the measure group's
+    (`measurereport.{what}-unknown`), at most once (`measurereport.duplicate`); a complete report has each
+    one that has a code (`measurereport.missing`; a `measure-observation` population has no count to
+    report, so it is not asked for)."""
+    defined = [d for d in _list(definition, what) if isinstance(d, dict)]
+    allowed = [_json_key(d.get("code")) for d in defined]
+    seen: set[int] = set()
+    for node, key, code in reported:
         index = next((i for i, other in enumerate(allowed) if key & other), None)
-        code = ", ".join(_describe(c) for c in stratifier.children_named("code")) or "(no code)"
         if index is None:
-            issues.append(make_issue("measurereport.stratifier-unknown", stratifier, code=code))
+            issues.append(make_issue(f"measurereport.{what}-unknown", node, code=code))
         elif index in seen:
-            issues.append(make_issue("measurereport.duplicate", stratifier, what="stratifier", code=code))
+            issues.append(make_issue("measurereport.duplicate", node, what=what, code=code))
         else:
             seen.add(index)
     if complete:
         for index, key in enumerate(allowed):
-            if index not in seen and key:
-                issues.append(make_issue("measurereport.missing", group, what="stratifier",
+            if index not in seen and key and not (what == "population" and _OBSERVATION in key):
+                issues.append(make_issue("measurereport.missing", group, what=what,
                                          code=_describe_json(defined[index].get("code"))))
 
 
