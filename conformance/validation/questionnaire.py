@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhir.tree import Node
+from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
@@ -49,7 +50,6 @@ QUANTITY_BOUNDS: tuple[tuple[str, int, str], ...] = (
     (EXT + "minValue", -1, "minimum"), (SDC_EXT + "sdc-questionnaire-minQuantity", -1, "minimum"),
     (EXT + "maxValue", 1, "maximum"), (SDC_EXT + "sdc-questionnaire-maxQuantity", 1, "maximum"),
 )
-UCUM = "http://unitsofmeasure.org"
 
 # item.type → the answer value[x] types R4 allows for it (choice/open-choice also take answerOption's types)
 ANSWER_TYPES: dict[str, tuple[str, ...]] = {

@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.fhir.tree import Node
 from conformance.fhirpath.ucum import to_base
+from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 
 
 def _lexical(value: Any) -> str:
@@ -102,9 +103,6 @@ def compare_ordered(node_value: str | None, limit: Any, type_code: str) -> int |
     if len(text) != len(node_value):
         return None
     return (node_value > text) - (node_value < text)
-
-
-UCUM = "http://unitsofmeasure.org"
 
 
 def compare_quantity(node: Node, limit: Any) -> int | None:
