@@ -147,7 +147,8 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
             if parent is not None and parent.children is not None and (rule is None or not _constrains_value(rule)):
                 # the slice's own children say nothing here: its type profile (say a backbone element of another
                 # profile, R4's elementdefinition-profile-element) may
-                rule = next((r for r in (_profile_child(parent, seg, ctx),) if r is not None), rule)
+                found = _profile_child(parent, seg, ctx)
+                rule = found if found is not None else rule
             if rule is not None and rule.slices and position < len(segments) - 1:
                 # the path goes on through a sliced element (`code.coding.code` where coding is sliced): what the
                 # slice fixes further on is in a slice every instance must have, so the item holds its value
