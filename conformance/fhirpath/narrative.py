@@ -63,8 +63,6 @@ ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
     "li": frozenset({"type", "value"}),
     "dl": frozenset({"compact"}),
 }
-# the union: every attribute some allowed element may carry
-ALLOWED_ATTRIBUTES = GLOBAL_ATTRIBUTES.union(*ELEMENT_ATTRIBUTES.values())
 # the attributes holding a URI (HTML 4.0 %URI): a link's target and an image's source
 URI_ATTRIBUTES = frozenset({("a", "href"), ("area", "href"), ("img", "src")})
 # HTML 4.0 §9.3.1: "The P element represents a paragraph. It cannot contain block-level elements (including P
