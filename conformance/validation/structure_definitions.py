@@ -73,9 +73,11 @@ from conformance.fhirpath.errors import FhirPathSyntaxError
 from conformance.fhirpath.model import ModelInfo
 from conformance.fhirpath.parser import parse as parse_fhirpath
 from conformance.fhirpath.semantic import check as semantic_check
+from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
 from conformance.validation.extension_contexts import declared_modifier
 from conformance.validation.slicing import FUNCTION_STEP, split_path
+from conformance.validation.values import DURATION_STEPS
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 _ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
@@ -414,6 +416,16 @@ _VALUE_PREFIXES = ("fixed", "pattern", "defaultValue", "minValue", "maxValue")
 _QUANTITIES = frozenset({"Quantity", "Age", "Count", "Distance", "Duration", "SimpleQuantity", "MoneyQuantity"})
 
 
+_DATE_TYPES = frozenset({"date", "dateTime", "instant"})
+
+
+def _is_duration(value: Node) -> bool:
+    """R4 ElementDefinition.minValue[x]/maxValue[x]: on a date, dateTime or instant the limit may be "a Duration
+    which specifies a relative time limit to the current time" (positive; a UCUM unit of time, drt-1)."""
+    return value.child_value("code") in DURATION_STEPS and value.child_value("system") in (None, UCUM) \
+        and not str(value.child_value("value") or "").startswith("-")
+
+
 def _value_types(sd: Node, generated: dict[str, dict[str, Any]], issues: list[Issue]) -> None:
     for view in ("differential", "snapshot"):
         for element in _elements(sd, views=(view,)):
@@ -434,6 +446,9 @@ def _value_types(sd: Node, generated: dict[str, dict[str, Any]], issues: list[Is
                 if any(c[:1].upper() + c[1:] == suffix for c in codes):
                     continue
                 if prefix in ("minValue", "maxValue") and suffix == "Quantity" and set(codes) & _QUANTITIES:
+                    continue
+                if prefix in ("minValue", "maxValue") and suffix == "Quantity" and set(codes) & _DATE_TYPES \
+                        and _is_duration(value):
                     continue
                 issues.append(make_issue("structuredefinition.value-type", value, what=value.name,
                                          path=element.child_value("path") or "", types=", ".join(codes)))

@@ -62,11 +62,14 @@ from conformance.validation.search_parameters import (
 )
 from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
 from conformance.validation.values import (
+    TEMPORAL_TYPES,
     compare_ordered,
     compare_quantity,
+    compare_temporal,
     describe,
     equals_fixed,
     matches_pattern,
+    temporal_bound,
 )
 
 _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
@@ -639,7 +642,18 @@ class Validator:
                     issues.append(make_issue("profile.limit-not-compared", node, name=node.name,
                                              value=_with_unit(value, node.child("code")),
                                              which="minimum" if sign < 0 else "maximum",
-                                             limit=_with_unit(bound, limit[1].get("code"))))
+                                             limit=_with_unit(bound, limit[1].get("code")),
+                                             reason="the units cannot be converted"))
+            elif type_code in TEMPORAL_TYPES:
+                instant = temporal_bound(limit[1], type_code, sign)
+                shown = _temporal_limit(limit[1], sign, instant)
+                order = compare_temporal(value, instant, type_code)
+                if order == sign:
+                    issues.append(make_issue(code, node, name=node.name, value=value, limit=shown))
+                elif order is None and value is not None and TEMPORAL_TYPES[type_code](value) is not None:
+                    issues.append(make_issue("profile.limit-not-compared", node, name=node.name, value=value,
+                                             which="minimum" if sign < 0 else "maximum", limit=shown,
+                                             reason=_UNPLACED_LIMIT if instant is None else _OVERLAPPING_VALUE))
             elif compare_ordered(value, bound, type_code) == sign:
                 issues.append(make_issue(code, node, name=node.name, value=value, limit=bound))
 
@@ -1195,6 +1209,18 @@ class Validator:
 # how deep target-profile checks nest (a target whose own references have target profiles, and so on); real
 # profiles nest a few levels, and each level is a few dozen Python frames, well inside the recursion limit
 _TARGET_DEPTH = 16
+
+
+_UNPLACED_LIMIT = "the limit is neither a value of the element's type nor a positive UCUM duration of time"
+_OVERLAPPING_VALUE = "the value is of another precision and may be either side of it"
+
+
+def _temporal_limit(limit: Any, sign: int, instant: Any) -> str:
+    """A date limit for a message: as written, or a Duration as `now + 10 a (2036-12-03)`."""
+    if not isinstance(limit, dict):
+        return str(limit)
+    relative = f"now {'+' if sign > 0 else '-'} {_with_unit(limit.get('value'), limit.get('code'))}"
+    return f"{relative} ({instant})" if instant is not None else relative
 
 
 def _with_unit(value: Any, code: Any) -> str:

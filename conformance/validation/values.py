@@ -11,10 +11,24 @@ Primitive values compare by their lexical form, numbers as decimals (1.0 = 1.00 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhir.tree import Node
+from conformance.fhirpath.temporal import (
+    DAY,
+    UCUM_DURATIONS,
+    FhirPathDate,
+    Temporal,
+    add_duration,
+    compare,
+    from_datetime,
+    parse_date,
+    parse_datetime,
+    parse_time,
+)
 from conformance.fhirpath.ucum import to_base
 from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 
@@ -98,11 +112,68 @@ def compare_ordered(node_value: str | None, limit: Any, type_code: str) -> int |
         except InvalidOperation:
             return None
         return (a > b) - (a < b)
-    # dates, dateTimes, instants, times: ISO strings of the same precision compare lexically
+    # other types (strings): the same length compares lexically
     text = _lexical(limit)
     if len(text) != len(node_value):
         return None
     return (node_value > text) - (node_value < text)
+
+
+TEMPORAL_TYPES: dict[str, Callable[[str], Temporal | None]] = {
+    "date": parse_date, "dateTime": parse_datetime, "instant": parse_datetime, "time": parse_time}
+# the UCUM codes a Duration may carry (R4 datatypes.html#Duration, drt-1: "an expression of time"), each
+# with the calendar step it adds; 'a' and 'mo' step by calendar years and months, as a person means them
+DURATION_STEPS = {"a": "year", "mo": "month", **UCUM_DURATIONS}
+
+
+def temporal_bound(limit: Any, type_code: str, sign: int, now: datetime | None = None) -> Temporal | None:
+    """The instant a date/dateTime/instant/time `minValue[x]`/`maxValue[x]` stands for, None when it has none.
+
+    R4 ElementDefinition.maxValue[x] (and minValue[x]): "For the date/dateTime/instant values, the type of
+    maxValue[x] SHALL be either the same, or a Duration which specifies a relative time limit to the current
+    time. The duration value is positive, and is added to the current clock to determine the maximum allowable
+    value" (subtracted for the minimum). A Duration is written `maxValueQuantity` in R4 JSON (Duration is a
+    profile of Quantity); `maxValueDuration`, which some authoring tools write, is read the same way. `sign` is
+    +1 for a maximum, -1 for a minimum; `now` defaults to the current clock (tests pass one). A Duration that is
+    negative or not in a UCUM unit of time has no bound (the definition check reports it)."""
+    parse = TEMPORAL_TYPES.get(type_code)
+    if parse is None:
+        return None
+    if not isinstance(limit, dict):
+        return parse(_lexical(limit))
+    if type_code == "time":
+        return None
+    step = DURATION_STEPS.get(str(limit.get("code")))
+    try:
+        amount = Decimal(str(limit.get("value")))
+    except InvalidOperation:
+        return None
+    if step is None or amount < 0 or limit.get("system", UCUM) != UCUM:
+        return None
+    bound: Temporal = from_datetime((now or datetime.now(UTC)).astimezone(UTC))
+    try:
+        if amount == amount.to_integral_value():
+            bound = add_duration(bound, amount * sign, step)
+        else:  # a fraction of a year or month: UCUM's definition (1 a = 365.25 d), to the millisecond
+            in_seconds = to_base(amount, str(limit["code"]))
+            if in_seconds is None:
+                return None
+            bound = add_duration(bound, (in_seconds[0] * 1000 * sign).to_integral_value(), "millisecond")
+    except (OverflowError, ValueError):
+        return None
+    return FhirPathDate(bound.parts[:3] + (0, 0, 0, 0), DAY) if type_code == "date" else bound
+
+
+def compare_temporal(node_value: str | None, bound: Temporal | None, type_code: str) -> int | None:
+    """-1/0/1 comparing a date/dateTime/instant/time value with a limit's instant (`temporal_bound`), None
+    when not comparable: a value of another precision that overlaps the limit (`2036` against a maximum of
+    2036-12-03 may be either side of it), or a time zone on one side only that could change the answer,
+    as FHIRPath compares them."""
+    parse = TEMPORAL_TYPES.get(type_code)
+    value = parse(node_value) if parse is not None and node_value is not None else None
+    if value is None or bound is None or value.kind != bound.kind:
+        return None
+    return compare(value, bound)
 
 
 def compare_quantity(node: Node, limit: Any) -> int | None:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from conformance.fhir.json_reader import read_json
 from conformance.packages import PackageCache
 from conformance.validation import create_validator
 from conformance.validation.plan import PROFILE_ELEMENT, _with_profile_element
-from conformance.validation.values import compare_quantity
+from conformance.validation.values import compare_quantity, compare_temporal, temporal_bound
 
 pytestmark = pytest.mark.core
 
@@ -58,6 +59,52 @@ def _quantity(text: str):
 def test_compare_quantity(value: str, limit: int, expected: int | None) -> None:
     node = _quantity('{"resourceType": "Observation", "valueQuantity": ' + value + "}")
     assert compare_quantity(node, {"value": limit, "system": "http://unitsofmeasure.org", "code": "kg"}) == expected
+
+
+_NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+_UCUM = "http://unitsofmeasure.org"
+
+
+@pytest.mark.parametrize(("limit", "type_code", "sign", "expected"), [
+    ({"value": 10, "system": _UCUM, "code": "a"}, "date", 1, "2036-12-03"),  # calendar years
+    ({"value": 100, "system": _UCUM, "code": "a"}, "date", -1, "1926-12-03"),  # subtracted for a minimum
+    ({"value": 3, "system": _UCUM, "code": "mo"}, "date", 1, "2027-03-03"),
+    ({"value": 2, "system": _UCUM, "code": "wk"}, "date", -1, "2026-11-19"),
+    ({"value": 0.5, "system": _UCUM, "code": "a"}, "date", 1, "2027-06-04"),  # 182.625 d: UCUM's year
+    ({"value": 36, "system": _UCUM, "code": "h"}, "dateTime", 1, "2026-12-05T00:00:00.000Z"),
+    ({"value": 10, "system": _UCUM, "code": "kg"}, "date", 1, None),  # not a duration of time
+    ({"value": -1, "system": _UCUM, "code": "a"}, "date", 1, None),  # "The duration value is positive"
+    ({"value": 1, "system": "http://example.org/units", "code": "a"}, "date", 1, None),  # not UCUM
+    ({"value": 1, "system": _UCUM, "code": "h"}, "time", 1, None),  # a Duration is for dates only
+    ("1900-01-01", "date", -1, "1900-01-01"),  # a value of the element's type stands for itself
+])
+def test_temporal_bound(limit: object, type_code: str, sign: int, expected: str | None) -> None:
+    """R4 ElementDefinition.maxValue[x]: on a date/dateTime/instant, a Duration "is added to the current clock
+    to determine the maximum allowable value" (subtracted for minValue[x])."""
+    bound = temporal_bound(limit, type_code, sign, now=_NOW)
+    assert (None if bound is None else str(bound)) == expected
+
+
+def test_a_year_from_a_leap_day_ends_on_the_last_day_of_february() -> None:
+    leap_day = datetime(2028, 2, 29, 9, 0, tzinfo=UTC)
+    assert str(temporal_bound({"value": 1, "system": _UCUM, "code": "a"}, "date", 1, now=leap_day)) == "2029-02-28"
+
+
+@pytest.mark.parametrize(("value", "type_code", "limit", "expected"), [
+    ("2036-12-03", "date", "2036-12-03", 0),
+    ("2036-12-04", "date", "2036-12-03", 1),
+    ("2037", "date", "2036-12-03", 1),  # the whole year is after the limit
+    ("2036", "date", "2036-12-03", None),  # the year holds days either side of it
+    ("2036-12", "date", "2036-12-03", None),
+    ("2036-11", "date", "2036-12-03", -1),
+    ("2036-12-03T10:00:00+01:00", "dateTime", "2036-12-03T09:30:00Z", -1),  # 09:00 UTC
+    ("2036-12-03", "dateTime", "2036-12-03T09:30:00Z", None),
+    ("not-a-date", "date", "2036-12-03", None),
+])
+def test_compare_temporal(value: str, type_code: str, limit: str, expected: int | None) -> None:
+    """Dates compare as FHIRPath compares them: on the precision both share, unknown when that is equal but
+    the precisions differ."""
+    assert compare_temporal(value, temporal_bound(limit, type_code, 1, now=_NOW), type_code) == expected
 
 
 def test_a_max_value_set_that_cannot_be_expanded_is_said_so() -> None:
