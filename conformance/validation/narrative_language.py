@@ -8,7 +8,10 @@ narrative). Its value (code system `http://hl7.org/fhir/narrative-language-contr
 `_no`, no language sections; `_yes`, the narrative must have language sections; `_resource`, there must be a
 section for `Resource.language`; a language code, there must be a section for that language. The HL7 validator
 applies it; so do we, on the narrative the profile's element describes. A narrative that cannot be parsed is
-left to txt-1; `_resource` on a resource without `language` asks nothing.
+left to txt-1. `_resource` on a resource without `language` still asks for language sections: its definition
+("There must be a section matching the Resource.language") presupposes them, as `_yes` states, and a
+resource with no language cannot be shown to have the one it names; so the narrative needs sections, as for
+`_yes`, rather than passing unchecked.
 """
 
 from __future__ import annotations
@@ -32,13 +35,13 @@ def check_narrative_language(narrative: Node, control: str, issues: list[Issue])
             issues.append(make_issue("narrative.language-sections", narrative,
                                      detail=f"it has language sections ({found}), which the profile prohibits"))
         return
-    if control == "_yes":
+    wanted = _resource_language(narrative) if control == "_resource" else control
+    if control == "_yes" or not wanted:
         if not sections:
             issues.append(make_issue("narrative.language-sections", narrative,
                                      detail="it has no language sections, which the profile requires"))
         return
-    wanted = _resource_language(narrative) if control == "_resource" else control
-    if wanted and wanted.lower() not in (s.lower() for s in sections):
+    if wanted.lower() not in (s.lower() for s in sections):
         issues.append(make_issue("narrative.language-sections", narrative,
                                  detail=f"the profile requires a section for the language {wanted}, "
                                         f"but it has {'only ' + found if sections else 'none'}"))

@@ -40,6 +40,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from conformance.fhir.tree import Node
+from conformance.fhirpath.temporal import HOUR, compare, parse_datetime
 from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
 
@@ -373,6 +374,10 @@ class _Run:
             if member is False:
                 self.issues.append(make_issue("questionnaire.answer-not-allowed", value, link_id=link_id,
                                               value=_describe(value, type_name), source=f"value set {value_set}"))
+            elif member is None and all(_coding_key(value) if coded == "Coding" else (value.value,)):
+                # the set cannot be expanded offline (or is not loaded): undecided, said so, never a silent pass
+                self.issues.append(make_issue("binding.not-expandable", value, valueset=value_set,
+                                              code=_describe(value, type_name)))
         self.limits(value, type_name, definition, link_id)
 
     def contained_member(self, vs_id: str, value: Node, coded: str) -> bool | None:
@@ -576,9 +581,15 @@ def _compare_answer(value: Node, type_name: str, target: Any) -> int | None:
     return _compare(value.value or "", target, type_name)
 
 
-def _compare(text: str, bound: Any, type_name: str) -> int | None:
-    """-1/0/1 comparing an answer with a bound; numbers numerically, dates and times as ISO text
-    (a partial date compares by its prefix: 2022-06-30 is after the maximum 2022-06)."""
+def _compare(text: str, bound: Any, type_name: str, common_precision: bool = False) -> int | None:
+    """-1/0/1 comparing an answer with a bound; numbers numerically, dates and times as ISO text.
+
+    A partial date or dateTime compares by its prefix, and a more precise value that starts with the bound lies
+    after it (2022-06-30 is after the maximum 2022-06, and 2022-06-30T10:00:00Z after 2022-06-30): the bound names
+    a period, and R4's maxValue[x] "the maximum allowed value" is read as its start, as the HL7 validator reads it
+    (for minValue the same reading lets every value within the period pass). With `common_precision` the two
+    compare equal instead (a moment inside a period is within it: the effectivePeriod check). DateTimes with a
+    time and a time zone on both sides compare as instants (`10:00+02:00` is before `09:00Z`)."""
     if type_name in ("Integer", "Decimal"):
         try:
             a, b = Decimal(text), Decimal(_text(bound))
@@ -586,11 +597,18 @@ def _compare(text: str, bound: Any, type_name: str) -> int | None:
             return None
         return (a > b) - (a < b)
     b_text = _text(bound)
+    if type_name == "DateTime":
+        instant, limit = parse_datetime(text), parse_datetime(b_text)
+        if instant is not None and limit is not None and instant.tz is not None and limit.tz is not None \
+                and instant.precision >= HOUR and limit.precision >= HOUR:
+            decided = compare(instant, limit)
+            if decided is not None:
+                return decided
     if type_name in ("Date", "DateTime") and len(text) != len(b_text):
         short = min(len(text), len(b_text))
         head, bound_head = text[:short], b_text[:short]
         if head == bound_head:
-            return (len(text) > len(b_text)) - (len(text) < len(b_text)) if type_name == "Date" else 0
+            return 0 if common_precision else (len(text) > len(b_text)) - (len(text) < len(b_text))
         return (head > bound_head) - (head < bound_head)
     return (text > b_text) - (text < b_text)
 
@@ -615,7 +633,7 @@ def _authored_in_period(qr: Node, questionnaire: dict[str, Any], issues: list[Is
         return
     for key, sign, word in (("start", -1, "before the start"), ("end", 1, "after the end")):
         bound = period.get(key)
-        if isinstance(bound, str) and bound and _compare(authored.value, bound, "DateTime") == sign:
+        if isinstance(bound, str) and bound and _compare(authored.value, bound, "DateTime", common_precision=True) == sign:
             issues.append(make_issue("questionnaire.authored-outside-period", authored, authored=authored.value,
                                      where=word, bound=bound))
 

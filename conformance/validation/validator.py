@@ -802,8 +802,14 @@ class Validator:
         if not contexts:
             return
         allowed: list[str] = []
-        if not self._context_allows(node, url, sd, host, allowed):
-            issues.append(make_issue("extension.context", node, url=url, host=host.path, allowed=", ".join(allowed)))
+        unevaluated: list[str] = []
+        if not self._context_allows(node, url, sd, host, allowed, unevaluated):
+            if unevaluated:  # a context that might allow it could not be evaluated: undecided, never passed
+                issues.append(make_issue("extension.context-not-evaluated", node, url=url,
+                                         reason="; ".join(unevaluated)))
+            else:
+                issues.append(make_issue("extension.context", node, url=url, host=host.path,
+                                         allowed=", ".join(allowed)))
             return
         owner = node.parent
         for rule in sd.get("contextInvariant") or ():
@@ -818,9 +824,10 @@ class Validator:
                                          reason="; ".join(errors) or "the expression failed" if found is None else
                                          f"the expression gave {len(found)} item(s), not booleans"))
 
-    def _context_allows(self, node: Node, url: str, sd: dict, host: _Host, allowed: list[str]) -> bool:
+    def _context_allows(self, node: Node, url: str, sd: dict, host: _Host, allowed: list[str],
+                        unevaluated: list[str]) -> bool:
         """Does one of the extension's contexts (or one R4 or the pack adds) allow it here? `allowed` gets them
-        all, for the message."""
+        all, for the message; `unevaluated` the fhirpath contexts that could not be evaluated, with the reason."""
         for ctx in (*sd["context"], *added_contexts(url), *self._r4_contexts(url, sd)):
             expression = ctx.get("expression", "")
             kind = ctx.get("type", "element")
@@ -831,7 +838,7 @@ class Validator:
                     return True
                 continue
             if kind == "fhirpath":
-                if self._in_fhirpath_context(node, expression):
+                if self._in_fhirpath_context(node, expression, unevaluated):
                     return True
                 continue
             if kind == "extension":  # on an extension with that url (R4 ExtensionContextType `extension`)
@@ -884,16 +891,22 @@ class Validator:
         r4 = self.definitions.resolve(url.partition("|")[0], CORE[1])
         return list(r4.get("context") or []) if r4 is not None and r4.get("type") == "Extension" else []
 
-    def _in_fhirpath_context(self, node: Node, expression: str) -> bool:
+    def _in_fhirpath_context(self, node: Node, expression: str, unevaluated: list[str]) -> bool:
         """R4 ExtensionContextType `fhirpath`: the element carrying the extension must be one the
-        expression selects, evaluated from the resource. An expression we cannot evaluate, or
-        whose results are not elements, is not second-guessed."""
+        expression selects, evaluated from the resource. An expression we cannot evaluate, or whose results
+        are not elements, decides nothing: it goes to `unevaluated` with the reason (reported as
+        `extension.context-not-evaluated` when no other context allows the extension), never read as allowed."""
         host = node.parent
         if host is None:
             return True
-        found = self._invariant_checker.select(expression, host.enclosing_resource())
-        if found is None or any(not isinstance(item, Node) for item in found):
-            return True
+        errors: list[str] = []
+        found = self._invariant_checker.select(expression, host.enclosing_resource(), errors=errors)
+        if found is None:
+            unevaluated.append(f"'{expression}': {'; '.join(errors) or 'the expression failed'}")
+            return False
+        if any(not isinstance(item, Node) for item in found):
+            unevaluated.append(f"'{expression}' selects values, not elements")
+            return False
         return any(item is host for item in found)
 
     @staticmethod

@@ -135,7 +135,8 @@ def temporal_bound(limit: Any, type_code: str, sign: int, now: datetime | None =
     value" (subtracted for the minimum). A Duration is written `maxValueQuantity` in R4 JSON (Duration is a
     profile of Quantity); `maxValueDuration`, which some authoring tools write, is read the same way. `sign` is
     +1 for a maximum, -1 for a minimum; `now` defaults to the current clock (tests pass one). A Duration that is
-    negative or not in a UCUM unit of time has no bound (the definition check reports it)."""
+    negative, not finite (NaN or Infinity, which a JSON reader may give for 1e999) or not in a UCUM unit of time
+    has no bound (the definition check reports it), so the value is reported as not compared, never passed."""
     parse = TEMPORAL_TYPES.get(type_code)
     if parse is None:
         return None
@@ -148,7 +149,7 @@ def temporal_bound(limit: Any, type_code: str, sign: int, now: datetime | None =
         amount = Decimal(str(limit.get("value")))
     except InvalidOperation:
         return None
-    if step is None or amount < 0 or limit.get("system", UCUM) != UCUM:
+    if step is None or not amount.is_finite() or amount < 0 or limit.get("system", UCUM) != UCUM:
         return None
     bound: Temporal = from_datetime((now or datetime.now(UTC)).astimezone(UTC))
     try:

@@ -76,6 +76,8 @@ _UCUM = "http://unitsofmeasure.org"
     ({"value": -1, "system": _UCUM, "code": "a"}, "date", 1, None),  # "The duration value is positive"
     ({"value": 1, "system": "http://example.org/units", "code": "a"}, "date", 1, None),  # not UCUM
     ({"value": 1, "system": _UCUM, "code": "h"}, "time", 1, None),  # a Duration is for dates only
+    ({"value": float("nan"), "system": _UCUM, "code": "a"}, "date", 1, None),  # NaN: no bound (and no crash)
+    ({"value": float("inf"), "system": _UCUM, "code": "a"}, "date", 1, None),  # 1e999 read as Infinity: no bound
     ("1900-01-01", "date", -1, "1900-01-01"),  # a value of the element's type stands for itself
 ])
 def test_temporal_bound(limit: object, type_code: str, sign: int, expected: str | None) -> None:

@@ -128,7 +128,7 @@ def test_a_question_left_out_falls_under_required_not_min_occurs(validator: Any,
      ["questionnaire.answer-not-allowed"]),
     ({"system": "http://example.org/c", "concept": [{"code": "a"}]}, {"code": "z"}, []),  # no system: undefined
     ({"system": "http://example.org/c", "filter": [{"property": "p", "op": "=", "value": "v"}]},
-     {"system": "http://example.org/c", "code": "z"}, []),  # a filter: not decided here
+     {"system": "http://example.org/c", "code": "z"}, ["binding.not-expandable"]),  # a filter: undecided, said so
 ])
 def test_a_contained_answer_value_set_is_decided_only_for_concept_lists(validator: Any, include: dict[str, Any],
                                                                         coding: dict[str, Any],
@@ -137,7 +137,26 @@ def test_a_contained_answer_value_set_is_decided_only_for_concept_lists(validato
                      [{"linkId": "c", "answer": [{"valueCoding": coding}]}],
                      contained=({"resourceType": "ValueSet", "id": "vs", "status": "active",
                                  "compose": {"include": [include]}},))
-    assert [c for c in _codes(validator, data) if c.startswith("questionnaire.")] == codes
+    root = read_json(data).root
+    assert root is not None
+    assert [i.code for i in validator.validate(root) if i.code.startswith(("questionnaire.", "binding."))] == codes
+
+
+@core
+@pytest.mark.parametrize(("value_set", "codes"), [
+    ("http://example.org/fhir/ValueSet/not-loaded", ["binding.not-expandable"]),  # cannot be known offline
+    ("http://hl7.org/fhir/ValueSet/administrative-gender", []),  # R4 core's: decided, and 'male' is in it
+])
+def test_an_answer_value_set_that_cannot_be_decided_is_reported_not_passed(validator: Any, value_set: str,
+                                                                          codes: list[str]) -> None:
+    coding = {"system": "http://hl7.org/fhir/administrative-gender", "code": "male"}
+    data = _document([{"linkId": "c", "type": "choice", "answerValueSet": value_set}],
+                     [{"linkId": "c", "answer": [{"valueCoding": coding}]}])
+    root = read_json(data).root
+    assert root is not None
+    found = [(i.code, i.severity.value, i.location) for i in validator.validate(root)
+             if i.code.startswith(("questionnaire.", "binding."))]
+    assert found == [(code, "information", "QuestionnaireResponse.item[0].answer[0].valueCoding") for code in codes]
 
 
 @core
