@@ -929,6 +929,7 @@ class Validator:
     def _reference(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
         ref = node.child("reference")
         if ref is None or not ref.value:
+            self._declared_target_type(node, rule, issues)
             return
         text = ref.value
         parsed = parse_reference(text)
@@ -980,6 +981,22 @@ class Validator:
             elif actual is not None and actual in self._resource_types and allowed and "Resource" not in allowed:
                 issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
                                          allowed=", ".join(sorted(allowed))))
+
+    def _declared_target_type(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
+        """A Reference without a literal `reference` (an identifier, a display) whose `type` names a resource type
+        the element does not allow. R4 Reference.type is "the expected type of the target of the reference", and
+        ElementDefinition.type.targetProfile the resource types (profiles) the target may have: a `type` outside
+        them says the target is one the element does not allow, whether or not the reference can be resolved.
+        (With a literal reference `_reference` checks the type it names, or the declared one when it names none.)
+        A target profile that is not loaded, or `Resource`, allows any type here."""
+        declared = node.child("type")
+        if declared is None or not declared.value or not rule.target_profiles \
+                or declared.value not in self._resource_types:
+            return
+        allowed, unknown = self._target_types(rule.target_profiles)
+        if allowed and not unknown and not allowed & _ANY_RESOURCE and declared.value not in allowed:
+            issues.append(make_issue("reference.target-type", declared, actual=declared.value, path=rule.path,
+                                     allowed=", ".join(sorted(allowed))))
 
     def _aggregation(self, ref: Node, rule: ElementRule, contained: bool, target: Node | None,
                      issues: list[Issue]) -> None:
