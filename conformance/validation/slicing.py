@@ -243,7 +243,7 @@ def matches(item: Node, type_code: str, slice_rule: ElementRule, discriminators:
             if not any(n.value in urls for n in nodes):
                 return False
             continue
-        if rule is None or not _constrains_by_value(rule):
+        if rule is None or (rule.fixed is None and rule.pattern is None):
             inherited = value_from_ancestor(slice_rule, segments, ctx)
             if inherited is not None:
                 kind, expected = inherited
@@ -291,6 +291,8 @@ def value_from_ancestor(slice_rule: ElementRule, segments: list[str],
     nested element is fixed too (ElementDefinition.fixed[x]: "all the values in the fixed type, including
     nested elements, must be exactly the same"); within a pattern, every value it has must be present.
     Only plain element names are followed into the value (not `extension('url')`, `ofType()`, `resolve()`).
+    Such a value comes before a required binding of the nominated element: that binding is usually the base
+    type's own (ContactPoint.system, Identifier.use), which every slice shares and so tells none apart.
     """
     for depth in range(len(segments) - 1, -1, -1):
         rest = segments[depth:]
@@ -350,7 +352,7 @@ def signature(slice_rule: ElementRule, discriminators: tuple[Discriminator, ...]
                 parts.append(("profile", _profiles_at(slice_rule, segments, ctx)))
                 continue
             rule, restriction = rule_at(slice_rule, segments, ctx)
-            if d.type in ("value", "pattern") and (rule is None or not _constrains_by_value(rule)):
+            if d.type in ("value", "pattern") and (rule is None or (rule.fixed is None and rule.pattern is None)):
                 inherited = value_from_ancestor(slice_rule, segments, ctx)
                 if inherited is not None:
                     parts.append((d.type, repr(inherited)))
