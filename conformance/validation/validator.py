@@ -186,7 +186,7 @@ class Validator:
             return None
         return TypePlan(url=reference, type_name=owner.type_name, kind=owner.kind, abstract=False,
                         derivation=owner.derivation, root=rule.children or ChildIndex(), by_path={},
-                        root_constraints=rule.constraints, is_profile=True)
+                        root_constraints=rule.constraints, is_profile=True, root_rule=rule)
 
     # -- resources ---------------------------------------------------------------------------------
     def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
@@ -435,6 +435,14 @@ class Validator:
         if rule.constraints:
             self._invariants(node, rule.constraints, issues)
 
+    def _type_profile_root(self, node: Node, plan: TypePlan, type_code: str, issues: list[Issue]) -> None:
+        """A type profile's rules on its root element (a fixed[x]/pattern[x] on `Identifier` itself): R4
+        ElementDefinition.type.profile, "the value must conform to at least one of the profiles", and the root
+        element's fixed/pattern constrain the whole value as they would on any element."""
+        root = plan.root_rule
+        if root is not None and plan.is_profile and root.has_profile_rules:
+            self._profile_rules(node, root, type_code, issues)
+
     def _any_type_profile(self, node: Node, plans: list[TypePlan], issues: list[Issue], host: _Host) -> None:
         """Several profiles on one type: the element must conform to at least one of them
         (R4 ElementDefinition.type.profile: "the value must conform to at least one of the profiles").
@@ -443,6 +451,7 @@ class Validator:
         for plan in plans:
             trial: list[Issue] = []
             self._walk(node, plan.root, trial, host)
+            self._type_profile_root(node, plan, host.type_code, trial)
             self._invariants(node, plan.root_constraints, trial)
             errors = sum(1 for i in trial if i.severity.is_error)
             if errors == 0:
@@ -519,6 +528,7 @@ class Validator:
         else:
             for plan in type_plans:
                 self._walk(node, plan.root, issues, own_host)
+                self._type_profile_root(node, plan, type_code, issues)
                 if plan.root_constraints:  # (tested here, not in `_invariants`: most elements have none)
                     self._invariant_checker.check(node, plan.root_constraints, issues)
         if type_constraints:
