@@ -56,6 +56,7 @@ class SliceContext:
     in_value_set: Callable[[str, Node, str], bool | None]  # (vs url, node, type code) → member? None = unknown
     conforms: Callable[[Node, str, str], bool]  # (node, type code, profile url) → valid against it?
     type_of_profile: Callable[[str], str | None]  # profile url → the type it constrains
+    profile_root: Callable[[str], ElementRule | None] = lambda url: None  # profile url → its root element's rule
 
 
 def _type_of(node: Node) -> str | None:
@@ -291,6 +292,7 @@ def value_from_ancestor(slice_rule: ElementRule, segments: list[str],
     nested element is fixed too (ElementDefinition.fixed[x]: "all the values in the fixed type, including
     nested elements, must be exactly the same"); within a pattern, every value it has must be present.
     Only plain element names are followed into the value (not `extension('url')`, `ofType()`, `resolve()`).
+    The slice's type profile counts as the slice: its root element's fixed/pattern applies too.
     Such a value comes before a required binding of the nominated element: that binding is usually the base
     type's own (ContactPoint.system, Identifier.use), which every slice shares and so tells none apart.
     """
@@ -304,12 +306,20 @@ def value_from_ancestor(slice_rule: ElementRule, segments: list[str],
             continue
         if rule is None:
             continue
-        for kind, given in (("fixed", rule.fixed), ("pattern", rule.pattern)):
-            if given is not None:
-                found = _descend(given[1], rest)
-                if found:
-                    return kind, found
+        for source in (rule, *_type_profile_roots(rule, ctx)):
+            for kind, given in (("fixed", source.fixed), ("pattern", source.pattern)):
+                if given is not None:
+                    found = _descend(given[1], rest)
+                    if found:
+                        return kind, found
     return None
+
+
+def _type_profile_roots(rule: ElementRule, ctx: SliceContext) -> list[ElementRule]:
+    """The root elements of the rule's type profiles (an `identifier:nhsNumber` typed with an Identifier
+    profile whose root element has the patternIdentifier)."""
+    roots = (ctx.profile_root(p) for ps in rule.type_profiles.values() for p in ps)
+    return [r for r in roots if r is not None]
 
 
 def _descend(value: Any, segments: list[str]) -> list[Any]:

@@ -133,6 +133,7 @@ class Validator:
             in_value_set=self._in_value_set,
             conforms=self._conforms,
             type_of_profile=self._type_of_profile,
+            profile_root=self._profile_root_rule,
         )
 
     # -- public ---------------------------------------------------------------------------------
@@ -759,6 +760,10 @@ class Validator:
     def _type_of_profile(self, url: str) -> str | None:
         sd = self.definitions.structure_definition(url)
         return sd.get("type") if sd is not None else None
+
+    def _profile_root_rule(self, url: str) -> ElementRule | None:
+        plan = self.plan_for(url)
+        return plan.root_rule if plan is not None and plan.is_profile else None
 
     def _plan_root(self, url_or_type: str) -> ChildIndex | None:
         plan = self.plan_for(url_or_type)
