@@ -165,6 +165,9 @@ class TypePlan:
     root_constraints: tuple[Constraint, ...] = ()
     is_profile: bool = False
     by_id: dict[str, ElementRule] = field(default_factory=dict)  # every element, slices included, by its id
+    # the root element's own rule: a data type profile may fix or pattern the whole value there
+    # (an Identifier profile's `patternIdentifier` on `Identifier`)
+    root_rule: ElementRule | None = None
 
 
 def _type_code(t: dict[str, Any]) -> str:
@@ -389,6 +392,7 @@ def compile_structure_definition(sd: dict[str, Any]) -> TypePlan:
         root=indexes[root_id],
         by_path=by_path,
         root_constraints=_constraints(elements[0]) if elements else (),
+        root_rule=make_rule(elements[0], kind, sd.get("url") or "") if elements else None,
         is_profile=sd.get("derivation") == "constraint",
         by_id=rules_by_id,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.fhir.tree import Node
 from conformance.validation.plan import ChildIndex, Discriminator, ElementRule
@@ -55,6 +56,7 @@ class SliceContext:
     in_value_set: Callable[[str, Node, str], bool | None]  # (vs url, node, type code) → member? None = unknown
     conforms: Callable[[Node, str, str], bool]  # (node, type code, profile url) → valid against it?
     type_of_profile: Callable[[str], str | None]  # profile url → the type it constrains
+    profile_root: Callable[[str], ElementRule | None] = lambda url: None  # profile url → its root element's rule
 
 
 def _type_of(node: Node) -> str | None:
@@ -161,8 +163,7 @@ def rule_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> 
 
 
 def _constrains_value(rule: ElementRule) -> bool:
-    return rule.fixed is not None or rule.pattern is not None or rule.min > 0 or rule.max == 0 \
-        or (rule.binding is not None and rule.binding[0] == "required")
+    return _constrains_by_value(rule) or rule.min > 0 or rule.max == 0
 
 
 def _profile_child(rule: ElementRule, name: str, ctx: SliceContext) -> ElementRule | None:
@@ -243,6 +244,14 @@ def matches(item: Node, type_code: str, slice_rule: ElementRule, discriminators:
             if not any(n.value in urls for n in nodes):
                 return False
             continue
+        if rule is None or (rule.fixed is None and rule.pattern is None):
+            inherited = value_from_ancestor(slice_rule, segments, ctx)
+            if inherited is not None:
+                kind, expected = inherited
+                check = equals_fixed if kind == "fixed" else matches_pattern
+                if not all(any(check(n, e) for n in nodes) for e in expected):
+                    return False
+                continue
         if rule is None:
             raise Unusable("the slice does not constrain the discriminator path")
         if rule.fixed is not None:
@@ -264,6 +273,69 @@ def matches(item: Node, type_code: str, slice_rule: ElementRule, discriminators:
         else:
             raise Unusable("the slice gives no fixed value, pattern or required binding at the discriminator path")
     return True
+
+
+def _constrains_by_value(rule: ElementRule) -> bool:
+    return rule.fixed is not None or rule.pattern is not None \
+        or (rule.binding is not None and rule.binding[0] == "required")
+
+
+def value_from_ancestor(slice_rule: ElementRule, segments: list[str],
+                        ctx: SliceContext) -> tuple[str, list[Any]] | None:
+    """What a fixed[x]/pattern[x] on the slice element, or on an element between it and the discriminator
+    path, says at that path: ("fixed" | "pattern", the values there), or None when none says anything.
+
+    R4 profiling.html#discriminator: for `value` and `pattern` "the slices have different values in the
+    nominated element", as "determined by the fixed[x] or pattern[x] values" — and a profile usually gives
+    them as one pattern on the slice (`identifier:nhsNumber` with `patternIdentifier.system`) rather than on
+    the nominated element itself (`identifier:nhsNumber.system` with `fixedUri`). Within a fixed value every
+    nested element is fixed too (ElementDefinition.fixed[x]: "all the values in the fixed type, including
+    nested elements, must be exactly the same"); within a pattern, every value it has must be present.
+    Only plain element names are followed into the value (not `extension('url')`, `ofType()`, `resolve()`).
+    The slice's type profile counts as the slice: its root element's fixed/pattern applies too.
+    Such a value comes before a required binding of the nominated element: that binding is usually the base
+    type's own (ContactPoint.system, Identifier.use), which every slice shares and so tells none apart.
+    """
+    for depth in range(len(segments) - 1, -1, -1):
+        rest = segments[depth:]
+        if any(not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", seg) for seg in rest):
+            return None
+        try:
+            rule = slice_rule if depth == 0 else rule_at(slice_rule, segments[:depth], ctx)[0]
+        except Unusable:
+            continue
+        if rule is None:
+            continue
+        for source in (rule, *_type_profile_roots(rule, ctx)):
+            for kind, given in (("fixed", source.fixed), ("pattern", source.pattern)):
+                if given is not None:
+                    found = _descend(given[1], rest)
+                    if found:
+                        return kind, found
+    return None
+
+
+def _type_profile_roots(rule: ElementRule, ctx: SliceContext) -> list[ElementRule]:
+    """The root elements of the rule's type profiles (an `identifier:nhsNumber` typed with an Identifier
+    profile whose root element has the patternIdentifier)."""
+    roots = (ctx.profile_root(p) for ps in rule.type_profiles.values() for p in ps)
+    return [r for r in roots if r is not None]
+
+
+def _descend(value: Any, segments: list[str]) -> list[Any]:
+    """The values at a path of element names inside a definition's fixed/pattern value (JSON form); a
+    name matches a choice element's typed name (`value` finds `valueQuantity`)."""
+    current = [value]
+    for seg in segments:
+        out: list[Any] = []
+        for v in current:
+            if not isinstance(v, dict):
+                continue
+            for key, item in v.items():
+                if key == seg or (key.startswith(seg) and len(key) > len(seg) and key[len(seg)].isupper()):
+                    out.extend(item if isinstance(item, list) else [item])
+        current = out
+    return current
 
 
 def _profiles_at(slice_rule: ElementRule, segments: list[str], ctx: SliceContext) -> tuple[str, ...]:
@@ -290,6 +362,11 @@ def signature(slice_rule: ElementRule, discriminators: tuple[Discriminator, ...]
                 parts.append(("profile", _profiles_at(slice_rule, segments, ctx)))
                 continue
             rule, restriction = rule_at(slice_rule, segments, ctx)
+            if d.type in ("value", "pattern") and (rule is None or (rule.fixed is None and rule.pattern is None)):
+                inherited = value_from_ancestor(slice_rule, segments, ctx)
+                if inherited is not None:
+                    parts.append((d.type, repr(inherited)))
+                    continue
             if rule is None:
                 return None
             if d.type == "type":

@@ -133,6 +133,7 @@ class Validator:
             in_value_set=self._in_value_set,
             conforms=self._conforms,
             type_of_profile=self._type_of_profile,
+            profile_root=self._profile_root_rule,
         )
 
     # -- public ---------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ class Validator:
             return None
         return TypePlan(url=reference, type_name=owner.type_name, kind=owner.kind, abstract=False,
                         derivation=owner.derivation, root=rule.children or ChildIndex(), by_path={},
-                        root_constraints=rule.constraints, is_profile=True)
+                        root_constraints=rule.constraints, is_profile=True, root_rule=rule)
 
     # -- resources ---------------------------------------------------------------------------------
     def _check_resource(self, node: Node, issues: list[Issue], explicit_profiles: Sequence[str] = (),
@@ -435,6 +436,14 @@ class Validator:
         if rule.constraints:
             self._invariants(node, rule.constraints, issues)
 
+    def _type_profile_root(self, node: Node, plan: TypePlan, type_code: str, issues: list[Issue]) -> None:
+        """A type profile's rules on its root element (a fixed[x]/pattern[x] on `Identifier` itself): R4
+        ElementDefinition.type.profile, "the value must conform to at least one of the profiles", and the root
+        element's fixed/pattern constrain the whole value as they would on any element."""
+        root = plan.root_rule
+        if root is not None and plan.is_profile and root.has_profile_rules:
+            self._profile_rules(node, root, type_code, issues)
+
     def _any_type_profile(self, node: Node, plans: list[TypePlan], issues: list[Issue], host: _Host) -> None:
         """Several profiles on one type: the element must conform to at least one of them
         (R4 ElementDefinition.type.profile: "the value must conform to at least one of the profiles").
@@ -443,6 +452,7 @@ class Validator:
         for plan in plans:
             trial: list[Issue] = []
             self._walk(node, plan.root, trial, host)
+            self._type_profile_root(node, plan, host.type_code, trial)
             self._invariants(node, plan.root_constraints, trial)
             errors = sum(1 for i in trial if i.severity.is_error)
             if errors == 0:
@@ -519,6 +529,7 @@ class Validator:
         else:
             for plan in type_plans:
                 self._walk(node, plan.root, issues, own_host)
+                self._type_profile_root(node, plan, type_code, issues)
                 if plan.root_constraints:  # (tested here, not in `_invariants`: most elements have none)
                     self._invariant_checker.check(node, plan.root_constraints, issues)
         if type_constraints:
@@ -750,6 +761,10 @@ class Validator:
         sd = self.definitions.structure_definition(url)
         return sd.get("type") if sd is not None else None
 
+    def _profile_root_rule(self, url: str) -> ElementRule | None:
+        plan = self.plan_for(url)
+        return plan.root_rule if plan is not None and plan.is_profile else None
+
     def _plan_root(self, url_or_type: str) -> ChildIndex | None:
         plan = self.plan_for(url_or_type)
         return plan.root if plan is not None else None
@@ -942,6 +957,7 @@ class Validator:
     def _reference(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
         ref = node.child("reference")
         if ref is None or not ref.value:
+            self._declared_target_type(node, rule, issues)
             return
         text = ref.value
         parsed = parse_reference(text)
@@ -993,6 +1009,22 @@ class Validator:
             elif actual is not None and actual in self._resource_types and allowed and "Resource" not in allowed:
                 issues.append(make_issue("reference.target-type", ref, actual=actual, path=rule.path,
                                          allowed=", ".join(sorted(allowed))))
+
+    def _declared_target_type(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
+        """A Reference without a literal `reference` (an identifier, a display) whose `type` names a resource type
+        the element does not allow. R4 Reference.type is "the expected type of the target of the reference", and
+        ElementDefinition.type.targetProfile the resource types (profiles) the target may have: a `type` outside
+        them says the target is one the element does not allow, whether or not the reference can be resolved.
+        (With a literal reference `_reference` checks the type it names, or the declared one when it names none.)
+        A target profile that is not loaded, or `Resource`, allows any type here."""
+        declared = node.child("type")
+        if declared is None or not declared.value or not rule.target_profiles \
+                or declared.value not in self._resource_types:
+            return
+        allowed, unknown = self._target_types(rule.target_profiles)
+        if allowed and not unknown and not allowed & _ANY_RESOURCE and declared.value not in allowed:
+            issues.append(make_issue("reference.target-type", declared, actual=declared.value, path=rule.path,
+                                     allowed=", ".join(sorted(allowed))))
 
     def _aggregation(self, ref: Node, rule: ElementRule, contained: bool, target: Node | None,
                      issues: list[Issue]) -> None:
