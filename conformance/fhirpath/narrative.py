@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from conformance.fhirpath.narrative_structure import structure_problems
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -107,6 +109,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     if root.tag != f"{{{XHTML_NS}}}div":
         problems.append("the narrative must be an XHTML <div> (namespace http://www.w3.org/1999/xhtml)")
     problems.extend(_markup_problems(root))
+    problems.extend(structure_problems(root))
     has_content = False
     for el in root.iter():
         if not isinstance(el.tag, str):  # a comment or a processing instruction: the text after it is content
