@@ -98,7 +98,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     """Every rule the narrative breaks (empty when it passes)."""
     plain = _PLAIN.fullmatch(xhtml)
     if plain is not None:  # nothing to parse: only the content rule can fail
-        return () if plain.group(1).strip() else (NO_CONTENT,)
+        return () if _has_text(plain.group(1)) else (NO_CONTENT,)
     if len(xhtml) > MAX_NARRATIVE:
         return ("the narrative is too large to check",)
     try:
@@ -113,7 +113,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     has_content = False
     for el in root.iter():
         if not isinstance(el.tag, str):  # a comment or a processing instruction: the text after it is content
-            if el.tail and el.tail.strip():
+            if _has_text(el.tail):
                 has_content = True
             continue
         ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
@@ -135,7 +135,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
                 elif local == "img" and not (data_media_type(value) or "image/").startswith("image/"):
                     problems.append(f"the data: URL of <img> holds {data_media_type(value)}, not an image "
                                     "(HTML 4.0 §13.2: src is the location of the image)")
-        if (el.text and el.text.strip()) or (el is not root and el.tail and el.tail.strip()):
+        if _has_text(el.text) or (el is not root and _has_text(el.tail)):
             has_content = True
         if local == "img" and el.get("src"):
             has_content = True
@@ -176,6 +176,18 @@ def uri_problem(value: str) -> str | None:
     if found is not None:
         return f"it holds {found.group(0)!r}, which no URI may hold (RFC 3986)"
     return None
+
+
+# HTML 4.0 §9.1: "only the following characters are defined as white space characters: ASCII space (&#x0020;),
+# ASCII tab (&#x0009;), ASCII form feed (&#x000C;), Zero-width space (&#x200B;)", with the line breaks CR and LF.
+# A no-break space (&#160;) is none of them: it is content for txt-2, as for the HL7 validator. (The HL7
+# validator also takes a lone zero-width space as content; HTML 4.0 does not.)
+HTML_WHITE_SPACE = " \t\x0c\u200b\r\n"
+
+
+def _has_text(text: str | None) -> bool:
+    """Whether the text holds anything but HTML white space (txt-2's "non-whitespace content")."""
+    return bool(text and text.strip(HTML_WHITE_SPACE))
 
 
 def _markup_problems(root: etree._Element) -> list[str]:
