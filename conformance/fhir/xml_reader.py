@@ -44,7 +44,7 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_comments=True,
-        remove_pis=True,
+        remove_pis=False,  # kept for the narrative (txt-1 refuses them there); elsewhere skipped as non-elements
     )
 
 
