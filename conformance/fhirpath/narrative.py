@@ -178,16 +178,16 @@ def uri_problem(value: str) -> str | None:
     return None
 
 
-# HTML 4.0 §9.1: "only the following characters are defined as white space characters: ASCII space (&#x0020;),
-# ASCII tab (&#x0009;), ASCII form feed (&#x000C;), Zero-width space (&#x200B;)", with the line breaks CR and LF.
-# A no-break space (&#160;) is none of them: it is content for txt-2, as for the HL7 validator. (The HL7
-# validator also takes a lone zero-width space as content; HTML 4.0 does not.)
-HTML_WHITE_SPACE = " \t\x0c\u200b\r\n"
+# R4 states txt-2 in XPath too: `descendant::text()[normalize-space(.)!=''] or descendant::h:img[@src]`.
+# normalize-space strips only XML white space (XPath 1.0 §4.2, XML 1.0 production S: space, tab, CR, LF), so a
+# no-break space (&#160;) or a zero-width space is content, as for the HL7 validator (Java's trim()). Python's
+# str.strip() would also strip &#160; and other Unicode spaces.
+XML_WHITE_SPACE = " \t\r\n"
 
 
 def _has_text(text: str | None) -> bool:
-    """Whether the text holds anything but HTML white space (txt-2's "non-whitespace content")."""
-    return bool(text and text.strip(HTML_WHITE_SPACE))
+    """Whether the text holds anything but XML white space (txt-2's "non-whitespace content")."""
+    return bool(text and text.strip(XML_WHITE_SPACE))
 
 
 def _markup_problems(root: etree._Element) -> list[str]:

@@ -45,10 +45,11 @@ NS = 'xmlns="http://www.w3.org/1999/xhtml"'
         # text after a comment is the narrative's text (txt-2); text inside one is not
         (f"<div {NS}><!-- generated -->Ann Smith</div>", ()),
         (f"<div {NS}><!-- Ann Smith --> </div>", ("the narrative has no non-white-space content",)),
-        # white space is HTML 4.0's (§9.1): a no-break space is content, a zero-width space is not
+        # white space is XML's (txt-2's XPath normalize-space): a no-break or zero-width space is content
         (f"<div {NS}>&#160;</div>", ()),
-        (f"<div {NS}><span>&#x200B;\u200b</span> </div>", ("the narrative has no non-white-space content",)),
-        (f"<div {NS}>\u200b</div>", ("the narrative has no non-white-space content",)),
+        (f"<div {NS}><span>&#x200B;</span></div>", ()),
+        (f"<div {NS}>\u00a0\u2003</div>", ()),
+        (f"<div {NS}><p>\t\r\n </p></div>", ("the narrative has no non-white-space content",)),
         # processing instructions and a DOCTYPE are no HTML 4.0 markup (txt-1)
         (f"<div {NS}><?render fast?>Ann</div>", ("the processing instruction <?render?> is not allowed in a narrative",)),
         (f"<?xml-stylesheet href=\"s.xsl\"?><div {NS}>Ann</div>",
