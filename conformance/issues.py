@@ -100,7 +100,7 @@ _kind("json.wrong-type", E, "'{name}' must be a JSON {expected}, not {actual}", 
 # -- XML representation -----------------------------------------------------------------------
 _kind("xml.syntax", F, "malformed XML: {reason}", "The document is not well-formed XML.")
 _kind("xml.dtd-forbidden", F, "XML with a DOCTYPE is refused: {reason}", "DTDs, entity declarations and external references are never processed (XXE and entity-expansion attacks).")
-_kind("xml.namespace", E, "element '{name}' is in namespace '{namespace}', expected the FHIR namespace http://hl7.org/fhir", "FHIR XML elements must be in the `http://hl7.org/fhir` namespace (the narrative `div` in XHTML).")
+_kind("xml.namespace", E, "element '{name}' is in namespace '{namespace}', expected {expected}", "FHIR XML elements must be in the `http://hl7.org/fhir` namespace, the narrative `div` in the XHTML namespace `http://www.w3.org/1999/xhtml` (R4 xml.html, narrative.html); the message names the one expected.")
 _kind("xml.unexpected-attribute", E, "unexpected attribute '{name}'", "Only `value` (on primitives), `id` (on elements) and `url` (on extensions) are attributes in FHIR XML.")
 _kind("xml.element-order", E, "'{name}' is out of order: the definition puts it before '{later}'", "R4 XML (xml.html, and the `xs:sequence`s of the FHIR XML schemas): an element's children appear in the order of the definition; JSON has no such rule.")
 _kind("xml.text-content", E, "unexpected text content in element '{name}'; FHIR XML puts values in the 'value' attribute", "Text directly inside a FHIR element (other than the XHTML narrative) is not allowed.")

@@ -44,7 +44,7 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_comments=True,
-        remove_pis=True,
+        remove_pis=False,  # kept for the narrative (txt-1 refuses them there); elsewhere skipped as non-elements
     )
 
 
@@ -300,7 +300,8 @@ class _Builder:
         self.ordinal += 1
 
     def _namespace(self, node: Node, name: str, ns: str) -> None:
-        self.issues.append(make_issue("xml.namespace", node, name=name, namespace=ns or "(none)"))
+        self.issues.append(make_issue("xml.namespace", node, name=name, namespace=ns or "(none)",
+                                      expected=f"the FHIR namespace {FHIR_NS}"))
 
     def _fill(self, node: Node, element: etree._Element, depth: int, is_resource: bool) -> None:
         """Attributes, text and child elements of `element` into `node` (already marked)."""
@@ -370,7 +371,8 @@ class _Builder:
 
     def _narrative(self, node: Node, element: etree._Element, ns: str) -> None:
         if ns != XHTML_NS:
-            self.issues.append(make_issue("xml.namespace", node, name="div", namespace=ns or "(none)"))
+            self.issues.append(make_issue("xml.namespace", node, name="div", namespace=ns or "(none)",
+                                          expected=f"the XHTML namespace {XHTML_NS}"))
         node.value = narrative_xhtml(element)
         self.ordinal += sum(1 for e in element.iterdescendants() if isinstance(e.tag, str))
 

@@ -19,6 +19,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from conformance.fhirpath.narrative_structure import structure_problems
+
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -96,7 +98,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     """Every rule the narrative breaks (empty when it passes)."""
     plain = _PLAIN.fullmatch(xhtml)
     if plain is not None:  # nothing to parse: only the content rule can fail
-        return () if plain.group(1).strip() else (NO_CONTENT,)
+        return () if _has_text(plain.group(1)) else (NO_CONTENT,)
     if len(xhtml) > MAX_NARRATIVE:
         return ("the narrative is too large to check",)
     try:
@@ -106,9 +108,13 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     problems: list[str] = []
     if root.tag != f"{{{XHTML_NS}}}div":
         problems.append("the narrative must be an XHTML <div> (namespace http://www.w3.org/1999/xhtml)")
+    problems.extend(_markup_problems(root))
+    problems.extend(structure_problems(root))
     has_content = False
     for el in root.iter():
-        if not isinstance(el.tag, str):  # comments and processing instructions
+        if not isinstance(el.tag, str):  # a comment or a processing instruction: the text after it is content
+            if _has_text(el.tail):
+                has_content = True
             continue
         ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
         if ns != XHTML_NS or local not in ALLOWED_ELEMENTS:
@@ -126,7 +132,10 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
                 bad = uri_problem(value)
                 if bad is not None:
                     problems.append(f"attribute '{name}' of <{local}> is not a URI: {bad}")
-        if (el.text and el.text.strip()) or (el is not root and el.tail and el.tail.strip()):
+                elif local == "img" and not (data_media_type(value) or "image/").startswith("image/"):
+                    problems.append(f"the data: URL of <img> holds {data_media_type(value)}, not an image "
+                                    "(HTML 4.0 §13.2: src is the location of the image)")
+        if _has_text(el.text) or (el is not root and _has_text(el.tail)):
             has_content = True
         if local == "img" and el.get("src"):
             has_content = True
@@ -156,6 +165,8 @@ def uri_problem(value: str) -> str | None:
         head, comma, data = value[5:].partition(",")
         if not comma:
             return "the data: URL has no comma before its data (RFC 2397)"
+        if data_media_type(value) is None:
+            return f"the media type of the data: URL ({head.strip()!r}) is not type/subtype with attribute=value parameters (RFC 2397, RFC 2045)"
         if head.lower().endswith(";base64"):
             data = re.sub(r"\s+", "", data)
             if len(data) % 4 or _BASE64.fullmatch(data) is None:
@@ -165,6 +176,55 @@ def uri_problem(value: str) -> str | None:
     if found is not None:
         return f"it holds {found.group(0)!r}, which no URI may hold (RFC 3986)"
     return None
+
+
+# R4 states txt-2 in XPath too: `descendant::text()[normalize-space(.)!=''] or descendant::h:img[@src]`.
+# normalize-space strips only XML white space (XPath 1.0 §4.2, XML 1.0 production S: space, tab, CR, LF), so a
+# no-break space (&#160;) or a zero-width space is content, as for the HL7 validator (Java's trim()). Python's
+# str.strip() would also strip &#160; and other Unicode spaces.
+XML_WHITE_SPACE = " \t\r\n"
+
+
+def _has_text(text: str | None) -> bool:
+    """Whether the text holds anything but XML white space (txt-2's "non-whitespace content")."""
+    return bool(text and text.strip(XML_WHITE_SPACE))
+
+
+def _markup_problems(root: etree._Element) -> list[str]:
+    """The XML markup that is no HTML 4.0 element, attribute or text: a DOCTYPE (with its entity declarations,
+    the XXE attack FHIR refuses everywhere, R4 security.html) and processing instructions, inside the `div` or
+    beside it. txt-1 allows only HTML elements, attributes and text (comments carry nothing and stay allowed)."""
+    problems: list[str] = []
+    info = root.getroottree().docinfo
+    if getattr(info, "doctype", "") or info.internalDTD is not None:  # (doctype: missing from the lxml stubs)
+        problems.append("a DOCTYPE is not allowed in a narrative")
+    beside = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    for node in [*beside, *root.iter()]:
+        if isinstance(node, etree._ProcessingInstruction):
+            problems.append(f"the processing instruction <?{node.target!s}?> is not allowed in a narrative")
+    return problems
+
+
+# RFC 2045 §5.1: a token is any ASCII but controls, space and the tspecials ()<>@,;:\\"/[]?=
+_TOKEN = r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+"
+_MEDIA_TYPE = re.compile(rf"(?:{_TOKEN}/{_TOKEN})?")
+_PARAMETER = re.compile(rf'{_TOKEN}=(?:{_TOKEN}|"[^"]*")')
+
+
+def data_media_type(value: str) -> str | None:
+    """The media type (`type/subtype`, lower case) of a `data:` URL, "" when it names none (RFC 2397 then means
+    text/plain, which the HL7 validator and browsers take as a sniffable image too) or when the value is no data:
+    URL; None when its media type or a parameter is malformed. White space around the parts is ignored: R4's own
+    examples write `data: image/png;base64,...`."""
+    value = value.strip(" \t\r\n")
+    if value[:5].lower() != "data:" or "," not in value:
+        return ""
+    parts = [p.strip() for p in value[5:].partition(",")[0].split(";")]
+    if len(parts) > 1 and parts[-1].lower() == "base64":
+        parts.pop()
+    if _MEDIA_TYPE.fullmatch(parts[0]) is None or any(_PARAMETER.fullmatch(p) is None for p in parts[1:]):
+        return None
+    return parts[0].lower()
 
 
 def html_checks(xhtml: str) -> bool:

@@ -142,7 +142,7 @@ def test_wrong_namespaces_are_errors_but_the_tree_is_still_built() -> None:
          "Patient.x", 3, 3),
         ("xml.namespace", "element 'text' is in namespace '(none)', expected the FHIR namespace http://hl7.org/fhir",
          "Patient.text", 4, 3),
-        ("xml.namespace", "element 'div' is in namespace '(none)', expected the FHIR namespace http://hl7.org/fhir",
+        ("xml.namespace", "element 'div' is in namespace '(none)', expected the XHTML namespace http://www.w3.org/1999/xhtml",
          "Patient.text.div", 4, 9),
     ]
     assert result.root is not None

@@ -42,6 +42,28 @@ NS = 'xmlns="http://www.w3.org/1999/xhtml"'
          ("attribute 'src' of <img> is not a URI: the data: URL has no comma before its data (RFC 2397)",)),
         (f"<div {NS}><img src=\"data:image/png;base64,iVBO!RKGgo=\"/></div>",
          ("attribute 'src' of <img> is not a URI: the data of a ;base64 data: URL is not base64 (RFC 2397)",)),
+        # text after a comment is the narrative's text (txt-2); text inside one is not
+        (f"<div {NS}><!-- generated -->Ann Smith</div>", ()),
+        (f"<div {NS}><!-- Ann Smith --> </div>", ("the narrative has no non-white-space content",)),
+        # white space is XML's (txt-2's XPath normalize-space): a no-break or zero-width space is content
+        (f"<div {NS}>&#160;</div>", ()),
+        (f"<div {NS}><span>&#x200B;</span></div>", ()),
+        (f"<div {NS}>\u00a0\u2003</div>", ()),
+        (f"<div {NS}><p>\t\r\n </p></div>", ("the narrative has no non-white-space content",)),
+        # processing instructions and a DOCTYPE are no HTML 4.0 markup (txt-1)
+        (f"<div {NS}><?render fast?>Ann</div>", ("the processing instruction <?render?> is not allowed in a narrative",)),
+        (f"<?xml-stylesheet href=\"s.xsl\"?><div {NS}>Ann</div>",
+         ("the processing instruction <?xml-stylesheet?> is not allowed in a narrative",)),
+        (f"<!DOCTYPE div><div {NS}>Ann</div>", ("a DOCTYPE is not allowed in a narrative",)),
+        # an image's data: URL holds an image; its media type is type/subtype (R4's examples put a space first)
+        (f"<div {NS}><img src=\"data: image/png;base64,iVBORw0KGgo=\"/><img src=\"data:;base64,iVBORw0KGgo=\"/></div>",
+         ()),
+        (f"<div {NS}><img src=\"data:text/html;base64,PHA+\"/></div>",
+         ("the data: URL of <img> holds text/html, not an image (HTML 4.0 §13.2: src is the location of the image)",)),
+        (f"<div {NS}><a href=\"data:text/plain;charset=utf-8,Ann\">x</a></div>", ()),
+        (f"<div {NS}><a href=\"data:png;base64,PHA+\">x</a></div>",
+         ("attribute 'href' of <a> is not a URI: the media type of the data: URL ('png;base64') is not type/subtype "
+          "with attribute=value parameters (RFC 2397, RFC 2045)",)),
     ],
 )
 def test_narrative_rules(xhtml: str, problems: tuple[str, ...]) -> None:
