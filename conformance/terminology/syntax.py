@@ -15,6 +15,7 @@ formats), so a failure is never a false error; a success only means "well-formed
 - LOINC (`http://loinc.org`): `nnnnn-n` (1 to 7 digits, a hyphen, a mod-10 check digit, the Luhn
   algorithm). Answer (LA), answer list (LL), part (LP) and group (LG) codes have the same shape
   with a prefix; their check digit is not computed that way, so only their shape is checked.
+- mime types (`urn:ietf:bcp:13`) and language tags (`urn:ietf:bcp:47`): their RFC grammars (`ietf.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from conformance.terminology.ietf import LANGUAGES, MIME_TYPES, language_tag_problem, mime_type_problem
 
 SNOMED = "http://snomed.info/sct"
 DMD = "https://dmd.nhs.uk"
@@ -166,9 +169,12 @@ def _dmd_reason(code: str) -> str | None:
     return f"not a dm+d concept identifier: {problems[0][1].reason}" if problems else None
 
 
+def _reason(what: str, problem: str | None) -> str | None:
+    return f"not {what}: {problem}" if problem else None
+
+
 def _loinc_reason(code: str) -> str | None:
-    problem = loinc_problem(code)
-    return f"not a LOINC code: {problem}" if problem else None
+    return _reason("a LOINC code", loinc_problem(code))
 
 
 # system → a function returning why a code cannot belong to it (None: well-formed)
@@ -176,6 +182,8 @@ SYNTAX: dict[str, Callable[[str], str | None]] = {
     SNOMED: _snomed_reason,
     DMD: _dmd_reason,
     LOINC: _loinc_reason,
+    MIME_TYPES: lambda code: _reason("a mime type", mime_type_problem(code)),
+    LANGUAGES: lambda code: _reason("a language tag", language_tag_problem(code)),
 }
 
 # systems that are never expanded from packages, even when a package carries a fragment of them

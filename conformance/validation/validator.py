@@ -43,7 +43,7 @@ from conformance.validation.extension_contexts import (
 from conformance.validation.invariants import InvariantChecker
 from conformance.validation.measures import check_measure_report
 from conformance.validation.narrative_language import check_narrative_language
-from conformance.validation.national import check_coding, check_identifier
+from conformance.validation.national import CODING_CHECKS, check_coding, check_identifier
 from conformance.validation.operation_definitions import check_operation_profiles
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
@@ -1160,7 +1160,10 @@ class Validator:
         return check
 
     def _coding_rules(self, node: Node, issues: list[Issue]) -> None:
-        """Every Coding: national identifier rules, codes of local code systems, displays."""
+        """Every Coding: national identifier rules, codes of local code systems, displays. A code that breaks
+        its system's syntax (a LOINC check digit, a mime type or language tag grammar; `terminology/syntax.py`)
+        is `terminology.unknown-code`, like a code its local code system lacks, unless a national rule
+        (SNOMED CT, dm+d) already reports it."""
         check_coding(node, issues)
         system, code = _coding(node)
         if not system or not code:
@@ -1168,7 +1171,8 @@ class Validator:
         display_node = node.child("display")
         display = display_node.value if display_node is not None else None
         check = self._check_code(None, system, code, display, issues)
-        if check.outcome == "unknown-code" and check.source == "local":
+        if check.outcome == "unknown-code" and (check.source == "local" or
+                                                (check.source == "syntax" and system not in CODING_CHECKS)):
             code_node = node.child("code") or node
             issues.append(make_issue("terminology.unknown-code", code_node, code=code, system=system,
                                      reason=check.message))
