@@ -13,8 +13,12 @@ formats), so a failure is never a false error; a success only means "well-formed
   codes; each identifier in them is checked.
 - dm+d (`https://dmd.nhs.uk`): concept ids are SNOMED CT concept identifiers; no expressions.
 - LOINC (`http://loinc.org`): `nnnnn-n` (1 to 7 digits, a hyphen, a mod-10 check digit, the Luhn
-  algorithm). Answer (LA), answer list (LL), part (LP) and group (LG) codes have the same shape
-  with a prefix; their check digit is not computed that way, so only their shape is checked.
+  algorithm; LOINC Users' Guide §12 C "Calculating Mod 10 Check Digits", which also lists the 14 codes
+  issued with a wrong check digit, accepted as they are). Answer (LA), answer list (LL), part (LP) and
+  group (LG) codes have the same shape with a prefix; for LA and LP codes the same section gives their
+  check digit as "a variant of the basic Mod 10 algorithm" over the whole identifier (the OpenMRS check
+  digit algorithm: each character counts as its ASCII value minus 48). LL and LG check digits are not
+  documented, so only their shape is checked.
 - mime types (`urn:ietf:bcp:13`) and language tags (`urn:ietf:bcp:47`): their RFC grammars (`ietf.py`).
 """
 
@@ -77,14 +81,23 @@ def verhoeff_digit(digits: str) -> int:
 
 
 def luhn_digit(digits: str) -> int:
-    """The mod-10 (Luhn) check digit LOINC appends to `digits`."""
+    """The mod-10 (Luhn) check digit LOINC appends to `digits`; for a string with letters (`LA6576`), LOINC's
+    variant for part and answer ids: each character counts as its ASCII value minus 48, and a doubled value
+    loses 9 for every 5 in it (the same as summing a digit's doubled digits)."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
-        if i % 2 == 0:  # the rightmost digit, then every second one, is doubled
-            d = d * 2 - 9 if d > 4 else d * 2
+        if i % 2 == 0:  # the rightmost character, then every second one, is doubled
+            d = 2 * d - (d // 5) * 9
         total += d
     return (10 - total % 10) % 10
+
+
+# LOINC Users' Guide §12 C: "These 14 terms were found to have invalid check digits and are a known issue."
+LOINC_CHECK_DIGIT_EXCEPTIONS = frozenset({
+    "11491-6", "11501-6", "5895-7", "5896-5", "5897-3", "5928-1", "6028-3", "6415-5", "6580-7", "6645-7",
+    "6646-5", "6647-3", "6648-1", "6649-9",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +162,11 @@ def loinc_problem(code: str) -> str | None:
     m = _LOINC.fullmatch(code)
     if m is None:
         return "a LOINC code is 1 to 7 digits, a hyphen and a check digit (e.g. 8867-4)"
-    expected = luhn_digit(m.group(2))
-    if m.group(1) is None and int(m.group(3)) != expected:
+    prefix = m.group(1)
+    if prefix in ("LL", "LG") or code in LOINC_CHECK_DIGIT_EXCEPTIONS:
+        return None
+    expected = luhn_digit((prefix or "") + m.group(2))
+    if int(m.group(3)) != expected:
         return f"the LOINC check digit should be {expected}, not {m.group(3)}"
     return None
 
