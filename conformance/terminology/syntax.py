@@ -20,6 +20,7 @@ formats), so a failure is never a false error; a success only means "well-formed
   digit algorithm: each character counts as its ASCII value minus 48). LL and LG check digits are not
   documented, so only their shape is checked.
 - mime types (`urn:ietf:bcp:13`) and language tags (`urn:ietf:bcp:47`): their RFC grammars (`ietf.py`).
+- UCUM (`http://unitsofmeasure.org`): its unit expression grammar (`ucum_syntax.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.terminology.ietf import LANGUAGES, MIME_TYPES, language_tag_problem, mime_type_problem
+from conformance.terminology.ucum_syntax import UCUM, ucum_problem
 
 SNOMED = "http://snomed.info/sct"
 DMD = "https://dmd.nhs.uk"
@@ -200,6 +202,7 @@ SYNTAX: dict[str, Callable[[str], str | None]] = {
     LOINC: _loinc_reason,
     MIME_TYPES: lambda code: _reason("a mime type", mime_type_problem(code)),
     LANGUAGES: lambda code: _reason("a language tag", language_tag_problem(code)),
+    UCUM: lambda code: _reason("a UCUM unit", ucum_problem(code)),
 }
 
 # systems that are never expanded from packages, even when a package carries a fragment of them

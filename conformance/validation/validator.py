@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.definitions.registry import Definitions
 from conformance.fhir.tree import Node
+from conformance.fhirpath.values import QUANTITY_TYPES
 from conformance.issues import Issue, make_issue
 from conformance.packages.loader import CORE
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
@@ -525,7 +526,7 @@ class Validator:
             self._invariant_checker.check(node, type_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
-        elif type_code == "Coding":
+        elif type_code == "Coding" or type_code in QUANTITY_TYPES:
             self._coding_rules(node, issues)
         elif type_code == "Attachment":
             check_attachment(node, issues)
@@ -1160,10 +1161,11 @@ class Validator:
         return check
 
     def _coding_rules(self, node: Node, issues: list[Issue]) -> None:
-        """Every Coding: national identifier rules, codes of local code systems, displays. A code that breaks
-        its system's syntax (a LOINC check digit, a mime type or language tag grammar; `terminology/syntax.py`)
-        is `terminology.unknown-code`, like a code its local code system lacks, unless a national rule
-        (SNOMED CT, dm+d) already reports it."""
+        """Every Coding, and every Quantity's system and code (R4 datatypes.html#Quantity: "a computer processable
+        form of the unit in some unit representation system", e.g. UCUM): national identifier rules, codes of
+        local code systems, displays. A code that breaks its system's syntax (a LOINC check digit, a mime type,
+        language tag or UCUM grammar; `terminology/syntax.py`) is `terminology.unknown-code`, like a code its
+        local code system lacks, unless a national rule (SNOMED CT, dm+d) already reports it."""
         check_coding(node, issues)
         system, code = _coding(node)
         if not system or not code:
