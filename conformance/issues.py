@@ -130,6 +130,7 @@ _kind("value.empty", E, "'{name}' has an empty value; omit the element instead",
 _kind("value.format", E, "'{value}' is not a valid {type}", "A primitive value that does not match its type's lexical rules (the regular expressions carried by the R4 definitions).")
 _kind("value.urn-format", E, "'{value}' is not a valid {kind} URN", "A uri, url or canonical in the urn:uuid: or urn:oid: namespace holds a UUID (lowercase, RFC 4122) or an OID (RFC 3001), as R4's uuid and oid types write them.")
 _kind("value.urn-prefix", E, "'{value}' is not a URI: an OID or UUID is written 'urn:{prefix}:...', not '{prefix}:...'", "R4 writes OIDs and UUIDs as URIs in the urn:oid: and urn:uuid: namespaces; oid: and uuid: are no URI schemes.")
+_kind("value.identifier-not-uri", E, "the identifier's system is urn:ietf:rfc:3986, so its value must be an absolute URI, not '{value}'", "An Identifier with system urn:ietf:rfc:3986 (R4: the value is a URI) whose value is not `scheme:...` without spaces (RFC 3986 §4.3), e.g. a bare UUID without `urn:uuid:`.")
 _kind("value.uuid-uppercase", W, "'{value}' writes its UUID in uppercase; R4 asks for lowercase", "RFC 4122 reads UUID hex digits in any case but writes them lowercase, and R4 (datatypes.html, uri) asks for all lowercase.")
 _kind("value.invalid-date", E, "'{value}' is not a valid calendar date", "A date, dateTime or instant that matches the syntax but names a day that does not exist.")
 _kind("value.out-of-range", E, "{value} is out of range for {type}", "An integer, positiveInt or unsignedInt outside its range.")

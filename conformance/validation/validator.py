@@ -29,7 +29,7 @@ from conformance.validation.bundles import (
     not_a_literal_reference,
 )
 from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
-from conformance.validation.datatypes import check_attachment, check_element_ids
+from conformance.validation.datatypes import check_attachment, check_element_ids, check_uri_identifier
 from conformance.validation.documents import check_document, required_in_document, required_in_message
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
@@ -532,6 +532,7 @@ class Validator:
             check_attachment(node, issues)
         elif type_code == "Identifier":
             check_identifier(node, issues)
+            check_uri_identifier(node, issues)
         elif type_code == "Narrative" and rule.narrative_language is not None:
             check_narrative_language(node, rule.narrative_language, issues)
         if bound:
