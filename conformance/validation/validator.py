@@ -62,6 +62,7 @@ from conformance.validation.search_parameters import (
     check_search_expression,
 )
 from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
+from conformance.validation.value_sets import check_compose_codes
 from conformance.validation.values import (
     TEMPORAL_TYPES,
     compare_ordered,
@@ -243,6 +244,8 @@ class Validator:
                                            self._differentials)
             elif rt == "CapabilityStatement":
                 check_capability_search_params(node, self.definitions.resolve, issues)
+            elif rt == "ValueSet":
+                check_compose_codes(node, issues)
         finally:
             self._scope = outer
 
