@@ -172,8 +172,7 @@ _URNS = (
 )
 
 
-def check_urn(node: Node, value: str) -> Issue | None:
-    """A URI in the oid:/uuid: pseudo-schemes, or a urn:uuid:/urn:oid: not of R4's uuid/oid form; None if fine."""
+def _check_urn(node: Node, value: str) -> Issue | None:
     if value.startswith(("oid:", "uuid:")):
         # an OID or UUID as a URI is `urn:oid:`/`urn:uuid:` (R4 datatypes.html#oid, #uuid); `oid:` and `uuid:`
         # are no URI schemes, as the HL7 validator says
@@ -195,9 +194,9 @@ _EXTRA: dict[str, Callable[[Node, str], Issue | None]] = {
     "instant": _check_date,
     "string": _check_string_html,
     "markdown": _check_markdown_html,
-    "uri": check_urn,
-    "url": check_urn,
-    "canonical": check_urn,
+    "uri": _check_urn,
+    "url": _check_urn,
+    "canonical": _check_urn,
 }
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _INTEGER_RANGES = {
