@@ -1,11 +1,14 @@
-"""The RFC grammars of mime types (urn:ietf:bcp:13) and language tags (urn:ietf:bcp:47)."""
+"""The grammars of codes checked offline: mime types (RFC 2045), language tags (RFC 5646), UCUM units (UCUM §2)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
 from conformance.terminology.ietf import LANGUAGES, MIME_TYPES, language_tag_problem, mime_type_problem
 from conformance.terminology.syntax import syntax_problem
+from conformance.terminology.ucum_syntax import UCUM, ucum_problem
 
 # RFC 5646 §2.1 and its appendix A examples; R4's own tags (en-GB, x-... private use, grandfathered tags)
 GOOD_TAGS = ["en", "en-GB", "EN-gb", "de-CH-1901", "zh-Hant-TW", "zh-yue-HK", "sr-Latn-RS", "es-419",
@@ -38,27 +41,41 @@ BAD_MIME = {
     "text/plain charset=UTF-8": "tokens",
     "": "separated by '/'",
 }
+# R4's own units (ucum-common, the vital signs profiles) and UCUM's examples: all well-formed
+GOOD_UNITS = ["mg/dL", "mm[Hg]", "10*3/uL", "kg.m-2", "{beats}/min", "/min", "%", "[in_i]", "Cel", "1", "10*-3",
+              "mg/(24.h)", "mL/min/{1.73_m2}", "[arb'U]", "g.m{x}", "m2", "{a b}", "U/(10.g){feces}", "g/kg/(8.h){shift}",
+              "[lb_av]", "kg/m2", "[degF]", "%{HemoglobinSaturation}"]
+BAD_UNITS = {
+    "mg / dL": "no spaces",
+    "mg dL": "no spaces",
+    "µg": "US-ASCII",
+    "°C": "US-ASCII",
+    "mg//dL": "a unit is missing",
+    "": "a unit is missing",
+    ".m": "a unit is missing",
+    "m.": "a unit is missing",
+    "(kg": "'(' is not closed",
+    "kg)": "')' cannot appear there",
+    "mg=1": "'=' cannot appear there",
+    "[Hg": "'[' cannot appear there",
+    "{x": "'{' cannot appear there",
+}
+
+Problem = Callable[[str], "str | None"]
+GOOD = [(language_tag_problem, c) for c in GOOD_TAGS] + [(mime_type_problem, c) for c in GOOD_MIME] + \
+    [(ucum_problem, c) for c in GOOD_UNITS]
+BAD = [(language_tag_problem, c, r) for c, r in BAD_TAGS.items()] + \
+    [(mime_type_problem, c, r) for c, r in BAD_MIME.items()] + [(ucum_problem, c, r) for c, r in BAD_UNITS.items()]
 
 
-@pytest.mark.parametrize("tag", GOOD_TAGS)
-def test_well_formed_language_tags(tag: str) -> None:
-    assert language_tag_problem(tag) is None
+@pytest.mark.parametrize(("grammar", "code"), GOOD, ids=lambda v: v if isinstance(v, str) else v.__name__)
+def test_well_formed(grammar: Problem, code: str) -> None:
+    assert grammar(code) is None
 
 
-@pytest.mark.parametrize(("tag", "reason"), BAD_TAGS.items())
-def test_ill_formed_language_tags(tag: str, reason: str) -> None:
-    problem = language_tag_problem(tag)
-    assert problem is not None and reason in problem
-
-
-@pytest.mark.parametrize("code", GOOD_MIME)
-def test_well_formed_mime_types(code: str) -> None:
-    assert mime_type_problem(code) is None
-
-
-@pytest.mark.parametrize(("code", "reason"), BAD_MIME.items())
-def test_ill_formed_mime_types(code: str, reason: str) -> None:
-    problem = mime_type_problem(code)
+@pytest.mark.parametrize(("grammar", "code", "reason"), BAD, ids=lambda v: v if isinstance(v, str) else v.__name__)
+def test_ill_formed(grammar: Problem, code: str, reason: str) -> None:
+    problem = grammar(code)
     assert problem is not None and reason in problem
 
 
@@ -68,3 +85,5 @@ def test_syntax_problem_names_the_system() -> None:
                                                 "by '/' (e.g. text/plain)")
     assert syntax_problem(LANGUAGES, "en-GB") is None
     assert syntax_problem(LANGUAGES, "en_GB") == "not a language tag: subtags are separated by '-', not '_' (e.g. en-GB)"
+    assert syntax_problem(UCUM, "mg/dL") is None
+    assert syntax_problem(UCUM, "mg / dL") == "not a UCUM unit: a UCUM code has no spaces (e.g. mg/dL)"
