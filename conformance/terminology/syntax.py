@@ -21,6 +21,7 @@ formats), so a failure is never a false error; a success only means "well-formed
   documented, so only their shape is checked.
 - mime types (`urn:ietf:bcp:13`) and language tags (`urn:ietf:bcp:47`): their RFC grammars (`ietf.py`).
 - UCUM (`http://unitsofmeasure.org`): its unit expression grammar (`ucum_syntax.py`).
+- ISO 4217 currencies and ISO 3166 countries and subdivisions: the shape of their codes (`iso.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.terminology.ietf import LANGUAGES, MIME_TYPES, language_tag_problem, mime_type_problem
+from conformance.terminology.iso import COUNTRIES, CURRENCIES, SUBDIVISIONS, iso_code_problem
 from conformance.terminology.ucum_syntax import UCUM, ucum_problem
 
 SNOMED = "http://snomed.info/sct"
@@ -203,6 +205,9 @@ SYNTAX: dict[str, Callable[[str], str | None]] = {
     MIME_TYPES: lambda code: _reason("a mime type", mime_type_problem(code)),
     LANGUAGES: lambda code: _reason("a language tag", language_tag_problem(code)),
     UCUM: lambda code: _reason("a UCUM unit", ucum_problem(code)),
+    CURRENCIES: lambda code: _reason("a currency code", iso_code_problem(CURRENCIES, code)),
+    COUNTRIES: lambda code: _reason("a country code", iso_code_problem(COUNTRIES, code)),
+    SUBDIVISIONS: lambda code: _reason("a country subdivision code", iso_code_problem(SUBDIVISIONS, code)),
 }
 
 # systems that are never expanded from packages, even when a package carries a fragment of them

@@ -1,4 +1,5 @@
-"""The grammars of codes checked offline: mime types (RFC 2045), language tags (RFC 5646), UCUM units (UCUM §2)."""
+"""The grammars of codes checked offline: mime types (RFC 2045), language tags (RFC 5646), UCUM units (UCUM §2),
+ISO currency and country codes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.terminology.ietf import LANGUAGES, MIME_TYPES, language_tag_problem, mime_type_problem
+from conformance.terminology.iso import COUNTRIES, CURRENCIES, SUBDIVISIONS
 from conformance.terminology.syntax import syntax_problem
 from conformance.terminology.ucum_syntax import UCUM, ucum_problem
 
@@ -79,6 +81,18 @@ def test_ill_formed(grammar: Problem, code: str, reason: str) -> None:
     assert problem is not None and reason in problem
 
 
+# ISO 4217 alphabetic codes; ISO 3166-1 alpha-2, alpha-3 and numeric; ISO 3166-2 subdivisions
+ISO = [(CURRENCIES, "EUR", True), (CURRENCIES, "GBP", True), (CURRENCIES, "EURO", False), (CURRENCIES, "usd", False),
+       (CURRENCIES, "978", False), (COUNTRIES, "GB", True), (COUNTRIES, "GBR", True), (COUNTRIES, "826", True),
+       (COUNTRIES, "gb", False), (COUNTRIES, "Britain", False), (COUNTRIES, "82", False), (SUBDIVISIONS, "GB-ENG", True),
+       (SUBDIVISIONS, "US-CA", True), (SUBDIVISIONS, "GB", False), (SUBDIVISIONS, "England", False)]
+
+
+@pytest.mark.parametrize(("system", "code", "valid"), ISO)
+def test_iso_code_shapes(system: str, code: str, valid: bool) -> None:
+    assert (syntax_problem(system, code) is None) is valid
+
+
 def test_syntax_problem_names_the_system() -> None:
     assert syntax_problem(MIME_TYPES, "text/plain") is None
     assert syntax_problem(MIME_TYPES, "pdf") == ("not a mime type: a mime type is a type and a subtype separated "
@@ -87,3 +101,5 @@ def test_syntax_problem_names_the_system() -> None:
     assert syntax_problem(LANGUAGES, "en_GB") == "not a language tag: subtags are separated by '-', not '_' (e.g. en-GB)"
     assert syntax_problem(UCUM, "mg/dL") is None
     assert syntax_problem(UCUM, "mg / dL") == "not a UCUM unit: a UCUM code has no spaces (e.g. mg/dL)"
+    assert syntax_problem(CURRENCIES, "EURO") == ("not a currency code: an ISO 4217 currency code is three upper-case "
+                                                 "letters (e.g. EUR, GBP)")
