@@ -6,7 +6,8 @@
 - `not-in-valueset` — the value set is known well enough to say the code is not in it;
 - `unknown-code` — the code does not exist at all: its system is a local CodeSystem with complete
   content that does not list it, or it breaks the system's identifier syntax (SNOMED CT and dm+d
-  Verhoeff check digit and partition, LOINC check digit; see `syntax.py`);
+  Verhoeff check digit and partition, LOINC check digit, mime type and language tag grammars; see
+  `syntax.py`). A bare `code` takes the system of its value set when all the set's codes come from one;
 - `not-validated` — it cannot be decided offline: SNOMED CT / LOINC / dm+d membership, a code
   system or value set not in the packages, a filter we cannot evaluate. `message` says why.
 
@@ -131,8 +132,9 @@ class Terminology:
             return CodeCheck("ok", display_message=display_message)
         if cs is not None and entry is None:
             return CodeCheck("unknown-code", f"'{code}' is not a code of {system}")
-        if system and cs is None:
-            problem = syntax_problem(system, code)
+        implied = system or (_single_system(expansion) if expansion is not None else None)
+        if implied and cs is None:
+            problem = syntax_problem(implied, code)
             if problem is not None:
                 return CodeCheck("unknown-code", problem, source="syntax")
         if valueset is None:
@@ -183,6 +185,14 @@ class Terminology:
         default = (f"{_label(system, code)} is not in the value set {valueset}" if valueset is not None
                    else f"'{code}' is not a code of {system}")
         return CodeCheck(outcome, answer.message or default, source=reply.source)
+
+
+def _single_system(expansion: Expansion) -> str | None:
+    """The one code system all of a value set's codes come from, or None. A bare `code` bound to such a set
+    (R4 Attachment.contentType to `mimetypes`, `language` to `all-languages`) is a code of that system, so its
+    syntax applies (R4 terminologies.html: the system of a `code` is implied by the binding)."""
+    systems = set(expansion.unknown) | {s for s, _ in expansion.pairs}
+    return systems.pop() if len(systems) == 1 and ANY not in systems else None
 
 
 def _label(system: str | None, code: str) -> str:

@@ -13,8 +13,15 @@ formats), so a failure is never a false error; a success only means "well-formed
   codes; each identifier in them is checked.
 - dm+d (`https://dmd.nhs.uk`): concept ids are SNOMED CT concept identifiers; no expressions.
 - LOINC (`http://loinc.org`): `nnnnn-n` (1 to 7 digits, a hyphen, a mod-10 check digit, the Luhn
-  algorithm). Answer (LA), answer list (LL), part (LP) and group (LG) codes have the same shape
-  with a prefix; their check digit is not computed that way, so only their shape is checked.
+  algorithm; LOINC Users' Guide §12 C "Calculating Mod 10 Check Digits", which also lists the 14 codes
+  issued with a wrong check digit, accepted as they are). Answer (LA), answer list (LL), part (LP) and
+  group (LG) codes have the same shape with a prefix; for LA and LP codes the same section gives their
+  check digit as "a variant of the basic Mod 10 algorithm" over the whole identifier (the OpenMRS check
+  digit algorithm: each character counts as its ASCII value minus 48). LL and LG check digits are not
+  documented, so only their shape is checked.
+- mime types (`urn:ietf:bcp:13`) and language tags (`urn:ietf:bcp:47`): their RFC grammars (`ietf.py`).
+- UCUM (`http://unitsofmeasure.org`): its unit expression grammar (`ucum_syntax.py`).
+- ISO 4217 currencies and ISO 3166 countries and subdivisions: the shape of their codes (`iso.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from conformance.terminology.ietf import LANGUAGES, MIME_TYPES, language_tag_problem, mime_type_problem
+from conformance.terminology.iso import COUNTRIES, CURRENCIES, SUBDIVISIONS, iso_code_problem
+from conformance.terminology.ucum_syntax import UCUM, ucum_problem
 
 SNOMED = "http://snomed.info/sct"
 DMD = "https://dmd.nhs.uk"
@@ -74,14 +85,23 @@ def verhoeff_digit(digits: str) -> int:
 
 
 def luhn_digit(digits: str) -> int:
-    """The mod-10 (Luhn) check digit LOINC appends to `digits`."""
+    """The mod-10 (Luhn) check digit LOINC appends to `digits`; for a string with letters (`LA6576`), LOINC's
+    variant for part and answer ids: each character counts as its ASCII value minus 48, and a doubled value
+    loses 9 for every 5 in it (the same as summing a digit's doubled digits)."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
-        if i % 2 == 0:  # the rightmost digit, then every second one, is doubled
-            d = d * 2 - 9 if d > 4 else d * 2
+        if i % 2 == 0:  # the rightmost character, then every second one, is doubled
+            d = 2 * d - (d // 5) * 9
         total += d
     return (10 - total % 10) % 10
+
+
+# LOINC Users' Guide §12 C: "These 14 terms were found to have invalid check digits and are a known issue."
+LOINC_CHECK_DIGIT_EXCEPTIONS = frozenset({
+    "11491-6", "11501-6", "5895-7", "5896-5", "5897-3", "5928-1", "6028-3", "6415-5", "6580-7", "6645-7",
+    "6646-5", "6647-3", "6648-1", "6649-9",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +166,11 @@ def loinc_problem(code: str) -> str | None:
     m = _LOINC.fullmatch(code)
     if m is None:
         return "a LOINC code is 1 to 7 digits, a hyphen and a check digit (e.g. 8867-4)"
-    expected = luhn_digit(m.group(2))
-    if m.group(1) is None and int(m.group(3)) != expected:
+    prefix = m.group(1)
+    if prefix in ("LL", "LG") or code in LOINC_CHECK_DIGIT_EXCEPTIONS:
+        return None
+    expected = luhn_digit((prefix or "") + m.group(2))
+    if int(m.group(3)) != expected:
         return f"the LOINC check digit should be {expected}, not {m.group(3)}"
     return None
 
@@ -166,9 +189,12 @@ def _dmd_reason(code: str) -> str | None:
     return f"not a dm+d concept identifier: {problems[0][1].reason}" if problems else None
 
 
+def _reason(what: str, problem: str | None) -> str | None:
+    return f"not {what}: {problem}" if problem else None
+
+
 def _loinc_reason(code: str) -> str | None:
-    problem = loinc_problem(code)
-    return f"not a LOINC code: {problem}" if problem else None
+    return _reason("a LOINC code", loinc_problem(code))
 
 
 # system → a function returning why a code cannot belong to it (None: well-formed)
@@ -176,6 +202,12 @@ SYNTAX: dict[str, Callable[[str], str | None]] = {
     SNOMED: _snomed_reason,
     DMD: _dmd_reason,
     LOINC: _loinc_reason,
+    MIME_TYPES: lambda code: _reason("a mime type", mime_type_problem(code)),
+    LANGUAGES: lambda code: _reason("a language tag", language_tag_problem(code)),
+    UCUM: lambda code: _reason("a UCUM unit", ucum_problem(code)),
+    CURRENCIES: lambda code: _reason("a currency code", iso_code_problem(CURRENCIES, code)),
+    COUNTRIES: lambda code: _reason("a country code", iso_code_problem(COUNTRIES, code)),
+    SUBDIVISIONS: lambda code: _reason("a country subdivision code", iso_code_problem(SUBDIVISIONS, code)),
 }
 
 # systems that are never expanded from packages, even when a package carries a fragment of them

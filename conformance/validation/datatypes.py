@@ -5,10 +5,29 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from collections.abc import Sequence
 
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
+
+URI_SYSTEM = "urn:ietf:rfc:3986"
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")  # RFC 3986 §4.3: scheme ":" hier-part, no spaces
+
+
+def check_uri_identifier(node: Node, issues: list[Issue]) -> None:
+    """An Identifier whose system is `urn:ietf:rfc:3986` says its value is a URI (R4 terminologies-systems.html:
+    urn:ietf:rfc:3986 is "Uniform Resource Identifier (URI)"; R4 Identifier.value: "If the value is a full URI,
+    then the system SHALL be urn:ietf:rfc:3986"), so the value must be an absolute URI, `scheme:...` without
+    spaces (RFC 3986 §4.3). The HL7 validator checks the same (its "identifier.value must be a full URI").
+    Whether a `urn:oid:`/`urn:uuid:` value has R4's oid/uuid form is not checked here: the value is a string,
+    not a `uri`, and R4 core's own ValueSets carry such values with stray characters (`urn:oid:required`)."""
+    system = node.child("system")
+    value = node.child("value")
+    if system is None or system.value != URI_SYSTEM or value is None or not value.value:
+        return
+    if not _ABSOLUTE_URI.fullmatch(value.value):
+        issues.append(make_issue("value.identifier-not-uri", value, value=value.value))
 
 
 def check_attachment(node: Node, issues: list[Issue]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from conformance.definitions.registry import Definitions
 from conformance.fhir.tree import Node
+from conformance.fhirpath.values import QUANTITY_TYPES
 from conformance.issues import Issue, make_issue
 from conformance.packages.loader import CORE
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
@@ -28,7 +29,7 @@ from conformance.validation.bundles import (
     not_a_literal_reference,
 )
 from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
-from conformance.validation.datatypes import check_attachment, check_element_ids
+from conformance.validation.datatypes import check_attachment, check_element_ids, check_uri_identifier
 from conformance.validation.documents import check_document, required_in_document, required_in_message
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
@@ -43,7 +44,7 @@ from conformance.validation.extension_contexts import (
 from conformance.validation.invariants import InvariantChecker
 from conformance.validation.measures import check_measure_report
 from conformance.validation.narrative_language import check_narrative_language
-from conformance.validation.national import check_coding, check_identifier
+from conformance.validation.national import CODING_CHECKS, check_coding, check_identifier
 from conformance.validation.operation_definitions import check_operation_profiles
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
@@ -61,6 +62,7 @@ from conformance.validation.search_parameters import (
     check_search_expression,
 )
 from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
+from conformance.validation.value_sets import check_compose_codes
 from conformance.validation.values import (
     TEMPORAL_TYPES,
     compare_ordered,
@@ -243,6 +245,8 @@ class Validator:
                                            self._differentials)
             elif rt == "CapabilityStatement":
                 check_capability_search_params(node, self.definitions.resolve, issues)
+            elif rt == "ValueSet":
+                check_compose_codes(node, issues)
         finally:
             self._scope = outer
 
@@ -536,12 +540,13 @@ class Validator:
             self._invariant_checker.check(node, type_constraints, issues)
         if type_code == "Extension":
             self._extension_shape(node, issues)
-        elif type_code == "Coding":
+        elif type_code == "Coding" or type_code in QUANTITY_TYPES:
             self._coding_rules(node, issues)
         elif type_code == "Attachment":
             check_attachment(node, issues)
         elif type_code == "Identifier":
             check_identifier(node, issues)
+            check_uri_identifier(node, issues)
         elif type_code == "Narrative" and rule.narrative_language is not None:
             check_narrative_language(node, rule.narrative_language, issues)
         if bound:
@@ -1205,7 +1210,11 @@ class Validator:
         return check
 
     def _coding_rules(self, node: Node, issues: list[Issue]) -> None:
-        """Every Coding: national identifier rules, codes of local code systems, displays."""
+        """Every Coding, and every Quantity's system and code (R4 datatypes.html#Quantity: "a computer processable
+        form of the unit in some unit representation system", e.g. UCUM): national identifier rules, codes of
+        local code systems, displays. A code that breaks its system's syntax (a LOINC check digit, a mime type,
+        language tag or UCUM grammar; `terminology/syntax.py`) is `terminology.unknown-code`, like a code its
+        local code system lacks, unless a national rule (SNOMED CT, dm+d) already reports it."""
         check_coding(node, issues)
         system, code = _coding(node)
         if not system or not code:
@@ -1213,7 +1222,8 @@ class Validator:
         display_node = node.child("display")
         display = display_node.value if display_node is not None else None
         check = self._check_code(None, system, code, display, issues)
-        if check.outcome == "unknown-code" and check.source == "local":
+        if check.outcome == "unknown-code" and (check.source == "local" or
+                                                (check.source == "syntax" and system not in CODING_CHECKS)):
             code_node = node.child("code") or node
             issues.append(make_issue("terminology.unknown-code", code_node, code=code, system=system,
                                      reason=check.message))
