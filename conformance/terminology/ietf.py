@@ -9,8 +9,10 @@ its subtags or subtypes are registered needs the IANA registries, which we do no
 
 - `urn:ietf:bcp:13` (RFC 2045 §5.1, RFC 6838 §4.2): `type "/" subtype *(";" attribute "=" value)`, type,
   subtype and attribute being RFC 2045 tokens (no space, control or tspecial) and a value a token or a
-  quoted string (or, as R4 signatures.html writes canonicalization URLs, any run without space or ';'); white space is allowed around ";" and "=" (RFC 2045 allows RFC 822 linear white space
-  there, e.g. `text/plain; charset=UTF-8`). R4 CapabilityStatement.format ("xml | json | ttl | mime
+  quoted string, or, as R4 writes them unquoted, any run without ';' or '"' (signatures.html's
+  canonicalization URLs, the Endpoint examples' `application/dicom; variant=DICOM WADO-RS`); white space
+  is allowed around ";" and "=" (RFC 2045 allows RFC 822 linear white space there, e.g.
+  `text/plain; charset=UTF-8`). R4 CapabilityStatement.format ("xml | json | ttl | mime
   type") and the `_format` parameter (R4 http.html) also take the bare FHIR format names `xml`, `json`
   and `ttl` from this value set, so they are accepted too.
 - `urn:ietf:bcp:47` (RFC 5646 §2.1): `langtag / privateuse / grandfathered`, case-insensitive, with a
@@ -30,9 +32,10 @@ LANGUAGES = "urn:ietf:bcp:47"
 _TOKEN = r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+"  # any US-ASCII CHAR but SPACE, CTLs and tspecials
 _QUOTED = r'"(?:[^"\\\r\n]|\\.)*"'
 # a parameter value: a token or quoted string in RFC 2045, but R4 writes URLs unquoted there (signatures.html:
-# `application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json`), so any run without
-# white space, ';' or '"' is accepted
-_VALUE = rf'(?:[^\s;"]+|{_QUOTED})'
+# `application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json`) and values with spaces
+# too (its Endpoint examples: `application/dicom; variant=DICOM WADO-RS`), so any run without ';' or '"'
+# is accepted (white space inside it, not around it)
+_VALUE = rf'(?:[^\s;"](?:[^;"\r\n]*[^\s;"])?|{_QUOTED})'
 _MIME = re.compile(rf"{_TOKEN}/{_TOKEN}(?:[ \t]*;[ \t]*{_TOKEN}[ \t]*=[ \t]*{_VALUE})*[ \t]*;?")
 _FHIR_FORMATS = frozenset({"xml", "json", "ttl"})
 

@@ -33,6 +33,7 @@ GOOD_MIME = ["text/plain", "text/plain; charset=UTF-8", "application/fhir+json;f
              "image/svg+xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
              "multipart/form-data; boundary=\"a b\"", "text/plain;", "*/*",
              "application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json#document",
+             "application/dicom; variant=DICOM WADO-RS",  # R4's Endpoint examples: a value with a space
              "xml", "json", "ttl"]  # R4 CapabilityStatement.format: xml | json | ttl | mime type
 BAD_MIME = {
     "textplain": "separated by '/'",
@@ -40,6 +41,7 @@ BAD_MIME = {
     "text/ plain": "tokens",
     "text/plain/html": "tokens",
     "text/plain; charset": "attribute=value",
+    "text/plain; charset=UTF-8; x=\"open": "attribute=value",  # an unclosed quoted string
     "text/plain charset=UTF-8": "tokens",
     "": "separated by '/'",
 }
