@@ -27,6 +27,7 @@ from conformance.validation.bundles import (
     entry_base,
     not_a_literal_reference,
 )
+from conformance.validation.code_systems import check_code_system
 from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
 from conformance.validation.datatypes import check_attachment, check_element_ids
 from conformance.validation.documents import check_document, required_in_document, required_in_message
@@ -242,6 +243,8 @@ class Validator:
                                            self._differentials)
             elif rt == "CapabilityStatement":
                 check_capability_search_params(node, self.definitions.resolve, issues)
+            elif rt == "CodeSystem":
+                check_code_system(node, issues)
         finally:
             self._scope = outer
 
