@@ -46,6 +46,7 @@ from conformance.validation.measures import check_measure_report
 from conformance.validation.narrative_language import check_narrative_language
 from conformance.validation.national import check_coding, check_identifier
 from conformance.validation.operation_definitions import check_operation_profiles
+from conformance.validation.operation_parameters import check_parameter_cardinality
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
     ChildIndex,
@@ -58,6 +59,7 @@ from conformance.validation.questionnaire import ResponseChecker, enable_when_ta
 from conformance.validation.references import ResolutionScope, parse_reference
 from conformance.validation.search_parameters import (
     check_capability_search_params,
+    check_composite_components,
     check_derived_from,
     check_search_expression,
 )
@@ -233,8 +235,10 @@ class Validator:
                 enable_when_targets(node, issues)
             elif rt == "OperationDefinition":
                 check_operation_profiles(node, self.definitions.structure_definition, self._resource_types, issues)
+                check_parameter_cardinality(node, issues)
             elif rt == "SearchParameter":
                 check_derived_from(node, self.definitions.resolve, issues)
+                check_composite_components(node, issues)
                 check_search_expression(node, self._invariant_checker.model, issues)
             elif rt == "MeasureReport":
                 check_measure_report(node, self.definitions.resolve, issues)
