@@ -77,6 +77,7 @@ from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
 from conformance.validation.extension_contexts import declared_modifier
 from conformance.validation.slicing import FUNCTION_STEP, split_path
+from conformance.validation.type_references import check_profile_references, check_type_code
 from conformance.validation.values import DURATION_STEPS
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -134,6 +135,8 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
             issues.append(make_issue("structuredefinition.context-not-extension", context, type=own_type))
     for element in _elements(sd):
         for type_ in element.children_named("type"):
+            check_type_code(type_, kind == "logical", resolve, issues)
+            check_profile_references(type_, resolve, issues)
             _type_profiles(type_, resolve, issues)
             _target_profiles(type_, resolve, issues)
             _extension_profiles(element, type_, resolve, issues)
