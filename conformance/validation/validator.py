@@ -64,6 +64,7 @@ from conformance.validation.search_parameters import (
     check_search_expression,
 )
 from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
+from conformance.validation.value_sets import check_value_set_codes
 from conformance.validation.values import (
     TEMPORAL_TYPES,
     compare_ordered,
@@ -249,6 +250,8 @@ class Validator:
                 check_capability_search_params(node, self.definitions.resolve, issues)
             elif rt == "CodeSystem":
                 check_code_system(node, issues)
+            elif rt == "ValueSet":
+                check_value_set_codes(node, self.terminology.code_systems, issues)
         finally:
             self._scope = outer
 
