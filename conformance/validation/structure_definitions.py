@@ -81,7 +81,11 @@ from conformance.issues import Issue, make_issue
 from conformance.validation.definition_links import check_content_references, check_extension_urls
 from conformance.validation.extension_contexts import declared_modifier
 from conformance.validation.slicing import FUNCTION_STEP, split_path
-from conformance.validation.type_references import check_profile_references, check_type_code
+from conformance.validation.type_references import (
+    check_profile_references,
+    check_type_code,
+    type_name_problem,
+)
 from conformance.validation.values import DURATION_STEPS
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -167,16 +171,9 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
 
 
 def _type_name(at: Node, own_type: str, kind: str | None, resolve: Resolve, issues: list[Issue]) -> None:
-    if ":" in own_type:
-        if kind != "logical" and not own_type.startswith(CORE):
-            issues.append(make_issue("structuredefinition.type-invalid", at, type=own_type,
-                                     detail="absolute URLs are only allowed in logical models"))
-        return
-    defined = resolve(CORE + own_type)
-    if not isinstance(defined, dict) or defined.get("resourceType") != "StructureDefinition":
-        issues.append(make_issue("structuredefinition.type-invalid", at, type=own_type,
-                                 detail=f"it stands for {CORE}{own_type}, which is not a type the FHIR "
-                                        "specification defines (other types are absolute URLs, in logical models)"))
+    problem = type_name_problem(own_type, kind == "logical", resolve)
+    if problem is not None:
+        issues.append(make_issue("structuredefinition.type-invalid", at, type=own_type, detail=problem))
 
 
 def _logical_paths(sd: Node, name: str, issues: list[Issue]) -> None:
@@ -233,13 +230,8 @@ class _Structure:
                 self.parents.add(path.rsplit(".", 1)[0])
 
 
-Position = tuple[_Structure, str] | None  # None: anything may follow (a resource, an unknown type)
-
-
-def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | None],
-                          issues: list[Issue]) -> None:
-    if sd.child_value("derivation") != "constraint":
-        return  # a specialization defines its own elements; only constraints keep the base's
+def _loader(structure: Callable[[str], dict[str, Any] | None]) -> Callable[[str], _Structure | None]:
+    """Loads (once each) the snapshots of the types a path walks through."""
     cache: dict[str, _Structure | None] = {}
 
     def load(type_name: str) -> _Structure | None:
@@ -247,6 +239,18 @@ def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | 
             found = structure(type_name)
             cache[type_name] = _Structure(found) if isinstance(found, dict) else None
         return cache[type_name]
+
+    return load
+
+
+Position = tuple[_Structure, str] | None  # None: anything may follow (a resource, an unknown type)
+
+
+def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | None],
+                          issues: list[Issue]) -> None:
+    if sd.child_value("derivation") != "constraint":
+        return  # a specialization defines its own elements; only constraints keep the base's
+    load = _loader(structure)
 
     for element in _elements(sd, views=("differential",)) if sd.child("differential") else _elements(sd):
         slicing = element.child("slicing")
@@ -349,13 +353,7 @@ def _context_elements(sd: Node, structure: Callable[[str], dict[str, Any] | None
     elements matching a particular path", e.g. `Patient.contact`): a path whose first name is a type R4
     defines but that names no element of it (walked through the types, as `Patient.name.family`) is
     an error. Paths of types that are not loaded, and contexts given by URL, are not judged."""
-    cache: dict[str, _Structure | None] = {}
-
-    def load(type_name: str) -> _Structure | None:
-        if type_name not in cache:
-            found = structure(type_name)
-            cache[type_name] = _Structure(found) if isinstance(found, dict) else None
-        return cache[type_name]
+    load = _loader(structure)
 
     for context in sd.children_named("context"):
         expression = context.child("expression")

@@ -29,20 +29,27 @@ _FHIRPATH_TYPES = "http://hl7.org/fhirpath/System."
 Resolve = Callable[[str], "dict[str, Any] | None"]
 
 
+def type_name_problem(name: str, logical: bool, resolve: Resolve, absolute_ok: tuple[str, ...] = ()) -> str | None:
+    """Why `name`, a type as StructureDefinition.type or ElementDefinition.type.code states it, is not
+    valid (None when it is): relative names stand for R4's types, absolute URLs are for logical models
+    (and for the namespaces in `absolute_ok`)."""
+    if ":" in name:
+        if logical or name.startswith(CORE_NAMESPACE) or name.startswith(absolute_ok):
+            return None
+        return "absolute URLs are only allowed in logical models"
+    defined = resolve(CORE_NAMESPACE + name)
+    if isinstance(defined, dict) and defined.get("resourceType") == "StructureDefinition":
+        return None
+    return f"it stands for {CORE_NAMESPACE}{name}, which is not a type R4 defines"
+
+
 def check_type_code(type_: Node, logical: bool, resolve: Resolve, issues: list[Issue]) -> None:
     code_node = type_.child("code")
-    code = code_node.value if code_node is not None else None
-    if code_node is None or not code:
+    if code_node is None or not code_node.value:
         return
-    if ":" in code:
-        if not logical and not code.startswith(CORE_NAMESPACE) and not code.startswith(_FHIRPATH_TYPES):
-            issues.append(make_issue("structuredefinition.type-code", code_node, code=code,
-                                     detail="absolute URLs are only allowed in logical models"))
-        return
-    defined = resolve(CORE_NAMESPACE + code)
-    if not isinstance(defined, dict) or defined.get("resourceType") != "StructureDefinition":
-        issues.append(make_issue("structuredefinition.type-code", code_node, code=code,
-                                 detail=f"it stands for {CORE_NAMESPACE}{code}, which R4 does not define"))
+    problem = type_name_problem(code_node.value, logical, resolve, (_FHIRPATH_TYPES,))
+    if problem is not None:
+        issues.append(make_issue("structuredefinition.type-code", code_node, code=code_node.value, detail=problem))
 
 
 def check_profile_references(type_: Node, resolve: Resolve, issues: list[Issue]) -> None:
