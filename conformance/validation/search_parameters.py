@@ -13,6 +13,10 @@ and so is a path that names no element: each union branch that starts with a res
 with one of the bases and then name elements of it (a branch that starts otherwise must do so for one
 of the bases). What the static check cannot follow (functions, resolve(), casts it does not know) is
 not judged, and functions this engine does not implement are not held against the expression.
+
+R4 SearchParameter.component is "Used to define the parts of a composite search parameter", and a
+composite parameter is "a composite search parameter that combines a search on two values together"
+(search.html#composite): a parameter of type composite without a component defines no parts, an error.
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ def check_derived_from(parameter: Node, resolve: Callable[[str], dict[str, Any] 
             issues.append(make_issue("searchparameter.derived-inconsistent", base, url=derived.value,
                                      detail=f"its base {base.value} is not a base of the parent "
                                             f"({', '.join(sorted(parent_base))})"))
+
+
+def check_composite_components(parameter: Node, issues: list[Issue]) -> None:
+    type_ = parameter.child("type")
+    if type_ is not None and type_.value == "composite" and not parameter.children_named("component"):
+        issues.append(make_issue("searchparameter.composite-without-components", type_))
 
 
 def check_capability_search_params(statement: Node, resolve: Callable[[str], dict[str, Any] | None],

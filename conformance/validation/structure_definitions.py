@@ -42,7 +42,10 @@
   that the snapshot lacks is an error (`structuredefinition.snapshot-missing`).
 - `StructureDefinition.context` "Identifies the types of resource or data type elements to which the
   extension can be applied": a definition of another type than Extension has none (an error; sdf-18 says
-  the same of `contextInvariant`).
+  the same of `contextInvariant`). An extension's `element` context is the path of an element ("all
+  elements matching a particular path"): one that names no element of an R4 type is an error
+  (`structuredefinition.context-unknown-element`). Content references and fixed extension urls are
+  `definition_links`' rules; type codes and unresolvable profiles `type_references`'.
 - A Reference's `targetProfile` "applies to the target of the reference", a resource: a
   StructureDefinition of a data type there is an error. An extension whose definition is a modifier
   belongs in `modifierExtension`, any other in `extension` (extensibility.html): a profile on the
@@ -75,8 +78,14 @@ from conformance.fhirpath.parser import parse as parse_fhirpath
 from conformance.fhirpath.semantic import check as semantic_check
 from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
+from conformance.validation.definition_links import check_content_references, check_extension_urls
 from conformance.validation.extension_contexts import declared_modifier
 from conformance.validation.slicing import FUNCTION_STEP, split_path
+from conformance.validation.type_references import (
+    check_profile_references,
+    check_type_code,
+    type_name_problem,
+)
 from conformance.validation.values import DURATION_STEPS
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -132,8 +141,14 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
     if own_type is not None and _short(own_type) != "Extension":
         for context in sd.children_named("context"):
             issues.append(make_issue("structuredefinition.context-not-extension", context, type=own_type))
+    else:
+        _context_elements(sd, structure, issues)
+    check_content_references(sd, structure, issues)
+    check_extension_urls(sd, issues)
     for element in _elements(sd):
         for type_ in element.children_named("type"):
+            check_type_code(type_, kind == "logical", resolve, issues)
+            check_profile_references(type_, resolve, issues)
             _type_profiles(type_, resolve, issues)
             _target_profiles(type_, resolve, issues)
             _extension_profiles(element, type_, resolve, issues)
@@ -156,16 +171,9 @@ def check_structure_definition(sd: Node, resolve: Resolve, structure: Resolve, i
 
 
 def _type_name(at: Node, own_type: str, kind: str | None, resolve: Resolve, issues: list[Issue]) -> None:
-    if ":" in own_type:
-        if kind != "logical" and not own_type.startswith(CORE):
-            issues.append(make_issue("structuredefinition.type-invalid", at, type=own_type,
-                                     detail="absolute URLs are only allowed in logical models"))
-        return
-    defined = resolve(CORE + own_type)
-    if not isinstance(defined, dict) or defined.get("resourceType") != "StructureDefinition":
-        issues.append(make_issue("structuredefinition.type-invalid", at, type=own_type,
-                                 detail=f"it stands for {CORE}{own_type}, which is not a type the FHIR "
-                                        "specification defines (other types are absolute URLs, in logical models)"))
+    problem = type_name_problem(own_type, kind == "logical", resolve)
+    if problem is not None:
+        issues.append(make_issue("structuredefinition.type-invalid", at, type=own_type, detail=problem))
 
 
 def _logical_paths(sd: Node, name: str, issues: list[Issue]) -> None:
@@ -222,13 +230,8 @@ class _Structure:
                 self.parents.add(path.rsplit(".", 1)[0])
 
 
-Position = tuple[_Structure, str] | None  # None: anything may follow (a resource, an unknown type)
-
-
-def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | None],
-                          issues: list[Issue]) -> None:
-    if sd.child_value("derivation") != "constraint":
-        return  # a specialization defines its own elements; only constraints keep the base's
+def _loader(structure: Callable[[str], dict[str, Any] | None]) -> Callable[[str], _Structure | None]:
+    """Loads (once each) the snapshots of the types a path walks through."""
     cache: dict[str, _Structure | None] = {}
 
     def load(type_name: str) -> _Structure | None:
@@ -236,6 +239,18 @@ def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | 
             found = structure(type_name)
             cache[type_name] = _Structure(found) if isinstance(found, dict) else None
         return cache[type_name]
+
+    return load
+
+
+Position = tuple[_Structure, str] | None  # None: anything may follow (a resource, an unknown type)
+
+
+def _check_discriminators(sd: Node, structure: Callable[[str], dict[str, Any] | None],
+                          issues: list[Issue]) -> None:
+    if sd.child_value("derivation") != "constraint":
+        return  # a specialization defines its own elements; only constraints keep the base's
+    load = _loader(structure)
 
     for element in _elements(sd, views=("differential",)) if sd.child("differential") else _elements(sd):
         slicing = element.child("slicing")
@@ -331,6 +346,25 @@ def _walkable(path: str, positions: list[Position], load: Callable[[str], _Struc
         if not positions:
             return False
     return True
+
+
+def _context_elements(sd: Node, structure: Callable[[str], dict[str, Any] | None], issues: list[Issue]) -> None:
+    """An `element` context names an element (R4 ExtensionContextType "element": "The context is all
+    elements matching a particular path", e.g. `Patient.contact`): a path whose first name is a type R4
+    defines but that names no element of it (walked through the types, as `Patient.name.family`) is
+    an error. Paths of types that are not loaded, and contexts given by URL, are not judged."""
+    load = _loader(structure)
+
+    for context in sd.children_named("context"):
+        expression = context.child("expression")
+        path = expression.value if expression is not None else None
+        if context.child_value("type") != "element" or expression is None or not path or ":" in path or "#" in path \
+                or "." not in path or not all(n.replace("[x]", "").isidentifier() for n in path.split(".")):
+            continue
+        if _short(path.split(".")[0]) in _ANY_CONTENT or load(path.split(".")[0]) is None:
+            continue
+        if _positions_of(path, [], load) is None:
+            issues.append(make_issue("structuredefinition.context-unknown-element", expression, path=path))
 
 
 # -- constraints on a base ----------------------------------------------------------------------

@@ -28,6 +28,7 @@ from conformance.validation.bundles import (
     entry_base,
     not_a_literal_reference,
 )
+from conformance.validation.code_systems import check_code_system
 from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
 from conformance.validation.datatypes import check_attachment, check_element_ids, check_uri_identifier
 from conformance.validation.documents import check_document, required_in_document, required_in_message
@@ -46,6 +47,7 @@ from conformance.validation.measures import check_measure_report
 from conformance.validation.narrative_language import check_narrative_language
 from conformance.validation.national import CODING_CHECKS, check_coding, check_identifier
 from conformance.validation.operation_definitions import check_operation_profiles
+from conformance.validation.operation_parameters import check_parameter_cardinality
 from conformance.validation.plan import (
     PRIMITIVE_TYPES,
     ChildIndex,
@@ -58,11 +60,12 @@ from conformance.validation.questionnaire import ResponseChecker, enable_when_ta
 from conformance.validation.references import ResolutionScope, parse_reference
 from conformance.validation.search_parameters import (
     check_capability_search_params,
+    check_composite_components,
     check_derived_from,
     check_search_expression,
 )
 from conformance.validation.structure_definitions import DifferentialChecker, check_structure_definition
-from conformance.validation.value_sets import check_compose_codes
+from conformance.validation.value_sets import check_value_set_codes
 from conformance.validation.values import (
     TEMPORAL_TYPES,
     compare_ordered,
@@ -235,8 +238,10 @@ class Validator:
                 enable_when_targets(node, issues)
             elif rt == "OperationDefinition":
                 check_operation_profiles(node, self.definitions.structure_definition, self._resource_types, issues)
+                check_parameter_cardinality(node, issues)
             elif rt == "SearchParameter":
                 check_derived_from(node, self.definitions.resolve, issues)
+                check_composite_components(node, issues)
                 check_search_expression(node, self._invariant_checker.model, issues)
             elif rt == "MeasureReport":
                 check_measure_report(node, self.definitions.resolve, issues)
@@ -245,8 +250,10 @@ class Validator:
                                            self._differentials)
             elif rt == "CapabilityStatement":
                 check_capability_search_params(node, self.definitions.resolve, issues)
+            elif rt == "CodeSystem":
+                check_code_system(node, issues)
             elif rt == "ValueSet":
-                check_compose_codes(node, issues)
+                check_value_set_codes(node, self.terminology.code_systems, issues)
         finally:
             self._scope = outer
 
