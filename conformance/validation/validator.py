@@ -43,6 +43,7 @@ from conformance.validation.extension_contexts import (
     published_by_hl7,
 )
 from conformance.validation.invariants import InvariantChecker
+from conformance.validation.measure_logic import check_measure_criteria
 from conformance.validation.measures import check_measure_report
 from conformance.validation.narrative_language import check_narrative_language
 from conformance.validation.national import CODING_CHECKS, check_coding, check_identifier
@@ -245,6 +246,8 @@ class Validator:
                 check_search_expression(node, self._invariant_checker.model, issues)
             elif rt == "MeasureReport":
                 check_measure_report(node, self.definitions.resolve, issues)
+            elif rt == "Measure":
+                check_measure_criteria(node, self.definitions.resolve, issues)
             elif rt == "StructureDefinition":
                 check_structure_definition(node, self.definitions.resolve, self.definitions.structure_definition, issues,
                                            self._differentials)
