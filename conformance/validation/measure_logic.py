@@ -122,7 +122,8 @@ def _elm_xml_names(data: bytes) -> set[str] | None:
         return None
     if root.tag != f"{{{ELM_NS}}}library":
         return None
-    return {d.get("name") for d in root.iterfind(f"{{{ELM_NS}}}statements/{{{ELM_NS}}}def") if d.get("name")}
+    defs = root.iterfind(f"{{{ELM_NS}}}statements/{{{ELM_NS}}}def")
+    return {str(name) for name in (d.get("name") for d in defs) if name}
 
 
 def _elm_json_names(data: bytes) -> set[str] | None:
