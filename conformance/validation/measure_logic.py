@@ -43,7 +43,7 @@ ELM_NS = "urn:hl7-org:elm:r1"
 _NAME = r'(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\]|\\.)+"|`(?:[^`\\]|\\.)+`)'
 _QUALIFIED = re.compile(rf"\s*({_NAME})\.({_NAME})\s*")
 _CQL_DEFINE = re.compile(
-    rf"^\s*define\s+(?:(?:public|private)\s+)?(?:fluent\s+)?(?:function\s+)?({_NAME})", re.MULTILINE)
+    rf"^[ \t]*define\s+(?:(?:public|private)\s+)?(?:fluent\s+)?(?:function\s+)?({_NAME})", re.MULTILINE)
 
 
 def check_measure_criteria(measure: Node, resolve: Resolve, issues: list[Issue]) -> None:
