@@ -60,6 +60,24 @@ class Package:
                 yield self._index.entry(position)
 
     @property
+    def is_loose(self) -> bool:
+        """Resources given as loose files or a folder without a package.json (the manifest was synthesised)."""
+        return self.version == manifest.LOCAL_VERSION
+
+    def is_own_guide(self, guide: dict[str, Any]) -> bool:
+        """Whether an ImplementationGuide in this package is the package's own guide, not an example of one:
+        its `packageId` is this package's id (or, without one, its url lies under the package's canonical).
+        Loose files have no id of their own, so any guide among them counts."""
+        if self.is_loose:
+            return True
+        package_id = guide.get("packageId")
+        if isinstance(package_id, str) and package_id:
+            return package_id == self.id
+        canonical, url = self.manifest.get("canonical"), guide.get("url")
+        return isinstance(canonical, str) and bool(canonical) and isinstance(url, str) and \
+            url.startswith(canonical.rstrip("/") + "/")
+
+    @property
     def label(self) -> str:
         return f"{self.id}#{self.version}"
 

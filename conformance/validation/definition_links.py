@@ -8,9 +8,11 @@ an extension definition's fixed urls.
   definition (`url#id`) is judged only when that definition is loaded.
 - `Extension.url`: "The definition SHALL be a URI for the Structure Definition defining the extension"
   (R4 extensibility): in an extension definition, a fixed `Extension.url` is the definition's own `url`;
-  in a complex extension the nested extension's url is its name (extensibility.html: "the url of the
-  contained extensions is ... the name"), so a relative fixed url of `extension:NAME.url` is NAME
-  (`structuredefinition.extension-url`, an error). An absolute url on a nested slice refers to an
+  in a complex extension the nested extension's url is its name, and definitions name the slice after it,
+  so a relative fixed url of `extension:NAME.url` other than NAME is `structuredefinition.nested-extension-url`:
+  a warning, because R4 states no rule tying the slice name to the url (instances carry the url, which
+  is what a `value:url` discriminator matches), and HL7's own extensions pack breaks it twice
+  (capabilitystatement-search-parameter-use, questionnaire-optionRestriction). An absolute url on a nested slice refers to an
   extension defined elsewhere and is not judged; so is a profile of another extension (based on it rather than
   on Extension), which keeps that extension's url.
 """
@@ -90,9 +92,9 @@ def check_extension_urls(sd: Node, issues: list[Issue]) -> None:
             expected = own_url.partition("|")[0]
             if fixed.value != expected:
                 issues.append(make_issue("structuredefinition.extension-url", fixed, value=fixed.value,
-                                         expected=expected, what="the definition's url"))
+                                         expected=expected))
             continue
         match = _SUB_EXTENSION_URL.search(element_id)
         if match is not None and ":" not in fixed.value and fixed.value != match.group(1):
-            issues.append(make_issue("structuredefinition.extension-url", fixed, value=fixed.value,
-                                     expected=match.group(1), what="the nested extension's slice name"))
+            issues.append(make_issue("structuredefinition.nested-extension-url", fixed, value=fixed.value,
+                                     expected=match.group(1)))

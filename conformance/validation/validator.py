@@ -282,13 +282,17 @@ class Validator:
 
     def _global_profiles(self) -> dict[str, list[str]]:
         """R4 ImplementationGuide.global: "a set of profiles that all resources covered by this
-        implementation guide must conform to", from every ImplementationGuide the loaded packages hold."""
+        implementation guide must conform to", from the guide of each loaded package. An ImplementationGuide
+        a package merely holds (R4's examples hold the DAF example guide, which makes US Core's patient
+        global) covers nothing being validated, so only a package's own guide counts (Package.is_own_guide)."""
         if self._globals is None:
             self._globals = {}
             for package, entry in self.definitions.packages.entries_of_type("ImplementationGuide"):
                 if package.id == "hl7.fhir.r4.core":
                     continue
                 guide = package.load(entry)
+                if not package.is_own_guide(guide):
+                    continue
                 for item in guide.get("global") or ():
                     if isinstance(item, dict) and isinstance(item.get("type"), str) and isinstance(item.get("profile"), str):
                         self._globals.setdefault(item["type"], []).append(item["profile"])
@@ -700,7 +704,7 @@ class Validator:
         last_position = -1
         unmatched_so_far: list[Node] = []
         for item, type_code in items:
-            matched = self._matching_slices(item, type_code, rule, discriminators, issues)
+            matched, undecided = self._matching_slices(item, type_code, rule, discriminators, issues)
             if len(matched) > 1:
                 names = ", ".join(rule.slices[i].slice_name or "?" for i in matched)
                 signatures = {slicing.signature(rule.slices[i], discriminators, self._slice_ctx) for i in matched}
@@ -708,6 +712,10 @@ class Validator:
                     # the profile defines slices no instance could tell apart: take the first, say so once
                     if item.index == 0:
                         issues.append(make_issue("slicing.indistinguishable", item, path=rule.path, slices=names))
+                elif undecided:
+                    # the discriminator could not be evaluated here (e.g. a value set we cannot expand), so
+                    # "more than one slice" is what we could not rule out, not what the instance shows
+                    issues.append(make_issue("slicing.undecided", item, name=item.name, path=rule.path, slices=names))
                 else:
                     issues.append(make_issue("slicing.ambiguous", item, name=item.name, path=rule.path, slices=names))
             if not matched:
@@ -740,8 +748,11 @@ class Validator:
                 issues.append(make_issue("cardinality.max", node, path=label, max=s.max, count=counts[position]))
 
     def _matching_slices(self, item: Node, type_code: str, rule: ElementRule, discriminators: tuple,
-                         issues: list[Issue]) -> list[int]:
+                         issues: list[Issue]) -> tuple[list[int], bool]:
+        """The slices `item` belongs to, and whether any was matched by the fallback (full validation against
+        the slice) because its discriminator could not be evaluated: such a match is a "may belong"."""
         found: list[int] = []
+        undecided = False
         for position, s in enumerate(rule.slices):
             try:
                 ok = slicing.matches(item, type_code, s, discriminators, self._slice_ctx) if discriminators \
@@ -751,9 +762,10 @@ class Validator:
                     issues.append(make_issue("slicing.discriminator-unusable", item, type=discriminators[0].type,
                                              path=discriminators[0].path, slicing=rule.path, reason=str(exc)))
                 ok = self._conforms_to_rule(item, type_code, s)
+                undecided = undecided or ok
             if ok:
                 found.append(position)
-        return found
+        return found, undecided
 
     def _conforms_to_rule(self, item: Node, type_code: str, rule: ElementRule) -> bool:
         trial: list[Issue] = []
