@@ -19,6 +19,14 @@ from conformance.definitions.registry import Definitions
 from conformance.terminology.syntax import EXTERNAL_SYSTEMS
 
 _PARENT_PROPERTIES = ("parent", "subsumedBy")
+
+# Complete copies, in the core package, of terminologies another body maintains and extends edition by
+# edition. A code found in one is a code; a code missing may belong to a later edition, so its absence proves
+# nothing (the HL7 validator asks a terminology server holding the current edition). Keyed by url and version.
+DATED_COPIES: Mapping[tuple[str, str], str] = {
+    ("http://dicom.nema.org/resources/ontology/DCM", "01"):
+        "R4's copy of DICOM PS3.16 (version 01, 2015); later DICOM editions add codes",
+}
 _ABSTRACT_PROPERTIES = ("notSelectable", "abstract")
 
 
@@ -46,6 +54,8 @@ class LocalCodeSystem:
         self.version: str | None = resource.get("version")
         self.content: str | None = resource.get("content")
         self.case_sensitive = resource.get("caseSensitive") is not False
+        # set for a dated copy of an external terminology (DATED_COPIES): codes it lacks are not known to be wrong
+        self.dated_copy: str | None = DATED_COPIES.get((self.url, self.version or ""))
         self.declared_properties = frozenset(p.get("code") for p in resource.get("property", ()) if p.get("code"))
         self.concepts: dict[str, ConceptEntry] = {}
         self.children: dict[str, set[str]] = {}

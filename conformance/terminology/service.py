@@ -68,7 +68,7 @@ class CodeCheck:
     outcome: Outcome
     message: str = ""
     display_message: str | None = None
-    source: str = "local"  # local, syntax, server or cache
+    source: str = "local"  # local, syntax, server, cache or dated-copy (a code a dated external copy lacks)
     server_warning: str | None = None
 
     @property
@@ -130,8 +130,11 @@ class Terminology:
         display_message = _display_message(system, entry, member, display)
         if verdict is True:  # a value set may pin a version of the system other than the one loaded first
             return CodeCheck("ok", display_message=display_message)
-        if cs is not None and entry is None:
+        if cs is not None and entry is None and cs.dated_copy is None:
             return CodeCheck("unknown-code", f"'{code}' is not a code of {system}")
+        if cs is not None and entry is None and verdict is not False:
+            return CodeCheck("not-validated", f"'{code}' is not in {cs.dated_copy}, so it was not checked",
+                             display_message, source="dated-copy")
         implied = system or (_single_system(expansion) if expansion is not None else None)
         if implied and cs is None:
             problem = syntax_problem(implied, code)

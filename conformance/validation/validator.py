@@ -1249,6 +1249,8 @@ class Validator:
             code_node = node.child("code") or node
             issues.append(make_issue("terminology.unknown-code", code_node, code=code, system=system,
                                      reason=check.message))
+        elif check.outcome == "not-validated" and check.source == "dated-copy":
+            issues.append(make_issue("terminology.code-not-checked", node.child("code") or node, reason=check.message))
         if check.display_message and display_node is not None and \
                 not self._display_of_the_value_set(node, system, code, display):
             issues.append(make_issue("terminology.display-mismatch", display_node, message=check.display_message))

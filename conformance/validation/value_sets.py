@@ -10,7 +10,8 @@ Two checks follow, each judged only where we can decide offline:
 - Membership: an included code that a loaded, complete code system (of `include.version`, when stated) does
   not define includes nothing and is an error (`valueset.include-unknown-code`; content = complete lists
   every code: codesystem.html, CodeSystem.content). The codes of systems held elsewhere (SNOMED CT, LOINC,
-  ...) are never judged from a package.
+  ...) are never judged from a package, nor are codes missing from a dated copy of an external terminology
+  (R4's 2015 DICOM: `terminology/codesystem.py` DATED_COPIES), which later editions may define.
 
 The HL7 validator checks every listed code against its code system.
 """
@@ -43,5 +44,5 @@ def check_value_set_codes(value_set: Node, code_systems: CodeSystems, issues: li
             if problem is not None:
                 issues.append(make_issue("terminology.unknown-code", code, code=code.value, system=system,
                                          reason=problem))
-            elif local is not None and code.value not in local:
+            elif local is not None and local.dated_copy is None and code.value not in local:
                 issues.append(make_issue("valueset.include-unknown-code", code, code=code.value, system=system))
