@@ -26,21 +26,26 @@ _PLAIN = "".join(re.escape(chr(c)) for c in range(33, 127) if chr(c) not in '"()
 _BRACKETED = "".join(re.escape(chr(c)) for c in range(33, 127) if chr(c) not in "[]{}")
 _SIMPLE = re.compile(rf"(?:[{_PLAIN}]|\[[{_BRACKETED}]*\])+")  # a symbol with its exponent: `mm[Hg]`, `10*-3`
 _ANNOTATION = re.compile(r"\{[^{}]*\}")
+# parentheses nest no deeper than this (UCUM's own units nest two or three): a hostile code is refused,
+# not parsed into a RecursionError
+MAX_NESTING = 32
 
 
-def _term(text: str, pos: int) -> int:
+def _term(text: str, pos: int, depth: int = 0) -> int:
     """The end of the term starting at `pos`; ValueError when none starts there."""
     while True:
-        pos = _component(text, pos)
+        pos = _component(text, pos, depth)
         if pos < len(text) and text[pos] in "./":
             pos += 1
             continue
         return pos
 
 
-def _component(text: str, pos: int) -> int:
+def _component(text: str, pos: int, depth: int) -> int:
     if text.startswith("(", pos):
-        end = _term(text, pos + 1)
+        if depth >= MAX_NESTING:
+            raise ValueError(f"parentheses nest more than {MAX_NESTING} deep")
+        end = _term(text, pos + 1, depth + 1)
         if not text.startswith(")", end):
             raise ValueError("a '(' is not closed")
         note = _ANNOTATION.match(text, end + 1)  # `g/(8.h){shift}`: R4's ucum-common writes these

@@ -48,7 +48,8 @@ BAD_MIME = {
 # R4's own units (ucum-common, the vital signs profiles) and UCUM's examples: all well-formed
 GOOD_UNITS = ["mg/dL", "mm[Hg]", "10*3/uL", "kg.m-2", "{beats}/min", "/min", "%", "[in_i]", "Cel", "1", "10*-3",
               "mg/(24.h)", "mL/min/{1.73_m2}", "[arb'U]", "g.m{x}", "m2", "{a b}", "U/(10.g){feces}", "g/kg/(8.h){shift}",
-              "[lb_av]", "kg/m2", "[degF]", "%{HemoglobinSaturation}"]
+              "[lb_av]", "kg/m2", "[degF]", "%{HemoglobinSaturation}",
+              "(" * 32 + "m" + ")" * 32]  # the deepest nesting accepted
 BAD_UNITS = {
     "mg / dL": "no spaces",
     "mg dL": "no spaces",
@@ -63,6 +64,7 @@ BAD_UNITS = {
     "mg=1": "'=' cannot appear there",
     "[Hg": "'[' cannot appear there",
     "{x": "'{' cannot appear there",
+    "(" * 5000 + "m" + ")" * 5000: "nest more than 32 deep",  # hostile: refused, not a RecursionError
 }
 
 Problem = Callable[[str], "str | None"]
@@ -72,12 +74,18 @@ BAD = [(language_tag_problem, c, r) for c, r in BAD_TAGS.items()] + \
     [(mime_type_problem, c, r) for c, r in BAD_MIME.items()] + [(ucum_problem, c, r) for c, r in BAD_UNITS.items()]
 
 
-@pytest.mark.parametrize(("grammar", "code"), GOOD, ids=lambda v: v if isinstance(v, str) else v.__name__)
+def _case_id(value: object) -> str:
+    """A readable test id: long hostile codes are shortened."""
+    text = value if isinstance(value, str) else getattr(value, "__name__", str(value))
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} chars)"
+
+
+@pytest.mark.parametrize(("grammar", "code"), GOOD, ids=_case_id)
 def test_well_formed(grammar: Problem, code: str) -> None:
     assert grammar(code) is None
 
 
-@pytest.mark.parametrize(("grammar", "code", "reason"), BAD, ids=lambda v: v if isinstance(v, str) else v.__name__)
+@pytest.mark.parametrize(("grammar", "code", "reason"), BAD, ids=_case_id)
 def test_ill_formed(grammar: Problem, code: str, reason: str) -> None:
     problem = grammar(code)
     assert problem is not None and reason in problem
