@@ -52,6 +52,7 @@ def check_content_references(sd: Node, structure: Resolve, issues: list[Issue]) 
     """`structure` gives a definition (by url) with its snapshot."""
     own: set[str] | None = None
     base: set[str] | None = None
+    own_and_base: set[str] | None = None  # built once: a set union per element made large definitions quadratic
     for element in _elements(sd):
         reference = element.child("contentReference")
         value = reference.value if reference is not None else None
@@ -74,7 +75,9 @@ def check_content_references(sd: Node, structure: Resolve, issues: list[Issue]) 
                     base = _names((found.get("snapshot") or {}).get("element")) if isinstance(found, dict) else set()
                     if not base:
                         continue  # the base is not loaded: not judged
-                known = own | base
+                if own_and_base is None:
+                    own_and_base = own | base
+                known = own_and_base
         if target not in known:
             issues.append(make_issue("structuredefinition.content-reference", reference, reference=value))
 

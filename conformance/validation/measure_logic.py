@@ -49,12 +49,14 @@ _CQL_DEFINE = re.compile(
 def check_measure_criteria(measure: Node, resolve: Resolve, issues: list[Issue]) -> None:
     """Every qualified CQL criterion of `measure` names a definition of the library it names."""
     libraries: dict[str, set[str] | None] = {}
+    seen: set[str] = set()
     for reference in measure.children_named("library"):
-        if not reference.value:
-            continue
+        if not reference.value or reference.value in seen:
+            continue  # each library once: a Measure naming one library thousands of times must not parse it each time
+        seen.add(reference.value)
         library = canonical_target(measure, reference.value, "Library", resolve)
-        if library is not None and isinstance(library.get("name"), str):
-            libraries.setdefault(library["name"], library_definitions(library))
+        if library is not None and isinstance(library.get("name"), str) and library["name"] not in libraries:
+            libraries[library["name"]] = library_definitions(library)
     if not libraries:
         return
     for criteria in _criteria(measure):

@@ -11,8 +11,12 @@ neither, or a min above the max, is an error (`operation.parameter-cardinality`)
 
 from __future__ import annotations
 
+import re
+
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
+
+_NUMBER = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also takes '²' and other scripts' digits
 
 
 def check_parameter_cardinality(holder: Node, issues: list[Issue]) -> None:
@@ -28,11 +32,18 @@ def _check(parameter: Node, issues: list[Issue]) -> None:
     max_value = max_node.value if max_node is not None else None
     if max_node is None or max_value is None or max_value == "*":
         return
-    if not max_value.isdigit():
+    if not _NUMBER.fullmatch(max_value):
         issues.append(make_issue("operation.parameter-cardinality", max_node, name=name,
                                  detail=f"max '{max_value}' is neither a number nor '*'"))
         return
     min_value = parameter.child_value("min")
-    if min_value is not None and min_value.lstrip("-").isdigit() and int(min_value) > int(max_value):
+    if min_value is not None and _NUMBER.fullmatch(min_value) and _above(min_value, max_value):
         issues.append(make_issue("operation.parameter-cardinality", parameter.child("min") or max_node, name=name,
                                  detail=f"min {min_value} is above max {max_value}"))
+
+
+def _above(low: str, high: str) -> bool:
+    """Is the number `low` above `high`? Compared as digit strings (no int(): a 5000-digit max is legal text
+    but beyond Python's integer conversion limit)."""
+    low, high = low.lstrip("0") or "0", high.lstrip("0") or "0"
+    return (len(low), low) > (len(high), high)

@@ -870,10 +870,12 @@ class Validator:
                         unevaluated: list[str]) -> bool:
         """Does one of the extension's contexts (or one R4 or the pack adds) allow it here? `allowed` gets them
         all, for the message; `unevaluated` the fhirpath contexts that could not be evaluated, with the reason."""
+        listed = set(allowed)  # a set beside the list: a definition with thousands of contexts made this quadratic
         for ctx in (*sd["context"], *added_contexts(url), *self._r4_contexts(url, sd)):
             expression = ctx.get("expression", "")
             kind = ctx.get("type", "element")
-            if expression not in allowed:  # (the pack's definition and the added contexts may repeat one)
+            if expression not in listed:  # (the pack's definition and the added contexts may repeat one)
+                listed.add(expression)
                 allowed.append(expression)
             if expression == CANONICAL_RESOURCE:
                 if host.is_resource and host.type_code in canonical_resource_types():
