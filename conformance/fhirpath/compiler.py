@@ -445,6 +445,21 @@ def _union(left: Closure, right: Closure, op: str) -> Closure:
     return lambda coll, env: distinct(left(coll, env) + right(coll, env), env)
 
 
+# A collection searched with `in`/`contains` again and again (dom-3 looks up every contained resource's id in
+# one list of references) is turned into a set of its strings once; only when every item is a string, where
+# FHIRPath equality is plain string equality. One slot: the last collection, kept alive by the slot itself.
+_MEMBERSHIP_SET_MIN = 32
+_membership_slot: list[Any] = [None, 0, None]  # [collection, its length, its strings as a set or None]
+
+
+def _string_set(b: list[Any], env: Env) -> set[str] | None:
+    if _membership_slot[0] is not b or _membership_slot[1] != len(b):
+        values = [system_value(x, env) for x in b]
+        _membership_slot[:] = [b, len(b), set(values) if all(type(v) is str for v in values) else None]
+    found: set[str] | None = _membership_slot[2]
+    return found
+
+
 def _membership(left: Closure, right: Closure, op: str) -> Closure:
     def run(coll: list[Any], env: Env) -> list[Any]:
         a = left(coll, env)
@@ -456,6 +471,11 @@ def _membership(left: Closure, right: Closure, op: str) -> Closure:
         if len(a) > 1:
             raise FhirPathError(f"'{op}' expects a single item to look for, got {len(a)}")
         item = a[0]
+        if len(b) >= _MEMBERSHIP_SET_MIN:
+            strings = _string_set(b, env)
+            value = system_value(item, env) if strings is not None else None
+            if strings is not None and type(value) is str:
+                return TRUE if value in strings else FALSE
         for other in b:
             if items_equal(item, other, env):
                 return TRUE

@@ -32,7 +32,7 @@ from typing import Any
 
 from conformance.fhir.tree import Node
 from conformance.issues import Issue, make_issue
-from conformance.validation.questionnaire import canonical_target
+from conformance.validation.questionnaire import as_json, canonical_target
 
 Resolve = Callable[[str], "dict[str, Any] | None"]
 
@@ -50,11 +50,19 @@ def check_measure_criteria(measure: Node, resolve: Resolve, issues: list[Issue])
     """Every qualified CQL criterion of `measure` names a definition of the library it names."""
     libraries: dict[str, set[str] | None] = {}
     seen: set[str] = set()
+    contained: dict[str, Node] | None = None  # contained Libraries by id, indexed once (not scanned per reference)
     for reference in measure.children_named("library"):
         if not reference.value or reference.value in seen:
             continue  # each library once: a Measure naming one library thousands of times must not parse it each time
         seen.add(reference.value)
-        library = canonical_target(measure, reference.value, "Library", resolve)
+        if reference.value.startswith("#"):
+            if contained is None:
+                contained = {c.child_value("id") or "": c for c in measure.children_named("contained")
+                             if c.resource_type == "Library"}
+            node = contained.get(reference.value[1:])
+            library = as_json(node) if node is not None else None
+        else:
+            library = canonical_target(measure, reference.value, "Library", resolve)
         if library is not None and isinstance(library.get("name"), str) and library["name"] not in libraries:
             libraries[library["name"]] = library_definitions(library)
     if not libraries:
