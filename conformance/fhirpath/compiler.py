@@ -447,17 +447,19 @@ def _union(left: Closure, right: Closure, op: str) -> Closure:
 
 # A collection searched with `in`/`contains` again and again (dom-3 looks up every contained resource's id in
 # one list of references) is turned into a set of its strings once; only when every item is a string, where
-# FHIRPath equality is plain string equality. One slot: the last collection, kept alive by the slot itself.
+# FHIRPath equality is plain string equality. One slot: the last collection (kept alive by the slot), its
+# length and its set, replaced as one tuple so that a thread never reads one collection's set for another.
 _MEMBERSHIP_SET_MIN = 32
-_membership_slot: list[Any] = [None, 0, None]  # [collection, its length, its strings as a set or None]
+_membership_slot: tuple[list[Any] | None, int, set[str] | None] = (None, 0, None)
 
 
 def _string_set(b: list[Any], env: Env) -> set[str] | None:
-    if _membership_slot[0] is not b or _membership_slot[1] != len(b):
+    global _membership_slot
+    slot = _membership_slot
+    if slot[0] is not b or slot[1] != len(b):
         values = [system_value(x, env) for x in b]
-        _membership_slot[:] = [b, len(b), set(values) if all(type(v) is str for v in values) else None]
-    found: set[str] | None = _membership_slot[2]
-    return found
+        slot = _membership_slot = (b, len(b), set(values) if all(type(v) is str for v in values) else None)
+    return slot[2]
 
 
 def _membership(left: Closure, right: Closure, op: str) -> Closure:

@@ -132,8 +132,8 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
                 bad = uri_problem(value)
                 if bad is not None:
                     problems.append(f"attribute '{name}' of <{local}> is not a URI: {bad}")
-                elif local == "img" and not (data_media_type(value) or "image/").startswith("image/"):
-                    problems.append(f"the data: URL of <img> holds {data_media_type(value)}, not an image "
+                elif local == "img" and not (media := data_media_type(value) or "image/").startswith("image/"):
+                    problems.append(f"the data: URL of <img> holds {media}, not an image "
                                     "(HTML 4.0 §13.2: src is the location of the image)")
         if _has_text(el.text) or (el is not root and _has_text(el.tail)):
             has_content = True

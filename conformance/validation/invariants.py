@@ -234,13 +234,14 @@ class InvariantChecker:
                         continue
             if context is None:
                 context = self._context_for(node)
-            if c.key == "dom-3" and _DOM_3_REFERENCES in expression:
+            gathers_references = c.key == "dom-3" and _DOM_3_REFERENCES in expression
+            if gathers_references:
                 context.variables[_NARRATIVE_LINKS] = narrative_links(node)
             saved = context.resource
             if resource is not None:
                 context.resource = resource
             try:
-                if c.key == "dom-3" and _DOM_3_REFERENCES in expression:  # (with %resource as the expression has it)
+                if gathers_references:  # (with %resource as the expression has it)
                     context.variables[_DOM_3_REFERENCES] = compile(DOM_3_REFERENCE_EXPRESSION).evaluate(
                         node, context=context)
                 # an expression that did not parse is compiled again here, to raise its syntax error
