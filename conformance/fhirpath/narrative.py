@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from lxml import etree
 
-from conformance.fhirpath.narrative_structure import structure_problems
+from conformance.fhirpath.narrative_structure import has_text, structure_problems
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -98,7 +98,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     """Every rule the narrative breaks (empty when it passes)."""
     plain = _PLAIN.fullmatch(xhtml)
     if plain is not None:  # nothing to parse: only the content rule can fail
-        return () if _has_text(plain.group(1)) else (NO_CONTENT,)
+        return () if has_text(plain.group(1)) else (NO_CONTENT,)
     if len(xhtml) > MAX_NARRATIVE:
         return ("the narrative is too large to check",)
     try:
@@ -113,7 +113,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
     has_content = False
     for el in root.iter():
         if not isinstance(el.tag, str):  # a comment or a processing instruction: the text after it is content
-            if _has_text(el.tail):
+            if has_text(el.tail):
                 has_content = True
             continue
         ns, _, local = el.tag[1:].partition("}") if el.tag.startswith("{") else ("", "", el.tag)
@@ -135,7 +135,7 @@ def narrative_problems(xhtml: str) -> tuple[str, ...]:
                 elif local == "img" and not (media := data_media_type(value) or "image/").startswith("image/"):
                     problems.append(f"the data: URL of <img> holds {media}, not an image "
                                     "(HTML 4.0 §13.2: src is the location of the image)")
-        if _has_text(el.text) or (el is not root and _has_text(el.tail)):
+        if has_text(el.text) or (el is not root and has_text(el.tail)):
             has_content = True
         if local == "img" and el.get("src"):
             has_content = True
@@ -176,18 +176,6 @@ def uri_problem(value: str) -> str | None:
     if found is not None:
         return f"it holds {found.group(0)!r}, which no URI may hold (RFC 3986)"
     return None
-
-
-# R4 states txt-2 in XPath too: `descendant::text()[normalize-space(.)!=''] or descendant::h:img[@src]`.
-# normalize-space strips only XML white space (XPath 1.0 §4.2, XML 1.0 production S: space, tab, CR, LF), so a
-# no-break space (&#160;) or a zero-width space is content, as for the HL7 validator (Java's trim()). Python's
-# str.strip() would also strip &#160; and other Unicode spaces.
-XML_WHITE_SPACE = " \t\r\n"
-
-
-def _has_text(text: str | None) -> bool:
-    """Whether the text holds anything but XML white space (txt-2's "non-whitespace content")."""
-    return bool(text and text.strip(XML_WHITE_SPACE))
 
 
 def _markup_problems(root: etree._Element) -> list[str]:

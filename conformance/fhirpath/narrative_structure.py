@@ -58,6 +58,19 @@ PARENTS: dict[str, frozenset[str]] = {
 }
 
 
+# R4 states txt-2 in XPath too: `descendant::text()[normalize-space(.)!=''] or descendant::h:img[@src]`.
+# normalize-space strips only XML white space (XPath 1.0 §4.2, XML 1.0 production S: space, tab, CR, LF), so a
+# no-break space (&#160;) or a zero-width space is content, as for the HL7 validator (Java's trim()). Python's
+# str.strip() would also strip &#160; and other Unicode spaces. The content models below count text the same way:
+# a no-break space directly inside a <ul> or <tr> is text there.
+XML_WHITE_SPACE = " \t\r\n"
+
+
+def has_text(text: str | None) -> bool:
+    """Whether the text holds anything but XML white space (txt-2's "non-whitespace content")."""
+    return bool(text and text.strip(XML_WHITE_SPACE))
+
+
 def _local(el: etree._Element) -> str | None:
     """The element's name when it is an XHTML element (others are refused by the caller)."""
     tag = el.tag
@@ -94,10 +107,10 @@ def structure_problems(root: etree._Element) -> list[str]:
             problems.append(f"<{outer}> cannot contain <{name}> (HTML 4.0: it is EMPTY)")
         elif name == "a" and parent_in_link:
             problems.append("<a> cannot contain another <a> (HTML 4.0 §12.2.2)")
-        if (el.text or "").strip() and (name in EMPTY or name in ONLY_CHILDREN):
+        if has_text(el.text) and (name in EMPTY or name in ONLY_CHILDREN):
             problems.append(f"<{name}> cannot contain text (HTML 4.0)")
         for child in el:
-            if (child.tail or "").strip() and name in ONLY_CHILDREN:
+            if has_text(child.tail) and name in ONLY_CHILDREN:
                 problems.append(f"<{name}> cannot contain text (HTML 4.0)")
                 break
     return problems

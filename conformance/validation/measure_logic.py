@@ -19,6 +19,10 @@ What is judged, and why no more:
   `application/elm+json`, `library/statements/def/@name`) when present, else the CQL text (`define
   ["public"|"private"] ["fluent"] ["function"] Name`). A library with neither inline is not judged.
 - Each attachment is decoded up to `MAX_LOGIC_BYTES`; larger content is not judged (hostile files).
+
+A qualified criterion that is not judged (its library is not at hand, or holds no readable inline logic) is
+said so once per library name, as `measure.criteria-not-checked` (information): the verdict does not claim
+what was never checked.
 """
 
 from __future__ import annotations
@@ -65,8 +69,7 @@ def check_measure_criteria(measure: Node, resolve: Resolve, issues: list[Issue])
             library = canonical_target(measure, reference.value, "Library", resolve)
         if library is not None and isinstance(library.get("name"), str) and library["name"] not in libraries:
             libraries[library["name"]] = library_definitions(library)
-    if not libraries:
-        return
+    unchecked: set[str] = set()  # library names already said to be unchecked (once each, not per criterion)
     for criteria in _criteria(measure):
         language, expression = criteria.child("language"), criteria.child("expression")
         if language is None or language.value not in CQL_LANGUAGES or expression is None or not expression.value:
@@ -76,7 +79,15 @@ def check_measure_criteria(measure: Node, resolve: Resolve, issues: list[Issue])
             continue
         library_name, name = _unquote(match.group(1)), _unquote(match.group(2))
         defined = libraries.get(library_name)
-        if defined is not None and name not in defined:
+        if defined is None:
+            if library_name not in unchecked:
+                unchecked.add(library_name)
+                reason = ("holds no inline ELM or CQL to read" if library_name in libraries
+                          else "is not among the Measure's libraries that could be found")
+                issues.append(make_issue("measure.criteria-not-checked", expression, library=library_name,
+                                         reason=reason))
+            continue
+        if name not in defined:
             issues.append(make_issue("measure.criteria-not-in-library", expression, name=name, library=library_name))
 
 

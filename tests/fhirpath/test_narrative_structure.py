@@ -25,6 +25,10 @@ def problems(inner: str) -> list[str]:
         ("<table>x<tr><td>y</td></tr></table>", ["<table> cannot contain text (HTML 4.0)"]),
         ("<ul><li>a</li><br/></ul>", ["<ul> cannot contain <br> (HTML 4.0)"]),
         ("<ul>text<li>a</li></ul>", ["<ul> cannot contain text (HTML 4.0)"]),
+        # a no-break space is text, not XML white space (as for txt-2)
+        ("<ul>\u00a0<li>a</li></ul>", ["<ul> cannot contain text (HTML 4.0)"]),
+        ("<table><tr><td>a</td>&#160;</tr></table>", ["<tr> cannot contain text (HTML 4.0)"]),
+        ("<br>\u00a0</br>", ["<br> cannot contain text (HTML 4.0)"]),
         ("<br>x</br><img src='#i'><b>y</b></img>",
          ["<br> cannot contain text (HTML 4.0)", "<img> cannot contain <b> (HTML 4.0: it is EMPTY)"]),
         ("<a href='#a'>x<b><a name='y'>z</a></b></a>", ["<a> cannot contain another <a> (HTML 4.0 §12.2.2)"]),
@@ -41,7 +45,7 @@ def test_misplaced_elements_are_reported(inner: str, expected: list[str]) -> Non
         # tables with all their parts, a nested table in a cell, rows directly in a table (XHTML 1.0)
         "<table><caption>c</caption><colgroup><col/></colgroup><thead><tr><th>h</th></tr></thead>"
         "<tbody><tr><td><table><tr><td>n</td></tr></table></td></tr></tbody></table>",
-        "<ul>\n <li><p>x</p><ol><li>y</li></ol></li>\n</ul><dl><dt>t</dt><dd><div>d</div></dd></dl>",
+        "<ul>\n\t <li><p>x</p><ol><li>y</li></ol></li>\n</ul><dl><dt>t</dt><dd><div>d</div></dd></dl>",
         # stricter in the HL7 validator than in HTML 4.0 (a dd holds %flow; phrase elements may nest)
         "<b><b>x</b></b><blockquote><div>q</div></blockquote>",
         # HTML 4.0 refuses these but the HL7 validator accepts them: not reported (see the module docstring)

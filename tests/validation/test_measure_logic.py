@@ -7,8 +7,11 @@ import json
 
 import pytest
 
+from conformance.fhir.json_reader import read_json
+from conformance.fhir.tree import Node
+from conformance.issues import Issue
 from conformance.validation import measure_logic
-from conformance.validation.measure_logic import library_definitions
+from conformance.validation.measure_logic import check_measure_criteria, library_definitions
 
 
 def _content(content_type: str, text: str) -> dict[str, str]:
@@ -61,3 +64,46 @@ def test_content_over_the_bound_is_not_decoded(monkeypatch: pytest.MonkeyPatch) 
     small, large = _content("text/cql", "define A: 1"), _content("text/cql", "define A: 1\n" + " " * 100)
     assert library_definitions({"content": [small]}) == {"A"}
     assert library_definitions({"content": [large]}) is None
+
+
+def _measure(libraries: list[str], contained: list[dict[str, object]], expressions: list[str]) -> Node:
+    measure = {"resourceType": "Measure", "status": "active", "library": libraries, "contained": contained,
+               "group": [{"population": [{"criteria": {"language": "text/cql", "expression": e}}
+                                         for e in expressions]}]}
+    return read_json(json.dumps(measure)).root
+
+
+def _library(id_: str, name: str, content: list[dict[str, str]]) -> dict[str, object]:
+    return {"resourceType": "Library", "id": id_, "name": name, "status": "active", "content": content,
+            "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/library-type", "code": "logic-library"}]}}
+
+
+def _said(measure: Node) -> list[tuple[str, str, str]]:
+    issues: list[Issue] = []
+    check_measure_criteria(measure, lambda url: None, issues)
+    return [(i.severity.value, i.code, i.location) for i in issues]
+
+
+def test_criteria_whose_library_is_not_at_hand_are_said_to_be_unchecked_once_per_library() -> None:
+    """No library found: the qualified criteria are not judged, and one information issue says so (not three)."""
+    measure = _measure(["http://example.org/Library/absent"], [], ["Screening.A", "Screening.B", "Other.C", "Plain"])
+    assert _said(measure) == [
+        ("information", "measure.criteria-not-checked", "Measure.group[0].population[0].criteria.expression"),
+        ("information", "measure.criteria-not-checked", "Measure.group[0].population[2].criteria.expression"),
+    ]
+
+
+def test_a_library_without_inline_logic_is_said_to_be_unchecked() -> None:
+    without_logic = _library("logic", "Screening", [{"contentType": "text/cql", "url": "http://example.org/s.cql"}])
+    issues: list[Issue] = []
+    check_measure_criteria(_measure(["#logic"], [without_logic], ["Screening.A"]), lambda url: None, issues)
+    assert [(i.code, i.message) for i in issues] == [
+        ("measure.criteria-not-checked",
+         "criteria naming the library Screening were not checked: the library holds no inline ELM or CQL to read")]
+
+
+def test_a_checked_library_gives_an_error_for_a_missing_name_and_nothing_for_a_defined_one() -> None:
+    readable = _library("logic", "Screening", [_content("text/cql", CQL)])
+    measure = _measure(["#logic"], [readable], ["Screening.Numerator", "Screening.Absent"])
+    assert _said(measure) == [
+        ("error", "measure.criteria-not-in-library", "Measure.group[0].population[1].criteria.expression")]
