@@ -137,3 +137,17 @@ def test_every_us_core_snapshot_survives_a_round_trip() -> None:
         elements = json.loads(path.read_text(encoding="utf-8"))["snapshot"]["element"]
         root = build_tree(elements)
         assert root is not None and flatten(root) == elements, path.name
+
+
+def test_find_slice_sees_slices_appended_after_earlier_lookups_and_returns_the_first_of_a_name() -> None:
+    """find_slice indexes slices as they are appended (snapshot generation adds them between lookups)."""
+    group = ElementNode("extension", {"path": "Patient.extension"})
+    assert group.find_slice("a") is None
+    first_a = ElementNode("extension", {}, slice_name="a")
+    group.slices.append(first_a)
+    assert group.find_slice("a") is first_a
+    second_a, b = ElementNode("extension", {}, slice_name="a"), ElementNode("extension", {}, slice_name="b")
+    group.slices += [second_a, b]
+    assert (group.find_slice("a"), group.find_slice("b"), group.find_slice("c")) == (first_a, b, None)
+    group.slices = [b]  # replaced by a shorter list: indexed anew
+    assert (group.find_slice("a"), group.find_slice("b")) == (None, b)
