@@ -69,8 +69,8 @@ ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
 URI_ATTRIBUTES = frozenset({("a", "href"), ("area", "href"), ("img", "src")})
 # HTML 4.0 §9.3.1: "The P element represents a paragraph. It cannot contain block-level elements (including P
 # itself)". These are the block-level elements of the allowed set that the HL7 validator also refuses inside a
-# paragraph (its other block-level ones, h1-h6, pre, dl, hr and address, it accepts there: so do we)
-BLOCKS_NOT_IN_PARAGRAPH = frozenset({"div", "blockquote", "table", "ol", "ul", "p"})
+# paragraph, at any depth (its other block-level ones, h1-h6, dl, hr and address, it accepts there: so do we)
+BLOCKS_NOT_IN_PARAGRAPH = frozenset({"div", "blockquote", "table", "ol", "ul", "p", "pre"})
 MAX_NARRATIVE = 10 * 1024 * 1024
 NO_CONTENT = "the narrative has no non-white-space content"  # the txt-2 part of the rules
 

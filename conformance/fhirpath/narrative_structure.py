@@ -5,7 +5,10 @@ R4 narrative.html (txt-1) allows "only the basic html formatting elements ... de
 (§10.2 `<!ELEMENT UL - - (LI)+>`), a table row holds cells (§11.2.6 `<!ELEMENT TR - O (TH|TD)+>`), a paragraph,
 heading or phrase element holds only inline content (§7.5.3: "Generally, inline elements may contain only data
 and other inline elements"), an image or a line break holds nothing (EMPTY). An `<li>` outside a list or a
-`<p>` inside a `<span>` is no HTML 4.0 markup, so it breaks txt-1.
+`<p>` inside a `<span>` is no HTML 4.0 markup, so it breaks txt-1. Inline content holds no block at any depth:
+`<h1><blockquote><div>` breaks it at the blockquote for HTML 4.0 and at the div for the HL7 validator (which looks
+for div, pre, table, ul and ol among all the descendants of an inline-only element), so the div is reported. A
+`<map>` ends the inline content: HTML 4.0 lets it hold blocks (§13.6.1 `<!ELEMENT MAP - - ((%block;) | AREA)+>`).
 
 XHTML 1.0 (which the narrative is) lets a table hold rows directly (`tr+` beside `tbody+`). Only the breaches
 that the HL7 validator also reports are refused (it applies such rules since 2025); it is stricter than HTML 4.0
@@ -85,12 +88,20 @@ def structure_problems(root: etree._Element) -> list[str]:
     # elements that are, or lie inside, an <a>: filled in document order (a parent before its children), so a
     # nested link is found without walking each <a>'s ancestors (1.2 million links 240 deep took seconds)
     in_link: set[etree._Element] = set()
+    # element -> the nearest inline-only element it is, or lies inside (a <map> ends it: HTML 4.0 lets a map hold
+    # blocks), filled the same way, so a block at any depth below a <span> or heading is found in the same pass
+    inline_owner: dict[etree._Element, str] = {}
     for el in root.iter():
         name = _local(el)
         parent = el.getparent()
         parent_in_link = parent is not None and parent in in_link
         if name == "a" or parent_in_link:
             in_link.add(el)
+        owner = inline_owner.get(parent) if parent is not None else None
+        if name in INLINE_ONLY and name != "p":  # (a paragraph's blocks: the caller's check)
+            inline_owner[el] = name
+        elif owner is not None and name != "map":
+            inline_owner[el] = owner
         if name is None:
             continue
         outer = _local(parent) if parent is not None else None
@@ -101,8 +112,8 @@ def structure_problems(root: etree._Element) -> list[str]:
             problems.append(f"<{name}> must be inside {allowed}, not <{outer}> (HTML 4.0)")
         elif outer in ONLY_CHILDREN and name not in ONLY_CHILDREN[outer]:
             problems.append(f"<{outer}> cannot contain <{name}> (HTML 4.0)")
-        elif outer in INLINE_ONLY and name in BLOCK and outer != "p":  # (a paragraph's: the caller's check)
-            problems.append(f"<{outer}> cannot contain the block <{name}> (HTML 4.0: inline content only)")
+        elif name in BLOCK and owner is not None:
+            problems.append(f"<{owner}> cannot contain the block <{name}> (HTML 4.0: inline content only)")
         elif outer in EMPTY:
             problems.append(f"<{outer}> cannot contain <{name}> (HTML 4.0: it is EMPTY)")
         elif name == "a" and parent_in_link:

@@ -42,6 +42,9 @@ NS = 'xmlns="http://www.w3.org/1999/xhtml"'
          ("attribute 'src' of <img> is not a URI: the data: URL has no comma before its data (RFC 2397)",)),
         (f"<div {NS}><img src=\"data:image/png;base64,iVBO!RKGgo=\"/></div>",
          ("attribute 'src' of <img> is not a URI: the data of a ;base64 data: URL is not base64 (RFC 2397)",)),
+        # a paragraph holds no <pre> (HTML 4.0 §9.3.1: no block-level elements; the HL7 validator refuses it too)
+        (f"<div {NS}><p>a<pre>x</pre></p></div>",
+         ("<pre> is not allowed inside a <p> (HTML 4.0: a paragraph cannot contain block-level elements)",)),
         # text after a comment is the narrative's text (txt-2); text inside one is not
         (f"<div {NS}><!-- generated -->Ann Smith</div>", ()),
         (f"<div {NS}><!-- Ann Smith --> </div>", ("the narrative has no non-white-space content",)),

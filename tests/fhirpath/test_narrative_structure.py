@@ -33,6 +33,11 @@ def problems(inner: str) -> list[str]:
          ["<br> cannot contain text (HTML 4.0)", "<img> cannot contain <b> (HTML 4.0: it is EMPTY)"]),
         ("<a href='#a'>x<b><a name='y'>z</a></b></a>", ["<a> cannot contain another <a> (HTML 4.0 §12.2.2)"]),
         ("<pre>a<pre>b</pre></pre>", ["<pre> cannot contain the block <pre> (HTML 4.0: inline content only)"]),
+        # a block at any depth below inline-only content, reported at the block with the inline element above it
+        ("<h1><blockquote><div>x</div></blockquote></h1>",
+         ["<h1> cannot contain the block <div> (HTML 4.0: inline content only)"]),
+        ("<span><b><i><table><tr><td>x</td></tr></table></i></b></span>",
+         ["<i> cannot contain the block <table> (HTML 4.0: inline content only)"]),
     ],
 )
 def test_misplaced_elements_are_reported(inner: str, expected: list[str]) -> None:
@@ -52,6 +57,10 @@ def test_misplaced_elements_are_reported(inner: str, expected: list[str]) -> Non
         "<span><p>x</p></span><span><hr/></span>",
         # a paragraph's blocks are narrative.py's own check
         "<p><div>x</div></p>",
+        # a map may hold blocks (HTML 4.0 §13.6.1), inside inline content too
+        "<span><map name='m'><div>x</div><area href='#a' alt='a'/></map></span>",
+        # a block beside inline content, not inside it
+        "<span>a</span><div><b>b</b><ul><li>c</li></ul></div>",
     ],
 )
 def test_html_4_content_is_accepted(inner: str) -> None:
