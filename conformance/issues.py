@@ -140,6 +140,7 @@ _kind("value.no-value", E, "'{name}' has neither a value nor extensions", "A pri
 
 # -- ids -------------------------------------------------------------------------------------------
 _kind("id.missing-contained", E, "a contained resource must have an id", "Contained resources are referenced by `#id`, so they need one.")
+_kind("id.duplicate-contained", E, "another contained resource of this resource already has the id '{id}', so '#{id}' cannot tell them apart", "R4 references.html: a reference `#id` names the contained resource with that id inside its container, so the ids of one resource's contained resources must differ; the HL7 validator reports it too (RESOURCE_DUPLICATE_CONTAINED_ID).")
 
 # -- extensions -----------------------------------------------------------------------------------
 _kind("extension.no-url", E, "extension has no url", "Every extension must carry the `url` that identifies it.")

@@ -71,6 +71,8 @@ class ResolutionScope:
     ambiguous: set[str] = field(default_factory=set)  # fullUrls that more than one entry has
     strict: bool = False  # R4's rules only: no `Type/id` match across bases (see the module's docstring)
     is_entry: bool = False  # the scope of an entry's resource: its `entry_base` (None for a URN) applies
+    # the `id`s of contained resources whose id an earlier contained resource has (`#id` names the first)
+    duplicate_contained: list[Node] = field(default_factory=list)
 
     @classmethod
     def for_resource(cls, resource: Node, parent: ResolutionScope | None) -> ResolutionScope:
@@ -78,8 +80,8 @@ class ResolutionScope:
         for c in resource.children:
             if c.name == "contained":
                 id_node = c.child("id")
-                if id_node is not None and id_node.value:
-                    scope.contained[id_node.value] = c
+                if id_node is not None and id_node.value and scope.contained.setdefault(id_node.value, c) is not c:
+                    scope.duplicate_contained.append(id_node)
         return scope
 
     @classmethod

@@ -209,6 +209,8 @@ class Validator:
         plans = self._profile_plans(node, explicit_profiles, rule_profiles, issues) or [base]
         outer = self._scope
         scope = ResolutionScope.for_resource(node, outer)
+        for id_node in scope.duplicate_contained:
+            issues.append(make_issue("id.duplicate-contained", id_node, id=id_node.value))
         if node.name == "resource" and outer is not None and outer.bundle_type is not None:
             scope.is_entry = True  # relative references resolve against this entry's RESTful fullUrl
             scope.entry_base = entry_base(node)
