@@ -27,7 +27,8 @@
   search"). All errors, as in the HL7 validator; its warnings for entries without a mode are not repeated.
 
 A reference inside a Bundle that is neither absolute, nor `Type/id[/_history/version]`, nor (in a transaction
-or batch) a conditional `Type?parameters` is `reference.bad-format` (error; `not_a_literal_reference`).
+or batch) a conditional `Type?parameters` is `reference.bad-format` (error; `not_a_literal_reference`); a
+conditional one whose query is not `name=value` pairs is `reference.conditional-query` (`bad_conditional_query`).
 
 `entry_base` gives the [root] of an entry's RESTful fullUrl, against which R4 bundle.html resolves the
 relative references of the entry's resource (references.py).
@@ -67,6 +68,20 @@ def entry_base(resource: Node) -> str | None:
 
 
 _SEARCH_URL = re.compile(r"^[A-Z][A-Za-z]+\?[^?#\s]+$")  # a conditional reference: Type?parameters
+
+
+# R4 search.html: a search's parameters are `name=value` pairs joined by `&` (the value may be empty)
+_SEARCH_PARAMETER = re.compile(r"^[^=&]+=[^&]*$")
+
+
+def bad_conditional_query(text: str, bundle_type: str | None) -> bool:
+    """Whether `text` is a conditional reference `Type?query` in a transaction or batch whose query is not search
+    parameters (`Patient?identifier` has no `=`). R4 http.html#trules: the server resolves a conditional reference
+    by "performing a search" with it, and a search's parameters are `name=value` (search.html); a query that is
+    not one has no search to perform. The HL7 validator refuses it too."""
+    if bundle_type not in ("transaction", "batch") or not _SEARCH_URL.match(text):
+        return False
+    return not all(_SEARCH_PARAMETER.match(part) for part in text.partition("?")[2].split("&"))
 
 
 def not_a_literal_reference(text: str, bundle_type: str | None) -> bool:

@@ -10,6 +10,7 @@ references (contained and Bundle, in linear time), invariants, and national rule
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from conformance.packages.loader import CORE
 from conformance.terminology.service import CodeCheck, binding_outcome, create_terminology
 from conformance.validation import slicing
 from conformance.validation.bundles import (
+    bad_conditional_query,
     check_entries,
     check_full_urls,
     check_links,
@@ -82,6 +84,7 @@ _CODED_TYPES = frozenset({"code", "Coding", "CodeableConcept", "Quantity"})
 _ELE1_HUMAN = "All FHIR elements must have a @value or children"
 _GENERIC_CONTEXTS = frozenset({"Element", "Base"})
 _ANY_RESOURCE = frozenset({"Resource", "DomainResource"})
+_WHITE_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -991,6 +994,9 @@ class Validator:
             self._declared_target_type(node, rule, issues)
             return
         text = ref.value
+        if _WHITE_SPACE.search(text):
+            # a literal reference is a URL (R4 references.html), and no URL holds white space (RFC 3986 §2)
+            issues.append(make_issue("reference.white-space", ref, reference=text))
         parsed = parse_reference(text)
         target = self._scope.resolve(text, parsed=parsed) if self._scope is not None else None
         if parsed.kind == "contained":
@@ -1005,6 +1011,8 @@ class Validator:
                 strict = bundle.bundle_type in ("document", "message") or parsed.kind == "urn"
                 if parsed.kind == "other" and not_a_literal_reference(text, bundle.bundle_type):
                     issues.append(make_issue("reference.bad-format", ref, reference=text))
+                elif parsed.kind == "other" and bad_conditional_query(text, bundle.bundle_type):
+                    issues.append(make_issue("reference.conditional-query", ref, reference=text))
                 elif strict and bundle.bundle_type == "document" and required_in_document(ref):
                     pass  # documents.py reports it, as the error R4's Composition makes it
                 elif bundle.bundle_type == "message" and required_in_message(ref):
