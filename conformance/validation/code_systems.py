@@ -1,10 +1,12 @@
 """CodeSystem authoring rules R4 states in prose (codesystem.html, CodeSystem element definitions).
 
 - `CodeSystem.concept.property.code` is "A code that is a reference to CodeSystem.property.code": a
-  concept property whose code the CodeSystem does not declare in `property` is an error
+  concept property whose code the CodeSystem does not declare in `property` is reported
   (`codesystem.property-undeclared`). R4's standard concept properties (concept-properties.html:
   inactive, deprecated, notSelectable, parent, child) are no exception: a code system that uses them
-  declares them, with their URI.
+  declares them, with their URI. A warning, not an error: R4 states it in a definition, not an
+  invariant, the concept means the same either way, and the HL7 validator warns too; published code
+  systems (UK Core's MedicationRequestCategory, some of HL7 Terminology's) leave `inactive` undeclared.
 - `CodeSystem.property.type` is "The type of the property value": a concept's `value[x]` of another
   type than the declared one is an error (`codesystem.property-type`).
 - `CodeSystem.count` is "The total number of concepts defined by the code system"; with
