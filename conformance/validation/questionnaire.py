@@ -21,7 +21,9 @@ The questionnaire is found by `QuestionnaireResponse.questionnaire`: a `#id` in 
 loaded packages and `--ig` files. One that cannot be found is a warning and nothing else is checked.
 The questionnaire is read as plain JSON (a contained one is turned into that form first), so every
 rule here reads one shape. Beyond R4, as the HL7 validator does: a quantity bound that cannot be
-compared (no UCUM code, different units) is reported, since the answer cannot be shown to meet it.
+compared (no unit code, UCUM units of different dimensions, different non-UCUM units) is reported, since the
+answer cannot be shown to meet it; UCUM units of one dimension are converted (500 g is within a maximum of 10 kg)
+and a non-UCUM unit compares with the same system and code, as the HL7 validator compares them.
 
 Beyond R4: a `quantity` item's bounds may also come from the Structured Data Capture IG's
 `sdc-questionnaire-minQuantity` / `-maxQuantity` extensions (SDC 2.0+, "the inclusive lower/upper
@@ -43,6 +45,7 @@ from conformance.fhir.tree import Node
 from conformance.fhirpath.temporal import HOUR, compare, parse_datetime
 from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
+from conformance.validation.values import compare_quantity
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
 SDC_EXT = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
@@ -500,12 +503,17 @@ class _Run:
                 if found is None or not isinstance(found[1], dict) or amount is None:
                     continue
                 bound = found[1]
-                if system != UCUM or bound.get("system") != UCUM or not code or code != bound.get("code"):
+                # UCUM codes on both sides are brought to UCUM's base units (500 g against 10 kg); other units
+                # compare only when the same system and code name them; anything else cannot be compared
+                both_ucum = system == UCUM and bound.get("system") == UCUM and bool(code) and bool(bound.get("code"))
+                same_unit = bool(code) and code == bound.get("code") and system == bound.get("system")
+                order = compare_quantity(value, bound) if both_ucum or same_unit else None
+                if order is None:
                     report(f"the quantity {amount.value} {code or value.child('unit') and value.child('unit').value} "  # type: ignore[union-attr]
                            f"cannot be compared with the {word} {_text(bound.get('value'))} {bound.get('code') or bound.get('unit')}"
-                           " (comparable UCUM units are needed)")
-                elif _compare(amount.value or "", bound.get("value"), "Decimal") == sign:
-                    report(f"{amount.value} {code} is beyond the {word} {_text(bound.get('value'))} {code}")
+                           " (comparable units are needed: UCUM codes of one dimension, or the same system and code)")
+                elif order == sign:
+                    report(f"{amount.value} {code} is beyond the {word} {_text(bound.get('value'))} {bound.get('code')}")
 
     # -- enableWhen -----------------------------------------------------------------------------------
     def enabled(self, definition: dict[str, Any], where: Node) -> bool:

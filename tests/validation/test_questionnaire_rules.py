@@ -198,3 +198,31 @@ def test_an_item_text_in_a_translation_the_questionnaire_gives_passes(validator:
     assert _codes(validator, same) == []  # the contained item's text keeps its value beside its extension
     assert _codes(validator, welsh) == []
     assert _codes(validator, other) == ["questionnaire.item-text"]
+
+
+SDC = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
+UCUM = "http://unitsofmeasure.org"
+
+
+@core
+@pytest.mark.parametrize(("bound", "answer", "codes"), [
+    # UCUM units of one dimension are brought to base units: 9500 g is within 10 kg, 10.5 kg is not
+    ({"value": 10, "system": UCUM, "code": "kg"}, {"value": 9500, "system": UCUM, "code": "g"}, []),
+    ({"value": 10000, "system": UCUM, "code": "g"}, {"value": 10.5, "system": UCUM, "code": "kg"},
+     ["questionnaire.answer-limit"]),
+    # UCUM units of different dimensions cannot be compared: the answer is not shown to meet the bound
+    ({"value": 10, "system": UCUM, "code": "kg"}, {"value": 5, "system": UCUM, "code": "[mi_i]"},
+     ["questionnaire.answer-limit"]),
+    # a non-UCUM unit compares with the same system and code, not with another system's
+    ({"value": 3, "system": "http://example.org/units", "code": "tab"},
+     {"value": 2, "system": "http://example.org/units", "code": "tab"}, []),
+    ({"value": 3, "system": "http://example.org/units", "code": "tab"},
+     {"value": 4, "system": "http://example.org/units", "code": "tab"}, ["questionnaire.answer-limit"]),
+    ({"value": 3, "system": "http://example.org/units", "code": "tab"},
+     {"value": 2, "system": "http://example.org/other", "code": "tab"}, ["questionnaire.answer-limit"]),
+])
+def test_a_quantity_maximum_compares_converted_ucum_units_and_the_same_other_unit(
+        validator: Any, bound: dict[str, Any], answer: dict[str, Any], codes: list[str]) -> None:
+    item = {"linkId": "w", "type": "quantity",
+            "extension": [{"url": SDC + "sdc-questionnaire-maxQuantity", "valueQuantity": bound}]}
+    assert _codes(validator, _response(item, {"valueQuantity": answer})) == codes
