@@ -488,7 +488,9 @@ class _Run:
         system, code = _coding_key(value)
         units = [_ext_value(e) for e in _extensions(definition, "questionnaire-unitOption")]
         options = [u[1] for u in units if u is not None and isinstance(u[1], dict)]
-        if options and not any(o.get("system") == system and o.get("code") == code for o in options):
+        # an option that states no system names its unit by code alone (as enableWhen's answerCoding does, and as
+        # the HL7 validator matches unit options): a UCUM kg answer is the option {code: kg}
+        if options and not any(_same_coding(value, o) for o in options):
             report(f"the unit {code or '(none)'} is not one of the unit options "
                    f"({', '.join(str(o.get('code')) for o in options)})")
         for ext in _extensions(definition, "questionnaire-unitValueSet"):

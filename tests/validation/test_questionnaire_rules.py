@@ -226,3 +226,18 @@ def test_a_quantity_maximum_compares_converted_ucum_units_and_the_same_other_uni
     item = {"linkId": "w", "type": "quantity",
             "extension": [{"url": SDC + "sdc-questionnaire-maxQuantity", "valueQuantity": bound}]}
     assert _codes(validator, _response(item, {"valueQuantity": answer})) == codes
+
+
+@core
+@pytest.mark.parametrize(("option", "codes"), [
+    ({"system": UCUM, "code": "kg"}, []),
+    ({"code": "kg"}, []),  # an option without a system names the unit by its code
+    ({"system": "http://example.org/units", "code": "kg"}, ["questionnaire.answer-limit"]),
+    ({"system": UCUM, "code": "g"}, ["questionnaire.answer-limit"]),
+])
+def test_a_quantity_answer_unit_is_one_of_the_unit_options(validator: Any, option: dict[str, Any],
+                                                          codes: list[str]) -> None:
+    item = {"linkId": "w", "type": "quantity",
+            "extension": [{"url": EXT + "questionnaire-unitOption", "valueCoding": option}]}
+    answer = {"valueQuantity": {"value": 70, "unit": "kg", "system": UCUM, "code": "kg"}}
+    assert _codes(validator, _response(item, answer)) == codes
