@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from conformance.validation.element_limits import ElementLimits, read_limits
+
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPE_PREFIX = "http://hl7.org/fhirpath/System."
 
@@ -69,6 +71,7 @@ class ElementRule:
     fixed: tuple[str, Any] | None = None  # (fixedX name, value)
     pattern: tuple[str, Any] | None = None
     max_length: int | None = None
+    limits: ElementLimits | None = None  # R4's regex / minLength / maxDecimalPlaces / maxSize extensions
     min_value: tuple[str, Any] | None = None
     max_value: tuple[str, Any] | None = None
     type_profiles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # type code → profiles
@@ -94,7 +97,7 @@ class ElementRule:
         if not self.base_repeats:
             self.base_repeats = self.max is None or self.max > 1
         self.has_profile_rules = bool(self.fixed or self.pattern or self.max_length is not None or self.min_value
-                                      or self.max_value or self.target_profiles)
+                                      or self.max_value or self.target_profiles or self.limits)
 
     @property
     def repeats(self) -> bool:
@@ -274,6 +277,7 @@ def make_rule(element: dict[str, Any], kind: str, owner: str = "") -> ElementRul
         fixed=_prefixed(element, "fixed"),
         pattern=_prefixed(element, "pattern"),
         max_length=int(max_length) if isinstance(max_length, int) else None,
+        limits=read_limits(element),
         min_value=_prefixed(element, "minValue"),
         max_value=_prefixed(element, "maxValue"),
         type_profiles=type_profiles,

@@ -188,6 +188,12 @@ def _check_urn(node: Node, value: str) -> Issue | None:
     return None
 
 
+def _check_canonical_urn(node: Node, value: str) -> Issue | None:
+    """A canonical "may have a version appended, separated by a vertical bar (|)" (R4 datatypes.html#canonical):
+    the URN is what comes before it (`urn:uuid:...|1.0` names version 1.0 of that UUID's resource)."""
+    return _check_urn(node, value.partition("|")[0])
+
+
 _BASE64_RUN = re.compile(r"[0-9a-zA-Z+/=]+")
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 
@@ -214,7 +220,7 @@ _EXTRA: dict[str, Callable[[Node, str], Issue | None]] = {
     "markdown": _check_markdown_html,
     "uri": _check_urn,
     "url": _check_urn,
-    "canonical": _check_urn,
+    "canonical": _check_canonical_urn,
 }
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _INTEGER_RANGES = {

@@ -34,8 +34,6 @@ minValue/maxValue for Quantity). They are applied exactly as `minValue`/`maxValu
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -45,7 +43,7 @@ from conformance.fhir.tree import Node
 from conformance.fhirpath.temporal import HOUR, compare, parse_datetime
 from conformance.fhirpath.values import UCUM_SYSTEM as UCUM
 from conformance.issues import Issue, make_issue
-from conformance.validation.values import compare_quantity
+from conformance.validation.values import compare_quantity, decimal_places, decoded_length
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
 SDC_EXT = "http://hl7.org/fhir/uv/sdc/StructureDefinition/"
@@ -420,7 +418,7 @@ class _Run:
             self.quantity(value, definition, report)
         if type_name in ("Decimal", "Quantity"):
             amount = value if type_name == "Decimal" else value.child("value")
-            places = _decimal_places(amount.value if amount is not None else None)
+            places = decimal_places(amount.value if amount is not None else None)
             for ext in _extensions(definition, "maxDecimalPlaces"):
                 found = _ext_value(ext)
                 limit = _int(found[1]) if found is not None else None
@@ -474,7 +472,7 @@ class _Run:
         if stated is not None:
             sizes.append((f"{stated} bytes", stated))
         data = value.child("data")
-        decoded = _decoded_length(data.value) if data is not None and data.value else None
+        decoded = decoded_length(data.value) if data is not None and data.value else None
         if decoded is not None:
             sizes.append((f"{decoded} bytes of data", decoded))
         for ext in _extensions(definition, "maxSize"):
@@ -655,27 +653,8 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _decimal_places(text: str | None) -> int | None:
-    """How many decimal places a decimal's text states (trailing zeros count: 1.50 has two); None if not a number."""
-    if not text:
-        return None
-    try:
-        exponent = Decimal(text).as_tuple().exponent
-    except InvalidOperation:
-        return None
-    return max(0, -exponent) if isinstance(exponent, int) else None
-
-
 def _media_type(text: str) -> str:
     return text.split(";", 1)[0].strip().lower()
-
-
-def _decoded_length(data: str) -> int | None:
-    """The number of bytes base64 `data` decodes to; None when it is not base64 (reported elsewhere)."""
-    try:
-        return len(base64.b64decode("".join(data.split()), validate=True))
-    except (binascii.Error, ValueError):
-        return None
 
 
 def _describe(value: Node, type_name: str) -> str:

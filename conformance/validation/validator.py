@@ -34,6 +34,7 @@ from conformance.validation.code_systems import check_code_system
 from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
 from conformance.validation.datatypes import check_attachment, check_element_ids, check_uri_identifier
 from conformance.validation.documents import check_document, required_in_document, required_in_message
+from conformance.validation.element_limits import check_limits
 from conformance.validation.extension_contexts import (
     CANONICAL_RESOURCE,
     CORE_NAMESPACE,
@@ -661,6 +662,8 @@ class Validator:
         if value is None:
             value_node = node.child("value") if type_code == "Quantity" else None
             value = value_node.value if value_node is not None else None
+        if rule.limits is not None:
+            check_limits(node, type_code, rule.limits, issues)
         if rule.max_length is not None and node.value is not None and len(node.value) > rule.max_length:
             issues.append(make_issue("profile.max-length", node, name=node.name, length=len(node.value),
                                      limit=rule.max_length))

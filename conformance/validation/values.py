@@ -11,6 +11,8 @@ Primitive values compare by their lexical form, numbers as decimals (1.0 = 1.00 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -205,3 +207,22 @@ def compare_quantity(node: Node, limit: Any) -> int | None:
             return None
         return (a[0] > b[0]) - (a[0] < b[0])
     return compare_ordered(value, bound, "Quantity")
+
+
+def decimal_places(text: str | None) -> int | None:
+    """How many decimal places a decimal's text states (trailing zeros count: 1.50 has two); None if not a number."""
+    if not text:
+        return None
+    try:
+        exponent = Decimal(text).as_tuple().exponent
+    except InvalidOperation:
+        return None
+    return max(0, -exponent) if isinstance(exponent, int) else None
+
+
+def decoded_length(data: str) -> int | None:
+    """The number of bytes base64 `data` decodes to; None when it is not base64 (reported elsewhere)."""
+    try:
+        return len(base64.b64decode("".join(data.split()), validate=True))
+    except (binascii.Error, ValueError):
+        return None

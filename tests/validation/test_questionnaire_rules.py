@@ -10,12 +10,12 @@ import pytest
 
 from conformance.fhir.json_reader import read_json
 from conformance.validation.questionnaire import (
-    _decimal_places,
-    _decoded_length,
     _media_type,
     _same_coding,
     _same_option_coding,
 )
+from conformance.validation.values import decimal_places as _decimal_places
+from conformance.validation.values import decoded_length as _decoded_length
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
 core = pytest.mark.core
