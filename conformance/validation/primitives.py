@@ -155,6 +155,20 @@ def _is_rendering_xhtml(node: Node) -> bool:
     return node.name == "valueString" and parent is not None and parent.child_value("url") == RENDERING_XHTML
 
 
+# R4 datatypes.html#code: "no leading or trailing whitespace, and ... no whitespace other than single spaces in the
+# contents". Its regex `[^\s]+(\s[^\s]+)*` lets a single tab or line break through between two parts; the text
+# does not. The no-break spaces are not white space (as in Java's Character.isWhitespace, which the HL7 validator
+# applies): they are part of the code.
+_NOT_WHITE_SPACE = frozenset({"\u00a0", "\u2007", "\u202f"})
+
+
+def _check_code(node: Node, value: str) -> Issue | None:
+    bad = next((c for c in value if c != " " and c.isspace() and c not in _NOT_WHITE_SPACE), None)
+    if bad is None:
+        return None
+    return make_issue("value.code-white-space", node, value=_shorten(value), char=f"U+{ord(bad):04X}")
+
+
 def _check_markdown_html(node: Node, value: str) -> Issue | None:
     tag = _active_html(value) if "<" in value else None
     return make_issue("security.html-in-markdown", node, tag=tag) if tag else None
@@ -213,6 +227,7 @@ def _check_base64(node: Node, value: str) -> Issue | None:
 
 _EXTRA: dict[str, Callable[[Node, str], Issue | None]] = {
     "base64Binary": _check_base64,
+    "code": _check_code,
     "date": _check_date,
     "dateTime": _check_date,
     "instant": _check_date,

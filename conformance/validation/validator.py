@@ -30,6 +30,7 @@ from conformance.validation.bundles import (
     entry_base,
     not_a_literal_reference,
 )
+from conformance.validation.canonical_resources import check_canonical_url
 from conformance.validation.code_systems import check_code_system
 from conformance.validation.cross_version import is_r5_modifier_extension, r5_extension_problems
 from conformance.validation.datatypes import check_attachment, check_element_ids, check_uri_identifier
@@ -123,6 +124,7 @@ class Validator:
         self._primitive_rules: dict[str, PrimitiveRule] = {}
         self._searched = ", ".join(definitions.packages.ids())
         self._resource_types = definitions.resource_types
+        self._canonical_types = canonical_resource_types()  # R4's definitional resources (their url is absolute)
         self._globals: dict[str, list[str]] | None = None
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
@@ -233,6 +235,8 @@ class Validator:
                 if self.options.must_support and plan.is_profile:
                     self._must_support(node, plan, issues)
             check_element_ids(node, issues)
+            if rt in self._canonical_types:
+                check_canonical_url(node, issues)
             if rt == "Bundle":
                 self._bundle_rules(node, issues)
                 check_document(node, issues)
