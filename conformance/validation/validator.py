@@ -129,6 +129,7 @@ class Validator:
         self._merged_children: dict[tuple[int, str], ChildIndex] = {}
         self._scope: ResolutionScope | None = None
         self._target_type_cache: dict[tuple[str, ...], tuple[set[str], tuple[str, ...]]] = {}
+        self._urls_by_type: dict[str, frozenset[str]] = {}
         # per document: does a target the document holds conform to a target profile? (in progress: assumed)
         self._target_conformance: dict[tuple[int, str], bool | None] = {}  # None: not decided (too deep)
         self._target_order: list[tuple[int, str]] = []  # the keys of _target_conformance, in order of checking
@@ -668,6 +669,8 @@ class Validator:
             value = value_node.value if value_node is not None else None
         if rule.limits is not None:
             check_limits(node, type_code, rule.limits, issues)
+        if type_code == "canonical" and rule.target_profiles and node.value:
+            self._canonical_target(node, rule, issues)
         if rule.max_length is not None and node.value is not None and len(node.value) > rule.max_length:
             issues.append(make_issue("profile.max-length", node, name=node.name, length=len(node.value),
                                      limit=rule.max_length))
@@ -1160,6 +1163,41 @@ class Validator:
                     del self._target_conformance[later]
             del self._target_order[mark + 1:]
         return known
+
+    def _canonical_target(self, node: Node, rule: ElementRule, issues: list[Issue]) -> None:
+        """R4 ElementDefinition.type.targetProfile, "Used when the type is "Reference" or "canonical" ...: If any
+        profiles are specified, then the resource must conform to at least one of them": a canonical that names a
+        resource we have (a contained `#id`, or one of the loaded packages) names one of the allowed types
+        (`canonical(ValueSet)` naming a CodeSystem is `reference.canonical-type`). The HL7 validator checks it too.
+        A url the packages give a resource of an allowed type is fine, even if another type shares it. A binding's
+        valueSet is left to `structuredefinition.binding-not-value-set`, a warning: R4's own ExplanationOfBenefit
+        binds `priority` to a CodeSystem's url."""
+        if node.name == "valueSet" and node.parent is not None and node.parent.name == "binding":
+            return
+        allowed, _ = self._target_types(rule.target_profiles)
+        if not allowed or allowed & _ANY_RESOURCE:
+            return
+        url = (node.value or "").partition("|")[0]
+        if url.startswith("#"):
+            target = self._scope.contained.get(url[1:]) if self._scope is not None else None
+            actual = target.resource_type if target is not None else None
+        else:
+            found = self.definitions.resolve(url.partition("#")[0])
+            actual = found.get("resourceType") if isinstance(found, dict) else None
+            if actual is not None and actual not in allowed and any(
+                    url.partition("#")[0] in self._urls_of_type(t) for t in allowed):
+                return
+        if actual is not None and actual not in allowed:
+            issues.append(make_issue("reference.canonical-type", node, url=node.value, actual=actual,
+                                     allowed=", ".join(sorted(allowed))))
+
+    def _urls_of_type(self, resource_type: str) -> frozenset[str]:
+        """The canonical urls the loaded packages give resources of one type (built once per type)."""
+        urls = self._urls_by_type.get(resource_type)
+        if urls is None:
+            urls = self._urls_by_type[resource_type] = frozenset(
+                entry.url for _, entry in self.definitions.packages.entries_of_type(resource_type) if entry.url)
+        return urls
 
     def _target_types(self, profiles: tuple[str, ...]) -> tuple[set[str], tuple[str, ...]]:
         """The resource types the target profiles allow, and those of the profiles that are not loaded."""
